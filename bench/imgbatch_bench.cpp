@@ -1,0 +1,145 @@
+// imgbatch-bench SPEC [--epochs E] [--threads T] [--data DIR] [--json]
+// One warm-up epoch, then E timed epochs; images/s (median over epochs), decoded megapixels/s, per-stage
+// worker time, peak RSS, and the decode ceiling of the same files measured in this same run.
+#include <imgbatch/imgbatch.hpp>
+
+#include "decode_ceiling.hpp"
+#include "dataset/dataset.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <sys/resource.h>
+#include <thread>
+#include <vector>
+
+using namespace imgbatch;
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double peak_rss_mib() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;
+}
+
+// The consumer only touches each batch, as a trainer's first read would.
+volatile double sink;
+void touch(const batch& b) {
+  double s = 0;
+  for (auto name : b.names()) {
+    const tensor& t = b[name];
+    const auto* p = static_cast<const unsigned char*>(t.raw());
+    if (t.nbytes()) s += p[0] + p[t.nbytes() - 1];
+  }
+  sink = s;
+}
+
+[[noreturn]] void usage() {
+  std::fputs("usage: imgbatch-bench SPEC [--epochs E] [--threads T] [--data DIR] [--json]\n", stderr);
+  std::exit(2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) usage();
+  std::string spec_path = argv[1], data_dir;
+  int epochs = 3, threads = -1;
+  bool json = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage();
+      return argv[++i];
+    };
+    if (a == "--epochs") epochs = std::max(1, std::atoi(value().c_str()));
+    else if (a == "--threads") threads = std::atoi(value().c_str());
+    else if (a == "--data") data_dir = value();
+    else if (a == "--json") json = true;
+    else usage();
+  }
+  try {
+    pipeline_spec spec = pipeline_spec::from_file(spec_path);
+    if (!data_dir.empty()) spec.base_dir = data_dir;
+    if (threads >= 0) spec.loader.threads = threads;
+    const int used_threads = spec.loader.threads > 0 ? spec.loader.threads : static_cast<int>(std::thread::hardware_concurrency());
+
+    loader l(spec);
+    auto run_epoch = [&](std::uint64_t e) {
+      l.set_epoch(e);
+      std::size_t n = 0;
+      const auto t0 = std::chrono::steady_clock::now();
+      for (const batch& b : l) {
+        touch(b);
+        n += b.size();
+      }
+      return std::pair{n, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()};
+    };
+    run_epoch(0);  // warm-up: page cache, thread pool, buffers at full size
+    const loader_stats before = l.stats();
+    std::vector<double> rates, mpx;
+    std::size_t samples = 0;
+    for (int e = 1; e <= epochs; ++e) {
+      const loader_stats s0 = l.stats();
+      auto [n, dt] = run_epoch(static_cast<std::uint64_t>(e));
+      const loader_stats s1 = l.stats();
+      rates.push_back(static_cast<double>(n) / dt);
+      mpx.push_back(static_cast<double>(s1.decoded_pixels - s0.decoded_pixels) * 1e-6 / dt);
+      samples += n;
+    }
+    const loader_stats after = l.stats();
+    const double per = samples ? 1e3 / static_cast<double>(samples) : 0;
+    const double read_ms = (after.read_s - before.read_s) * per, decode_ms = (after.decode_s - before.decode_s) * per,
+                 augment_ms = (after.augment_s - before.augment_s) * per,
+                 collate_ms = (after.collate_s - before.collate_s) * per;
+
+    std::vector<std::vector<std::string>> files;
+    for (const auto& r : detail::build_index(spec)) {
+      files.push_back({r.image});
+      if (!r.mask.empty()) files.back().push_back(r.mask);
+    }
+    const double one_core = bench::decode_rate_one_core(files, 3);
+    const double ceiling = one_core * used_threads;
+    const double ips = median(rates);
+    const std::string name = std::filesystem::path(spec_path).stem().string();
+    if (json) {
+      std::printf(
+          "{\"workload\": \"%s\", \"images_per_s\": %.1f, \"megapixels_per_s\": %.1f, \"epochs\": %d, \"threads\": %d, "
+          "\"batch_size\": %d, \"epoch_images_per_s\": [",
+          name.c_str(), ips, median(mpx), epochs, used_threads, spec.batch.size);
+      for (std::size_t i = 0; i < rates.size(); ++i) std::printf("%s%.1f", i ? ", " : "", rates[i]);
+      std::printf(
+          "], \"decode_ceiling_images_per_s\": %.1f, \"decode_one_core_images_per_s\": %.1f, \"ratio_to_ceiling\": %.3f, "
+          "\"stage_ms_per_image\": {\"read\": %.3f, \"decode\": %.3f, \"augment\": %.3f, \"collate\": %.4f}, "
+          "\"consumer_wait_s\": %.3f, \"peak_rss_mib\": %.1f}\n",
+          ceiling, one_core, ips / ceiling, read_ms, decode_ms, augment_ms, collate_ms, after.wait_s - before.wait_s,
+          peak_rss_mib());
+    } else {
+      std::printf("workload %s: %zu samples/epoch, batch %d, %d threads, %d timed epochs after 1 warm-up\n", name.c_str(),
+                  samples / static_cast<std::size_t>(epochs), spec.batch.size, used_threads, epochs);
+      std::printf("  images/s         %10.1f  (median; epochs:", ips);
+      for (double r : rates) std::printf(" %.1f", r);
+      std::printf(")\n  megapixels/s     %10.1f  (decoded source pixels)\n", median(mpx));
+      std::printf("  decode ceiling   %10.1f  images/s (%d x %.1f single-thread full decode, files in memory)\n", ceiling,
+                  used_threads, one_core);
+      std::printf("  ratio to ceiling %10.3f\n", ips / ceiling);
+      std::printf("  worker ms/image  read %.3f  decode %.3f  augment %.3f  collate %.4f\n", read_ms, decode_ms, augment_ms,
+                  collate_ms);
+      std::printf("  consumer waited  %10.3f s\n  peak RSS         %10.1f MiB\n", after.wait_s - before.wait_s, peak_rss_mib());
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "imgbatch-bench: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace imgbatch {
+
+/// Base of every exception imgbatch throws on purpose.
+class error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A pipeline spec that cannot run: names the key path (`transforms[1].size`) and what was expected.
+/// Thrown by `pipeline_spec::from_file`/`from_json` and by the `loader` constructor.
+class config_error : public error {
+ public:
+  config_error(std::string key_path, std::string message, std::string file = {})
+      : error(compose(file, key_path, message)),
+        key_path_(std::move(key_path)),
+        message_(std::move(message)),
+        file_(std::move(file)) {}
+  /// The key path in the spec, for example `transforms[1].size`; empty for a whole-file problem.
+  const std::string& key_path() const noexcept { return key_path_; }
+  /// The problem alone, without file or key path.
+  const std::string& message() const noexcept { return message_; }
+  /// The spec file, when the spec came from one.
+  const std::string& file() const noexcept { return file_; }
+
+ private:
+  static std::string compose(const std::string& file, const std::string& key, const std::string& msg) {
+    std::string s = file.empty() ? std::string() : file + ": ";
+    if (!key.empty()) s += key + ": ";
+    return s + msg;
+  }
+  std::string key_path_;
+  std::string message_;
+  std::string file_;
+};
+
+/// A dataset that cannot be indexed: missing folders, unmatched masks, a bad manifest line.
+class dataset_error : public error {
+ public:
+  using error::error;
+};
+
+/// One sample failed to load (unreadable file, corrupt image, bad mask value, size mismatch).
+/// `what()` reads "<file>: <reason>"; the parts are kept apart for programs.
+class sample_error : public error {
+ public:
+  sample_error(std::string file, std::string reason, std::uint64_t sample_id)
+      : error(file + ": " + reason), file_(std::move(file)), reason_(std::move(reason)), sample_id_(sample_id) {}
+  /// The file that failed (image, mask or depth map).
+  const std::string& file() const noexcept { return file_; }
+  const std::string& reason() const noexcept { return reason_; }
+  /// The dataset index of the sample.
+  std::uint64_t sample_id() const noexcept { return sample_id_; }
+
+ private:
+  std::string file_;
+  std::string reason_;
+  std::uint64_t sample_id_;
+};
+
+}  // namespace imgbatch

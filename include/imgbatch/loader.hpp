@@ -1,0 +1,101 @@
+#pragma once
+
+#include <imgbatch/batch.hpp>
+#include <imgbatch/spec.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <iosfwd>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace imgbatch {
+
+/// Counters since the loader was built. Times are summed over worker threads.
+struct loader_stats {
+  std::uint64_t batches = 0;  ///< batches handed to the consumer
+  std::uint64_t samples = 0;
+  std::uint64_t decoded_pixels = 0;  ///< source pixels decoded (images only)
+  double read_s = 0, decode_s = 0, augment_s = 0, collate_s = 0;
+  double wait_s = 0;  ///< consumer time spent blocked in next()
+  /// Mean number of ready batches found when the consumer asked (prefetch_batches = always ahead).
+  double mean_ready = 0;
+  std::string to_string() const;
+};
+std::ostream& operator<<(std::ostream& os, const loader_stats& s);
+
+namespace detail {
+class loader_impl;
+}
+
+/// Feeds ready batches from a oneTBB flow graph (read → decode → augment → collate) through a bounded
+/// ring. Construction validates the spec and indexes the dataset (throws config_error/dataset_error).
+///
+/// One consumer thread at a time: `next()`, iteration, `set_epoch` and `stop` must not race each other.
+/// Batches come out in sampler order whatever the thread count. Destroying the loader, or leaving a
+/// loop early, stops the workers promptly; batches already handed out stay valid.
+class loader {
+ public:
+  explicit loader(pipeline_spec spec);
+  ~loader();
+  loader(const loader&) = delete;
+  loader& operator=(const loader&) = delete;
+  loader(loader&&) noexcept;
+  loader& operator=(loader&&) noexcept;
+
+  /// Selects the epoch whose order the next pass uses (shuffle and random ops depend on it).
+  /// Stops a pass in progress.
+  void set_epoch(std::uint64_t epoch);
+  std::uint64_t epoch() const noexcept;
+  /// Batches per epoch.
+  std::size_t size() const noexcept;
+  /// Samples in the dataset index (before sharding).
+  std::size_t dataset_size() const noexcept;
+
+  /// The next batch of the current pass, starting a pass if none runs; nullopt once the pass is over
+  /// (the call after that starts a new pass of the same epoch). Blocks only while no batch is ready.
+  /// Throws sample_error (with the file and reason) when a sample fails under `on_error: fail`;
+  /// the pass is then over.
+  std::optional<batch> next();
+  /// Ends the current pass early and releases its workers; the next call to next() starts anew.
+  void stop();
+
+  loader_stats stats() const;
+  const pipeline_spec& spec() const noexcept;
+
+  class iterator;
+  struct sentinel {};
+  /// Starts a fresh pass of the current epoch (stopping one in progress).
+  iterator begin();
+  sentinel end() noexcept { return {}; }
+
+ private:
+  std::unique_ptr<detail::loader_impl> impl_;
+};
+
+/// Input iterator over one pass. Advancing releases the previous batch unless the caller kept a copy.
+class loader::iterator {
+ public:
+  using iterator_category = std::input_iterator_tag;
+  using value_type = batch;
+  using difference_type = std::ptrdiff_t;
+  using reference = const batch&;
+  using pointer = const batch*;
+
+  iterator() = default;
+  reference operator*() const { return *current_; }
+  pointer operator->() const { return &*current_; }
+  iterator& operator++();
+  void operator++(int) { ++*this; }
+  friend bool operator==(const iterator& it, sentinel) noexcept { return !it.current_.has_value(); }
+
+ private:
+  friend class loader;
+  explicit iterator(loader* owner);
+  loader* owner_ = nullptr;
+  std::optional<batch> current_;
+};
+
+}  // namespace imgbatch

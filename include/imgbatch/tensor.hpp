@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace imgbatch {
+
+/// Element type of a tensor.
+enum class dtype : std::uint8_t { uint8, uint16, int32, int64, float32 };
+
+/// Bytes per element.
+std::size_t dtype_size(dtype t) noexcept;
+/// "uint8", "uint16", "int32", "int64" or "float32".
+std::string_view dtype_name(dtype t) noexcept;
+
+template <class T>
+constexpr dtype dtype_of() {
+  if constexpr (std::is_same_v<T, std::uint8_t>) return dtype::uint8;
+  else if constexpr (std::is_same_v<T, std::uint16_t>) return dtype::uint16;
+  else if constexpr (std::is_same_v<T, std::int32_t>) return dtype::int32;
+  else if constexpr (std::is_same_v<T, std::int64_t>) return dtype::int64;
+  else if constexpr (std::is_same_v<T, float>) return dtype::float32;
+  else static_assert(sizeof(T) == 0, "imgbatch tensors hold uint8, uint16, int32, int64 or float32");
+}
+
+/// A dense, C-contiguous, 64-byte aligned array owned by a batch buffer.
+/// Its storage is reused from batch to batch: a tensor stays valid while its `batch` is alive.
+/// Reading is thread-safe; tensors are never written once a batch reaches the consumer.
+class tensor {
+ public:
+  tensor() = default;
+  tensor(tensor&&) noexcept = default;
+  tensor& operator=(tensor&&) noexcept = default;
+  tensor(const tensor&) = delete;
+  tensor& operator=(const tensor&) = delete;
+
+  dtype type() const noexcept { return type_; }
+  /// Dimensions, outermost first (for example N, C, H, W).
+  std::span<const std::int64_t> shape() const noexcept { return shape_; }
+  std::int64_t dim(std::size_t i) const { return shape_.at(i); }
+  std::size_t rank() const noexcept { return shape_.size(); }
+  /// Number of elements.
+  std::size_t numel() const noexcept;
+  std::size_t nbytes() const noexcept { return numel() * dtype_size(type_); }
+
+  /// Typed pointer to the first element; throws std::logic_error if T does not match `type()`.
+  template <class T>
+  const T* data() const {
+    check(dtype_of<T>());
+    return reinterpret_cast<const T*>(storage_.get());
+  }
+  template <class T>
+  T* data() {
+    check(dtype_of<T>());
+    return reinterpret_cast<T*>(storage_.get());
+  }
+  const void* raw() const noexcept { return storage_.get(); }
+  void* raw() noexcept { return storage_.get(); }
+
+  /// Sets type and shape, growing the storage only when it is too small (no allocation in steady state).
+  void reshape(dtype t, std::vector<std::int64_t> shape);
+
+ private:
+  struct aligned_free {
+    void operator()(std::byte* p) const noexcept;
+  };
+  void check(dtype want) const;
+
+  dtype type_ = dtype::uint8;
+  std::vector<std::int64_t> shape_;
+  std::unique_ptr<std::byte, aligned_free> storage_;
+  std::size_t capacity_ = 0;
+};
+
+}  // namespace imgbatch

@@ -1,0 +1,10 @@
+#pragma once
+
+#include <string_view>
+
+namespace imgbatch {
+
+/// The library version ("major.minor.patch"). Thread-safe; the view refers to static storage.
+std::string_view version() noexcept;
+
+}  // namespace imgbatch

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds (warnings as errors) and runs every test; then the same tests under
+# AddressSanitizer and UBSan. Usage: scripts/test.sh [--no-sanitize]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/deps.sh
+imgbatch_install_packages
+
+jobs=$(nproc)
+sanitize=1
+[ "${1:-}" = "--no-sanitize" ] && sanitize=0
+
+echo "== Release build, -Werror"
+cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Release -DIMGBATCH_WERROR=ON \
+  -DIMGBATCH_BUILD_TESTS=ON -DIMGBATCH_BUILD_BENCH=ON -DIMGBATCH_BUILD_EXAMPLES=ON
+cmake --build build/test -j "$jobs"
+ctest --test-dir build/test --output-on-failure -j "$jobs" --timeout 600
+
+if [ "$sanitize" = 1 ]; then
+  echo "== AddressSanitizer + UBSan build"
+  cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGBATCH_WERROR=ON -DIMGBATCH_SANITIZE=ON \
+    -DIMGBATCH_BUILD_TESTS=ON -DIMGBATCH_BUILD_BENCH=OFF -DIMGBATCH_BUILD_EXAMPLES=OFF
+  cmake --build build/asan -j "$jobs"
+  # Leak checking stays on; a halt on the first UB report makes it a failure.
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --test-dir build/asan --output-on-failure -j "$jobs" --timeout 900 -E '^install\.'
+fi

@@ -1,0 +1,198 @@
+// imgbatch: dump, check and preview a pipeline spec; make the built-in sample dataset.
+#include <imgbatch/imgbatch.hpp>
+
+#include "cli/check.hpp"
+#include "cli/npy.hpp"
+#include "cli/preview.hpp"
+#include "cli/synth.hpp"
+#include "util/file.hpp"
+#include "util/json_text.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace fs = std::filesystem;
+using namespace imgbatch;
+
+namespace {
+
+const char* usage = R"(usage:
+  imgbatch dump SPEC --batches K --out DIR [--epoch E] [--threads T]
+      writes DIR/NNNN/<tensor>.npy (NumPy 1.0) and DIR/NNNN/meta.json per batch
+  imgbatch check SPEC [--threads T]
+      decodes every sample and validates every annotation; lists each bad file; exit 1 if any
+  imgbatch preview SPEC --out FILE.png [--epoch E] [--batch K]
+      one batch as a grid, masks blended
+  imgbatch make-sample OUT [--n N] [--seed S]
+      writes a small segmentation dataset and OUT/seg.json
+  imgbatch version
+)";
+
+struct args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;
+
+  static args parse(int argc, char** argv, int first) {
+    args a;
+    for (int i = first; i < argc; ++i) {
+      std::string s = argv[i];
+      if (s.starts_with("--")) {
+        if (i + 1 >= argc) throw error("option " + s + " needs a value");
+        a.options[s.substr(2)] = argv[++i];
+      } else {
+        a.positional.push_back(s);
+      }
+    }
+    return a;
+  }
+  std::string get(const std::string& k, const std::string& fallback = {}) const {
+    auto it = options.find(k);
+    return it == options.end() ? fallback : it->second;
+  }
+  long long number(const std::string& k, long long fallback) const {
+    auto it = options.find(k);
+    if (it == options.end()) return fallback;
+    char* end = nullptr;
+    long long v = std::strtoll(it->second.c_str(), &end, 10);
+    if (!end || *end || v < 0) throw error("--" + k + " takes a non-negative whole number, not '" + it->second + "'");
+    return v;
+  }
+  void allow(std::initializer_list<const char*> names) const {
+    for (auto& [k, v] : options) {
+      bool ok = false;
+      for (const char* n : names) ok = ok || k == n;
+      if (!ok) throw error("unknown option --" + k);
+    }
+  }
+};
+
+pipeline_spec load_spec(const args& a) {
+  if (a.positional.empty()) throw error("missing SPEC");
+  pipeline_spec spec = pipeline_spec::from_file(a.positional[0]);
+  if (a.options.count("threads")) spec.loader.threads = static_cast<int>(a.number("threads", 0));
+  return spec;
+}
+
+std::string geometry_json(const sample_geometry& g) {
+  std::ostringstream os;
+  os.precision(10);
+  os << "{\"source_size\": [" << g.source_height << ", " << g.source_width << "], \"output_size\": [" << g.output_height
+     << ", " << g.output_width << "], \"exif_orientation\": " << g.exif_orientation << ", \"scale\": [" << g.scale_y
+     << ", " << g.scale_x << "], \"offset\": [" << g.offset_y << ", " << g.offset_x << "], \"hflip\": "
+     << (g.hflip ? "true" : "false") << ", \"vflip\": " << (g.vflip ? "true" : "false") << ", \"crop\": [" << g.crop_x
+     << ", " << g.crop_y << ", " << g.crop_width << ", " << g.crop_height << "]}";
+  return os.str();
+}
+
+int cmd_dump(const args& a) {
+  a.allow({"batches", "out", "epoch", "threads"});
+  pipeline_spec spec = load_spec(a);
+  const std::string out = a.get("out");
+  if (out.empty()) throw error("dump needs --out DIR");
+  const long long want = a.number("batches", 1);
+  loader l(spec);
+  l.set_epoch(static_cast<std::uint64_t>(a.number("epoch", 0)));
+  long long written = 0;
+  for (const batch& b : l) {
+    if (written >= want) break;
+    char name[24];
+    std::snprintf(name, sizeof name, "%04lld", written);
+    const fs::path dir = fs::path(out) / name;
+    fs::create_directories(dir);
+    for (auto n : b.names()) detail::write_npy((dir / (std::string(n) + ".npy")).string(), b[n]);
+    std::ostringstream meta;
+    meta << "{\"epoch\": " << b.epoch() << ", \"batch\": " << b.index() << ", \"samples\": [";
+    for (std::size_t i = 0; i < b.samples().size(); ++i) {
+      const sample_info& s = b.samples()[i];
+      meta << (i ? ",\n  " : "\n  ") << "{\"id\": " << s.id << ", \"image\": " << detail::json_quote(s.image_path);
+      if (!s.mask_path.empty()) meta << ", \"mask\": " << detail::json_quote(s.mask_path);
+      meta << ", \"geometry\": " << geometry_json(s.geometry) << "}";
+    }
+    meta << "\n]}\n";
+    const std::string text = meta.str();
+    detail::write_file((dir / "meta.json").string(), text.data(), text.size());
+    ++written;
+  }
+  std::printf("wrote %lld batch(es) to %s\n", written, out.c_str());
+  return 0;
+}
+
+int cmd_check(const args& a) {
+  a.allow({"threads"});
+  pipeline_spec spec = load_spec(a);
+  const int threads = spec.loader.threads > 0 ? spec.loader.threads : static_cast<int>(std::thread::hardware_concurrency());
+  const bool tty = isatty(STDERR_FILENO);
+  auto progress = [&](std::size_t done, std::size_t total, std::size_t bad) {
+    if (tty) std::fprintf(stderr, "\rchecked %zu/%zu, %zu bad", done, total, bad);
+  };
+  auto problems = detail::check_dataset(spec, threads, progress);
+  if (tty) std::fprintf(stderr, "\n");
+  for (const auto& p : problems) std::printf("%s: %s\n", p.file.c_str(), p.reason.c_str());
+  std::printf("%zu bad file(s)\n", problems.size());
+  return problems.empty() ? 0 : 1;
+}
+
+int cmd_preview(const args& a) {
+  a.allow({"out", "epoch", "batch", "threads"});
+  pipeline_spec spec = load_spec(a);
+  const std::string out = a.get("out");
+  if (out.empty()) throw error("preview needs --out FILE.png");
+  loader l(spec);
+  l.set_epoch(static_cast<std::uint64_t>(a.number("epoch", 0)));
+  const long long k = a.number("batch", 0);
+  long long i = 0;
+  for (const batch& b : l) {
+    if (i++ < k) continue;
+    detail::write_preview(b, spec, out);
+    std::printf("wrote %s (%zu samples)\n", out.c_str(), b.size());
+    return 0;
+  }
+  throw error("the epoch has only " + std::to_string(i) + " batch(es)");
+}
+
+int cmd_make_sample(const args& a) {
+  a.allow({"n", "seed"});
+  if (a.positional.empty()) throw error("make-sample needs OUT");
+  const int n = static_cast<int>(a.number("n", 64));
+  detail::make_sample_dataset(a.positional[0], n, static_cast<std::uint64_t>(a.number("seed", 0)));
+  std::printf("wrote %d samples to %s/seg and %s/seg.json\n", n, a.positional[0].c_str(), a.positional[0].c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(usage, stderr);
+    return 2;
+  }
+  const std::string cmd = argv[1];
+  try {
+    if (cmd == "version" || cmd == "--version") {
+      std::printf("imgbatch %s\n", std::string(version()).c_str());
+      return 0;
+    }
+    if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+      std::fputs(usage, stdout);
+      return 0;
+    }
+    const args a = args::parse(argc, argv, 2);
+    if (cmd == "dump") return cmd_dump(a);
+    if (cmd == "check") return cmd_check(a);
+    if (cmd == "preview") return cmd_preview(a);
+    if (cmd == "make-sample") return cmd_make_sample(a);
+    std::fprintf(stderr, "imgbatch: unknown command '%s'\n%s", cmd.c_str(), usage);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "imgbatch %s: %s\n", cmd.c_str(), e.what());
+    return 2;
+  }
+}

@@ -1,0 +1,193 @@
+#include "cli/synth.hpp"
+
+#include <imgbatch/error.hpp>
+
+#include "decode/image.hpp"
+#include "encode/jpeg_writer.hpp"
+#include "encode/png_writer.hpp"
+#include "util/file.hpp"
+#include "util/rng.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+namespace imgbatch::detail {
+namespace {
+
+constexpr int num_classes = 21;
+
+// Smooth value noise on an integer lattice, hashed from the coordinates.
+double lattice(std::uint64_t key, long ix, long iy) {
+  return static_cast<double>(mix64(key ^ mix64(static_cast<std::uint64_t>(ix) * 0x9E3779B1ull + static_cast<std::uint64_t>(iy))) >> 11) *
+         0x1.0p-53;
+}
+
+double value_noise(std::uint64_t key, double x, double y) {
+  const double fx = std::floor(x), fy = std::floor(y);
+  const long ix = static_cast<long>(fx), iy = static_cast<long>(fy);
+  double tx = x - fx, ty = y - fy;
+  tx = tx * tx * (3 - 2 * tx);
+  ty = ty * ty * (3 - 2 * ty);
+  const double a = lattice(key, ix, iy), b = lattice(key, ix + 1, iy), c = lattice(key, ix, iy + 1),
+               d = lattice(key, ix + 1, iy + 1);
+  return (a + (b - a) * tx) + ((c + (d - c) * tx) - (a + (b - a) * tx)) * ty;
+}
+
+double fbm(std::uint64_t key, double x, double y, int octaves) {
+  double sum = 0, amp = 0.5, norm = 0;
+  for (int o = 0; o < octaves; ++o) {
+    sum += amp * value_noise(key + static_cast<std::uint64_t>(o) * 7919, x, y);
+    norm += amp;
+    x *= 2.03;
+    y *= 2.03;
+    amp *= 0.5;
+  }
+  return sum / norm;
+}
+
+struct object {
+  int cls;
+  bool ellipse;
+  double cx, cy, rx, ry, angle;
+  std::array<double, 3> color;
+  double light_dx, light_dy;
+  std::uint64_t texture;
+};
+
+// Signed inside-ness in pixels: > 0 inside, < 0 outside (approximate distance to the border).
+double inside(const object& o, double x, double y) {
+  const double ca = std::cos(o.angle), sa = std::sin(o.angle);
+  const double u = (x - o.cx) * ca + (y - o.cy) * sa, v = -(x - o.cx) * sa + (y - o.cy) * ca;
+  if (o.ellipse) {
+    const double r = std::sqrt((u * u) / (o.rx * o.rx) + (v * v) / (o.ry * o.ry));
+    return (1 - r) * std::min(o.rx, o.ry);
+  }
+  return std::min(o.rx - std::fabs(u), o.ry - std::fabs(v));
+}
+
+std::vector<std::array<std::uint8_t, 3>> voc_palette() {
+  std::vector<std::array<std::uint8_t, 3>> pal(256);
+  for (int i = 0; i < 256; ++i) {
+    int r = 0, g = 0, b = 0, c = i;
+    for (int j = 0; j < 8; ++j) {
+      r |= ((c >> 0) & 1) << (7 - j);
+      g |= ((c >> 1) & 1) << (7 - j);
+      b |= ((c >> 2) & 1) << (7 - j);
+      c >>= 3;
+    }
+    pal[static_cast<std::size_t>(i)] = {static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(g), static_cast<std::uint8_t>(b)};
+  }
+  return pal;
+}
+
+void make_one(const std::filesystem::path& img_path, const std::filesystem::path& mask_path, std::uint64_t seed,
+              std::uint64_t index, const std::vector<std::array<std::uint8_t, 3>>& palette) {
+  counter_rng rng = counter_rng::for_op(seed, 0, index, 0xda7a);
+  const int w = 320 + 64 * static_cast<int>(rng.below(6)), h = 240 + 48 * static_cast<int>(rng.below(6));
+  const double horizon = h * rng.uniform(0.3, 0.6);
+  const std::array<double, 3> sky_top{rng.uniform(60, 120), rng.uniform(110, 170), rng.uniform(180, 240)};
+  const std::array<double, 3> sky_low{rng.uniform(170, 230), rng.uniform(180, 230), rng.uniform(200, 245)};
+  const std::array<double, 3> ground{rng.uniform(60, 140), rng.uniform(70, 140), rng.uniform(30, 90)};
+  const std::uint64_t sky_key = rng.next_u64(), ground_key = rng.next_u64(), grain_key = rng.next_u64();
+  std::vector<object> objects(static_cast<std::size_t>(3 + rng.below(5)));
+  for (auto& o : objects) {
+    o.cls = 1 + static_cast<int>(rng.below(num_classes - 1));
+    o.ellipse = rng.bernoulli(0.5);
+    o.rx = rng.uniform(0.06, 0.22) * w;
+    o.ry = rng.uniform(0.06, 0.22) * h;
+    o.cx = rng.uniform(0.1, 0.9) * w;
+    o.cy = rng.uniform(horizon / h, 0.95) * h;
+    o.angle = rng.uniform(-0.6, 0.6);
+    // Class-tinted colour so classes are tellable apart, varied per object.
+    const auto& pc = palette[static_cast<std::size_t>(o.cls)];
+    for (int c = 0; c < 3; ++c) o.color[static_cast<std::size_t>(c)] = 0.55 * pc[static_cast<std::size_t>(c)] + rng.uniform(30, 110);
+    o.light_dx = rng.uniform(-1, 1);
+    o.light_dy = rng.uniform(-1, 0.2);
+    o.texture = rng.next_u64();
+  }
+  image im, mask;
+  im.reset(w, h, 3);
+  mask.reset(w, h, 1);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      std::array<double, 3> px;
+      int cls = 0;
+      if (y < horizon) {
+        const double t = y / horizon, cloud = fbm(sky_key, x / 90.0, y / 45.0, 5);
+        const double c = std::clamp((cloud - 0.45) * 2.2, 0.0, 1.0);
+        for (int k = 0; k < 3; ++k)
+          px[static_cast<std::size_t>(k)] = (sky_top[static_cast<std::size_t>(k)] * (1 - t) + sky_low[static_cast<std::size_t>(k)] * t) * (1 - c) + 245 * c;
+      } else {
+        const double t = (y - horizon) / (h - horizon + 1), tex = fbm(ground_key, x / 25.0, y / 12.0, 5);
+        for (int k = 0; k < 3; ++k) px[static_cast<std::size_t>(k)] = ground[static_cast<std::size_t>(k)] * (0.6 + 0.5 * t) * (0.7 + 0.6 * tex);
+      }
+      for (const auto& o : objects) {  // later objects sit in front
+        const double d = inside(o, x + 0.5, y + 0.5);
+        if (d <= -1) continue;
+        const double cover = std::clamp(d + 0.5, 0.0, 1.0);  // antialiased edge
+        const double shade = 0.75 + 0.35 * (o.light_dx * (x - o.cx) / o.rx + o.light_dy * (y - o.cy) / o.ry) * 0.5;
+        const double tex = 0.8 + 0.4 * fbm(o.texture, x / 9.0, y / 9.0, 4);
+        for (int k = 0; k < 3; ++k) {
+          const double v = o.color[static_cast<std::size_t>(k)] * shade * tex;
+          px[static_cast<std::size_t>(k)] = px[static_cast<std::size_t>(k)] * (1 - cover) + v * cover;
+        }
+        if (d > 0) cls = o.cls;
+      }
+      const double grain = (lattice(grain_key, x, y) - 0.5) * 10;
+      std::uint8_t* p = im.row(y) + 3 * x;
+      for (int k = 0; k < 3; ++k) p[k] = static_cast<std::uint8_t>(std::clamp(px[static_cast<std::size_t>(k)] + grain, 0.0, 255.0));
+      mask.row(y)[x] = static_cast<std::uint8_t>(cls);
+    }
+  }
+  // Ignore band where the class changes within a 3x3 neighbourhood, as in VOC's SegmentationClass.
+  image banded = mask;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const std::uint8_t c = mask.row(y)[x];
+      bool edge = false;
+      for (int dy = -1; dy <= 1 && !edge; ++dy)
+        for (int dx = -1; dx <= 1; ++dx) {
+          const int yy = y + dy, xx = x + dx;
+          if (yy >= 0 && yy < h && xx >= 0 && xx < w && mask.row(yy)[xx] != c) { edge = true; break; }
+        }
+      if (edge) banded.row(y)[x] = 255;
+    }
+  write_jpeg(img_path.string(), im, 88 + static_cast<int>(rng.below(8)));
+  write_png(mask_path.string(), banded, palette);
+}
+
+}  // namespace
+
+void make_sample_dataset(const std::filesystem::path& out, int count, std::uint64_t seed) {
+  namespace fs = std::filesystem;
+  const fs::path images = out / "seg" / "images", masks = out / "seg" / "masks";
+  std::error_code ec;
+  fs::create_directories(images, ec);
+  fs::create_directories(masks, ec);
+  if (ec) throw error(out.string() + ": cannot create: " + ec.message());
+  const auto palette = voc_palette();
+  for (int i = 0; i < count; ++i) {
+    char stem[32];
+    std::snprintf(stem, sizeof stem, "%06d", i);
+    make_one(images / (std::string(stem) + ".jpg"), masks / (std::string(stem) + ".png"), seed, static_cast<std::uint64_t>(i), palette);
+  }
+  const std::string spec = R"({
+  "dataset":   {"format": "folder", "root": "seg", "images": "images", "masks": "masks"},
+  "targets":   {"mask": {"num_classes": 21, "ignore_index": 255, "encoding": "index"}},
+  "sampler":   {"shuffle": true, "seed": 0, "drop_last": true},
+  "transforms": [
+    {"op": "resize", "size": [256, 256]},
+    {"op": "hflip", "p": 0.5},
+    {"op": "normalize", "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
+  ],
+  "batch":     {"size": 16, "layout": "NCHW", "dtype": "float32"},
+  "loader":    {"threads": 2, "prefetch_batches": 4}
+}
+)";
+  write_file((out / "seg.json").string(), spec.data(), spec.size());
+}
+
+}  // namespace imgbatch::detail

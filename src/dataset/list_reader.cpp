@@ -1,0 +1,48 @@
+#include "dataset/dataset.hpp"
+
+#include <imgbatch/error.hpp>
+
+#include <fstream>
+
+namespace imgbatch::detail {
+namespace fs = std::filesystem;
+
+std::vector<sample_record> read_list(const pipeline_spec& spec) {
+  const fs::path manifest = resolve(spec, spec.dataset.manifest);
+  std::ifstream in(manifest);
+  if (!in) throw dataset_error(manifest.string() + ": cannot open manifest");
+  const fs::path dir = manifest.parent_path();
+  const std::size_t want = spec.targets.mask ? 2 : 1;
+  std::vector<sample_record> out;
+  std::string line;
+  for (std::size_t lineno = 1; std::getline(in, line); ++lineno) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> cols;
+    std::size_t start = 0;
+    for (;;) {
+      std::size_t tab = line.find('\t', start);
+      cols.push_back(line.substr(start, tab - start));
+      if (tab == std::string::npos) break;
+      start = tab + 1;
+    }
+    if (cols.size() != want)
+      throw dataset_error(manifest.string() + ":" + std::to_string(lineno) + ": expected " + std::to_string(want) +
+                          (want == 1 ? " column (image path)" : " tab-separated columns (image path, mask path)") +
+                          ", found " + std::to_string(cols.size()));
+    auto path_of = [&](const std::string& c) {
+      if (c.empty())
+        throw dataset_error(manifest.string() + ":" + std::to_string(lineno) + ": empty path");
+      fs::path p(c);
+      return (p.is_absolute() ? p : dir / p).lexically_normal().string();
+    };
+    sample_record r;
+    r.image = path_of(cols[0]);
+    if (want == 2) r.mask = path_of(cols[1]);
+    out.push_back(std::move(r));
+  }
+  if (out.empty()) throw dataset_error(manifest.string() + ": manifest lists no samples");
+  return out;
+}
+
+}  // namespace imgbatch::detail

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace imgbatch::detail {
+
+enum class image_format { unknown, jpeg, png };
+
+/// What the caller wants out of the file.
+enum class pixel_kind {
+  rgb8,   ///< 3 channels, 8 bits: grey replicated, CMYK converted, palette expanded, alpha dropped
+  index,  ///< 1 channel as stored: palette indices or grey values, 8 or 16 bits (masks, depth)
+};
+
+struct decode_options {
+  std::uint64_t max_pixels = 89'478'485;
+  int max_scans = 500;
+  bool strict = true;  ///< corrupt-data warnings are errors
+  bool apply_exif = true;
+};
+
+/// What a header says before any pixel is decoded.
+struct image_header {
+  image_format format = image_format::unknown;
+  int width = 0;   ///< as stored, before orientation
+  int height = 0;
+  int orientation = 1;  ///< EXIF orientation 1..8 (JPEG only)
+  int oriented_width() const noexcept { return orientation >= 5 ? height : width; }
+  int oriented_height() const noexcept { return orientation >= 5 ? width : height; }
+};
+
+/// A file that cannot be decoded; the message is the reason only (the caller adds the file name).
+class decode_failure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Rejects a declared size over the limit; called before any pixel buffer is allocated.
+void check_pixel_limit(int width, int height, const decode_options& opt);
+
+}  // namespace imgbatch::detail

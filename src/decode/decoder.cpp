@@ -1,0 +1,39 @@
+#include "decode/decoder.hpp"
+
+#include "decode/orientation.hpp"
+#include "decode/sniff.hpp"
+
+#include <utility>
+
+namespace imgbatch::detail {
+
+image_header decoder::read_header(const std::uint8_t* data, std::size_t size, const decode_options& opt) {
+  switch (sniff_format(data, size)) {
+    case image_format::jpeg: return jpeg_.read_header(data, size, opt);
+    case image_format::png: return png_.read_header(data, size);
+    default: throw decode_failure(describe_unknown(data, size));
+  }
+}
+
+void decoder::decode(const std::uint8_t* data, std::size_t size, const image_header& hdr, pixel_kind kind,
+                     const decode_options& opt, image& out) {
+  if (hdr.format == image_format::jpeg) {
+    if (kind != pixel_kind::rgb8) throw decode_failure("a mask or depth map must be a PNG, not a JPEG");
+    jpeg_.decode_rgb(out, opt);
+  } else {
+    png_.decode(data, size, kind, opt, out);
+  }
+  if (hdr.orientation != 1) {
+    apply_orientation(out, hdr.orientation, oriented_);
+    std::swap(out, oriented_);
+  }
+}
+
+image_header decoder::decode(const std::uint8_t* data, std::size_t size, pixel_kind kind, const decode_options& opt,
+                             image& out) {
+  image_header h = read_header(data, size, opt);
+  decode(data, size, h, kind, opt, out);
+  return h;
+}
+
+}  // namespace imgbatch::detail

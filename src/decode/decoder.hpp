@@ -1,0 +1,34 @@
+#pragma once
+
+#include "decode/decode_options.hpp"
+#include "decode/image.hpp"
+#include "decode/jpeg_decoder.hpp"
+#include "decode/png_decoder.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace imgbatch::detail {
+
+/// Format dispatch by magic bytes plus EXIF orientation. One per worker thread (not thread-safe):
+/// it holds the libjpeg handle and scratch buffers that stay warm across files.
+class decoder {
+ public:
+  /// Header of any supported file: format, stored size, orientation. Throws decode_failure.
+  /// For JPEG the file stays open for the following `decode` of the same bytes.
+  image_header read_header(const std::uint8_t* data, std::size_t size, const decode_options& opt);
+  /// Decodes to `out` with orientation applied (when opt.apply_exif). `hdr` must come from read_header
+  /// on the same bytes, just before. Throws decode_failure.
+  void decode(const std::uint8_t* data, std::size_t size, const image_header& hdr, pixel_kind kind,
+              const decode_options& opt, image& out);
+  /// read_header then decode.
+  image_header decode(const std::uint8_t* data, std::size_t size, pixel_kind kind, const decode_options& opt,
+                      image& out);
+
+ private:
+  jpeg_decoder jpeg_;
+  png_decoder png_;
+  image oriented_;
+};
+
+}  // namespace imgbatch::detail

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "decode/decode_options.hpp"
+#include "decode/image.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace imgbatch::detail {
+
+/// libjpeg-turbo decompressor, reused across files: one per worker thread (not thread-safe).
+/// Accurate integer IDCT and smooth upsampling (libjpeg defaults, as Pillow), so a full-size decode
+/// equals Pillow's pixels. Grey becomes RGB by replication; CMYK/YCCK by Pillow's formula.
+class jpeg_decoder {
+ public:
+  jpeg_decoder();
+  ~jpeg_decoder();
+  jpeg_decoder(const jpeg_decoder&) = delete;
+  jpeg_decoder& operator=(const jpeg_decoder&) = delete;
+
+  /// Reads markers up to the first scan; keeps the file open for `decode`. `data` must outlive decode.
+  /// Throws decode_failure.
+  image_header read_header(const std::uint8_t* data, std::size_t size, const decode_options& opt);
+  /// Decodes the file opened by read_header to RGB8 (orientation not applied). Throws decode_failure.
+  void decode_rgb(image& out, const decode_options& opt);
+
+  struct context;
+
+ private:
+  std::unique_ptr<context> ctx_;
+  std::vector<std::uint8_t> cmyk_row_;
+};
+
+}  // namespace imgbatch::detail

@@ -1,0 +1,29 @@
+#pragma once
+
+#include "decode/decode_options.hpp"
+#include "decode/image.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace imgbatch::detail {
+
+/// libpng decoding of every colour type and bit depth, from memory. Stateless between files; the row
+/// pointer table is reused. Not thread-safe: one per worker thread.
+class png_decoder {
+ public:
+  /// IHDR only (size). Throws decode_failure.
+  image_header read_header(const std::uint8_t* data, std::size_t size);
+  /// Full decode. rgb8: palette expanded, grey replicated, 16-bit reduced by taking the high byte and
+  /// alpha dropped, as Pillow's convert("RGB"). index: one channel as stored (palette indices,
+  /// grey values at their bit depth, 16-bit kept); RGB files are refused. Palette entries an index
+  /// points past read as grey (i, i, i), as in Pillow. Throws decode_failure.
+  void decode(const std::uint8_t* data, std::size_t size, pixel_kind kind, const decode_options& opt, image& out);
+
+ private:
+  std::vector<std::uint8_t*> rows_;
+  image indices_;  // palette images: indices before expansion
+};
+
+}  // namespace imgbatch::detail

@@ -1,0 +1,16 @@
+#pragma once
+
+#include "decode/decode_options.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace imgbatch::detail {
+
+/// The format from the magic bytes (never the file name).
+image_format sniff_format(const std::uint8_t* data, std::size_t size) noexcept;
+/// "unsupported format: first bytes 47 49 46 38" style text for files that are neither.
+std::string describe_unknown(const std::uint8_t* data, std::size_t size);
+
+}  // namespace imgbatch::detail

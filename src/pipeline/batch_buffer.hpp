@@ -1,0 +1,55 @@
+#pragma once
+
+#include <imgbatch/batch.hpp>
+
+#include "dataset/dataset.hpp"
+#include "decode/decode_options.hpp"
+#include "decode/image.hpp"
+#include "transform/plan.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace imgbatch::detail {
+
+struct batch_buffer;
+
+/// One sample on its way through the graph. Lives in its batch buffer; reused batch after batch.
+struct sample_slot {
+  batch_buffer* owner = nullptr;
+  std::size_t index = 0;  ///< position in the batch
+  const sample_record* record = nullptr;
+
+  std::vector<std::uint8_t> image_bytes, mask_bytes;  // read
+  image_header header;                                // decode
+  sample_plan plan;
+  image pixels, mask;
+
+  bool failed = false;
+  std::string error_file, error_reason;
+
+  void fail(const std::string& file, std::string reason) {
+    if (failed) return;
+    failed = true;
+    error_file = file;
+    error_reason = std::move(reason);
+  }
+};
+
+/// A batch buffer: the consumer-visible batch plus its slots. The buffers are the graph's tokens.
+struct batch_buffer {
+  batch_data data;
+  std::vector<sample_slot> slots;
+  std::atomic<std::size_t> remaining{0};
+  std::mutex shape_mutex;  // variable-size pipelines: the first sample shapes the batch
+  bool shaped = false;
+  int height = 0, width = 0;
+  std::exception_ptr error;  // set by collate from the first failed slot
+  bool held = false;         // handed to the consumer and not yet released (pool mutex)
+};
+
+}  // namespace imgbatch::detail

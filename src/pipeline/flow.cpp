@@ -1,0 +1,159 @@
+#include "pipeline/flow.hpp"
+
+#include <imgbatch/error.hpp>
+
+#include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/global_control.h>
+
+#include <chrono>
+#include <mutex>
+
+namespace imgbatch::detail {
+
+namespace flow = oneapi::tbb::flow;
+
+struct pass_graph::nodes {
+  using job = std::tuple<std::size_t, batch_buffer*>;
+  flow::graph g;
+  flow::input_node<std::size_t> batches;
+  flow::buffer_node<batch_buffer*> tokens;
+  flow::join_node<job, flow::reserving> join;
+  flow::multifunction_node<job, std::tuple<sample_slot*, batch_buffer*>> split;
+  flow::function_node<sample_slot*, sample_slot*> read, decode, augment;
+  flow::multifunction_node<sample_slot*, std::tuple<batch_buffer*>> collate;
+  flow::sequencer_node<batch_buffer*> sequencer;
+  flow::function_node<batch_buffer*, flow::continue_msg> deliver;
+
+  explicit nodes(pass_graph& p)
+      : batches(g,
+                [&p](oneapi::tbb::flow_control& fc) -> std::size_t {
+                  if (p.stopping_.load(std::memory_order_acquire) || p.next_batch_ >= p.in_.order_source->num_batches()) {
+                    fc.stop();
+                    return 0;
+                  }
+                  return p.next_batch_++;
+                }),
+        tokens(g),
+        join(g),
+        split(g, flow::unlimited, [&p](const job& j, auto& ports) { p.split_batch(j, ports); }),
+        read(g, flow::unlimited, [&p](sample_slot* s) { stage_read(p.in_.ctx, *s); return s; }),
+        decode(g, flow::unlimited, [&p](sample_slot* s) { stage_decode(p.in_.ctx, *s); return s; }),
+        augment(g, flow::unlimited, [&p](sample_slot* s) { stage_augment(p.in_.ctx, *s); return s; }),
+        collate(g, flow::unlimited, [&p](sample_slot* s, auto& ports) { p.collate_sample(s, ports); }),
+        sequencer(g, [](batch_buffer* const& b) -> std::size_t { return static_cast<std::size_t>(b->data.index); }),
+        deliver(g, flow::serial, [&p](batch_buffer* b) {
+          p.in_.ready->push(b);  // never blocks: the ring holds every buffer there is
+          return flow::continue_msg{};
+        }) {
+    flow::make_edge(batches, flow::input_port<0>(join));
+    flow::make_edge(tokens, flow::input_port<1>(join));
+    flow::make_edge(join, split);
+    flow::make_edge(flow::output_port<0>(split), read);
+    flow::make_edge(flow::output_port<1>(split), sequencer);
+    flow::make_edge(read, decode);
+    flow::make_edge(decode, augment);
+    flow::make_edge(augment, collate);
+    flow::make_edge(flow::output_port<0>(collate), sequencer);
+    flow::make_edge(sequencer, deliver);
+  }
+};
+
+pass_graph::pass_graph(oneapi::tbb::task_arena& arena, pass_inputs inputs) : arena_(arena), in_(std::move(inputs)) {
+  // Built inside the arena so every task of this graph runs on the arena's workers.
+  arena_.execute([this] { nodes_ = std::make_unique<nodes>(*this); });
+}
+
+pass_graph::~pass_graph() {
+  cancel_and_wait();
+  arena_.execute([this] { nodes_.reset(); });
+}
+
+void pass_graph::put_token(batch_buffer* b) { nodes_->tokens.try_put(b); }
+
+void pass_graph::start() {
+  arena_.execute([this] { nodes_->batches.activate(); });
+}
+
+void pass_graph::cancel_and_wait() {
+  if (waited_) return;
+  stopping_.store(true, std::memory_order_release);
+  nodes_->g.cancel();
+  nodes_->g.wait_for_all();
+  waited_ = true;
+}
+
+template <class Ports>
+void pass_graph::split_batch(const std::tuple<std::size_t, batch_buffer*>& j, Ports& ports) {
+  const std::size_t k = std::get<0>(j);
+  batch_buffer* b = std::get<1>(j);
+  std::size_t n = 0;
+  try {
+    n = in_.order_source->batch_length(k);
+    b->data.epoch = in_.ctx.epoch;
+    b->data.index = k;
+    b->data.size = n;
+    if (b->data.samples.size() < n) b->data.samples.resize(n);
+    b->error = nullptr;
+    b->shaped = false;
+    if (in_.fixed_size) {
+      in_.ctx.layout->shape(b->data, n, (*in_.fixed_size)[0], (*in_.fixed_size)[1]);
+      b->shaped = true;
+      b->height = (*in_.fixed_size)[0];
+      b->width = (*in_.fixed_size)[1];
+    }
+    b->remaining.store(n, std::memory_order_release);
+    for (std::size_t i = 0; i < n; ++i) {
+      sample_slot& s = b->slots[i];
+      s.owner = b;
+      s.index = i;
+      s.record = &(*in_.records)[in_.order[k * in_.batch_size + i]];
+      s.failed = false;
+    }
+  } catch (...) {
+    b->error = std::current_exception();
+    b->data.size = 0;
+    std::get<1>(ports).try_put(b);
+    return;
+  }
+  // Only the local count from here on: once the last slot is out, the batch may complete, reach the
+  // consumer and come back for another split while this loop still runs.
+  sample_slot* first = b->slots.data();
+  for (std::size_t i = 0; i < n; ++i) std::get<0>(ports).try_put(first + i);
+}
+
+template <class Ports>
+void pass_graph::collate_sample(sample_slot* s, Ports& ports) {
+  const auto t0 = std::chrono::steady_clock::now();
+  batch_buffer* b = s->owner;
+  if (b->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // Last sample of the batch: every slot is final now.
+  for (std::size_t i = 0; i < b->data.size; ++i) {
+    const sample_slot& x = b->slots[i];
+    if (x.failed) {
+      try {
+        b->error = std::make_exception_ptr(sample_error(x.error_file, x.error_reason, x.record->id));
+      } catch (...) {
+        b->error = std::current_exception();
+      }
+      break;
+    }
+  }
+  in_.ctx.counters->collate_ns.fetch_add(
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count()),
+      std::memory_order_relaxed);
+  std::get<0>(ports).try_put(b);
+}
+
+void ensure_worker_threads(int threads) {
+  static std::mutex mutex;
+  static oneapi::tbb::global_control* current = nullptr;  // never destroyed: outlives every loader
+  std::lock_guard lock(mutex);
+  const std::size_t want = static_cast<std::size_t>(threads) + 1;
+  if (oneapi::tbb::global_control::active_value(oneapi::tbb::global_control::max_allowed_parallelism) >= want) return;
+  // The smallest live value wins, so the old control goes once the larger one exists.
+  auto* next = new oneapi::tbb::global_control(oneapi::tbb::global_control::max_allowed_parallelism, want);
+  delete current;
+  current = next;
+}
+
+}  // namespace imgbatch::detail

@@ -1,0 +1,71 @@
+#pragma once
+
+#include "collate/batch_layout.hpp"
+#include "dataset/dataset.hpp"
+#include "pipeline/batch_buffer.hpp"
+#include "pipeline/ring.hpp"
+#include "pipeline/sample_stages.hpp"
+#include "sampler/sampler.hpp"
+
+#include <oneapi/tbb/task_arena.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <tuple>
+#include <vector>
+
+namespace imgbatch::detail {
+
+/// What one pass over an epoch needs; owned by the loader, outlives the pass.
+struct pass_inputs {
+  const std::vector<sample_record>* records = nullptr;
+  const sampler* order_source = nullptr;
+  std::vector<std::uint64_t> order;  ///< sample ids of this epoch for this rank
+  std::size_t batch_size = 1;
+  std::optional<size2> fixed_size;
+  stage_context ctx;
+  ring<batch_buffer*>* ready = nullptr;
+};
+
+/// The flow graph of one pass:
+///   batch indices ─┐
+///                  join (reserving) ─> split ─> read ─> decode ─> augment ─> collate ─> sequencer ─> ring
+///   free buffers ──┘
+/// A batch starts only when a free buffer (token) is there, so at most `prefetch_batches` are in flight.
+/// Node bodies never throw: a failed sample travels as data to collate, which attaches the error to its batch.
+class pass_graph {
+ public:
+  pass_graph(oneapi::tbb::task_arena& arena, pass_inputs inputs);
+  ~pass_graph();
+  pass_graph(const pass_graph&) = delete;
+  pass_graph& operator=(const pass_graph&) = delete;
+
+  /// Hands a free buffer to the graph. Thread-safe; callable from any thread.
+  void put_token(batch_buffer* b);
+  /// Starts producing batches.
+  void start();
+  /// Stops producing, drops queued work, waits for running bodies to finish. Idempotent.
+  void cancel_and_wait();
+
+ private:
+  struct nodes;
+  template <class Ports>
+  void split_batch(const std::tuple<std::size_t, batch_buffer*>& job, Ports& ports);
+  template <class Ports>
+  void collate_sample(sample_slot* s, Ports& ports);
+
+  oneapi::tbb::task_arena& arena_;
+  pass_inputs in_;
+  std::atomic<bool> stopping_{false};
+  std::size_t next_batch_ = 0;
+  std::unique_ptr<nodes> nodes_;
+  bool waited_ = false;
+};
+
+/// Makes sure oneTBB may run `threads` workers besides the calling thread (its default pool holds one
+/// fewer than the cores). Process-wide and only ever raised.
+void ensure_worker_threads(int threads);
+
+}  // namespace imgbatch::detail

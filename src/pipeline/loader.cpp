@@ -1,0 +1,250 @@
+#include <imgbatch/error.hpp>
+#include <imgbatch/loader.hpp>
+
+#include "collate/batch_layout.hpp"
+#include "dataset/dataset.hpp"
+#include "pipeline/batch_buffer.hpp"
+#include "pipeline/flow.hpp"
+#include "pipeline/ring.hpp"
+#include "sampler/sampler.hpp"
+#include "transform/normalize.hpp"
+#include "transform/plan.hpp"
+#include "util/log.hpp"
+
+#include <oneapi/tbb/task_arena.h>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+namespace imgbatch {
+namespace detail {
+
+/// The batch buffers and who holds them. Shared with every batch handed out, so a batch can outlive
+/// its loader. Thread-safe.
+class buffer_pool {
+ public:
+  buffer_pool(std::size_t count, std::size_t batch_size, const batch_layout& layout) {
+    for (std::size_t i = 0; i < count; ++i) {
+      auto b = std::make_unique<batch_buffer>();
+      b->slots.resize(batch_size);
+      b->data.samples.resize(batch_size);
+      layout.init(b->data);
+      free_.push_back(b.get());
+      all_.push_back(std::move(b));
+    }
+  }
+
+  /// Routes released buffers to a running pass (or back to the free list when null); returns the
+  /// buffers that were free.
+  std::vector<batch_buffer*> attach(pass_graph* pass) {
+    std::lock_guard lock(mutex_);
+    sink_ = pass;
+    std::vector<batch_buffer*> out;
+    out.swap(free_);
+    return out;
+  }
+
+  /// After a pass: every buffer the consumer does not hold is free again.
+  void detach_and_reclaim() {
+    std::lock_guard lock(mutex_);
+    sink_ = nullptr;
+    free_.clear();
+    for (auto& b : all_)
+      if (!b->held) free_.push_back(b.get());
+  }
+
+  void hand_out(batch_buffer* b) {
+    std::lock_guard lock(mutex_);
+    b->held = true;
+    ++held_;
+  }
+
+  void release(batch_buffer* b) {
+    std::lock_guard lock(mutex_);
+    b->held = false;
+    --held_;
+    if (sink_) sink_->put_token(b);
+    else free_.push_back(b);
+  }
+
+  bool consumer_holds_all() {
+    std::lock_guard lock(mutex_);
+    return held_ == all_.size();
+  }
+  std::size_t size() const noexcept { return all_.size(); }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<batch_buffer>> all_;
+  std::vector<batch_buffer*> free_;
+  pass_graph* sink_ = nullptr;
+  std::size_t held_ = 0;
+};
+
+class loader_impl {
+ public:
+  explicit loader_impl(pipeline_spec spec)
+      : spec_(std::move(spec)),
+        records_(build_index(spec_)),
+        sampler_(spec_.sampler, records_.size(), static_cast<std::size_t>(spec_.batch.size)),
+        chain_(make_chain(spec_.transforms)),
+        lut_(make_lut(chain_)),
+        layout_(spec_),
+        threads_(spec_.loader.threads > 0 ? spec_.loader.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+        pool_(std::make_shared<buffer_pool>(static_cast<std::size_t>(spec_.loader.prefetch_batches),
+                                            static_cast<std::size_t>(spec_.batch.size), layout_)),
+        ready_(static_cast<std::size_t>(spec_.loader.prefetch_batches)),
+        arena_(threads_, 0) {
+    ensure_worker_threads(threads_);
+    if (sampler_.num_batches() == 0)
+      log().warn("{} samples per epoch fill no batch of {} with drop_last: every epoch is empty",
+                 sampler_.samples_per_rank(), spec_.batch.size);
+    log().debug("loader: {} samples, {} batches per epoch, {} threads, {} buffers", records_.size(),
+                sampler_.num_batches(), threads_, pool_->size());
+  }
+
+  ~loader_impl() { end_pass(); }
+
+  std::optional<batch> next() {
+    if (!pass_) start_pass();
+    if (delivered_ == sampler_.num_batches()) {
+      end_pass();
+      return std::nullopt;
+    }
+    const std::size_t ready_now = ready_.size();
+    if (ready_now == 0 && pool_->consumer_holds_all())
+      throw error("all " + std::to_string(pool_->size()) +
+                  " batch buffers are held by the caller, so no batch can be made: drop a batch or raise "
+                  "loader.prefetch_batches");
+    ready_sum_ += ready_now;
+    const auto t0 = std::chrono::steady_clock::now();
+    std::optional<batch_buffer*> got = ready_.pop();
+    wait_ns_ += static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+    if (!got) {
+      end_pass();
+      throw error("internal: the batch ring closed during a pass");
+    }
+    batch_buffer* b = *got;
+    ++delivered_;
+    if (b->error) {
+      std::exception_ptr e = b->error;
+      end_pass();
+      std::rethrow_exception(e);
+    }
+    pool_->hand_out(b);
+    ++batches_;
+    samples_ += b->data.size;
+    std::shared_ptr<buffer_pool> pool = pool_;
+    return batch(std::shared_ptr<const batch_data>(&b->data, [pool, b](const batch_data*) { pool->release(b); }));
+  }
+
+  void end_pass() {
+    if (!pass_) return;
+    ready_.close();
+    pass_->cancel_and_wait();
+    pool_->detach_and_reclaim();
+    ready_.reset();
+    pass_.reset();
+    delivered_ = 0;
+  }
+
+  void set_epoch(std::uint64_t e) {
+    end_pass();
+    epoch_ = e;
+  }
+
+  loader_stats stats() const {
+    loader_stats s;
+    s.batches = batches_;
+    s.samples = samples_;
+    s.decoded_pixels = counters_.decoded_pixels.load();
+    s.read_s = static_cast<double>(counters_.read_ns.load()) * 1e-9;
+    s.decode_s = static_cast<double>(counters_.decode_ns.load()) * 1e-9;
+    s.augment_s = static_cast<double>(counters_.augment_ns.load()) * 1e-9;
+    s.collate_s = static_cast<double>(counters_.collate_ns.load()) * 1e-9;
+    s.wait_s = static_cast<double>(wait_ns_) * 1e-9;
+    s.mean_ready = batches_ ? static_cast<double>(ready_sum_) / static_cast<double>(batches_) : 0.0;
+    return s;
+  }
+
+  const pipeline_spec& spec() const noexcept { return spec_; }
+  std::uint64_t epoch() const noexcept { return epoch_; }
+  std::size_t size() const noexcept { return sampler_.num_batches(); }
+  std::size_t dataset_size() const noexcept { return records_.size(); }
+
+ private:
+  void start_pass() {
+    pass_inputs in;
+    in.records = &records_;
+    in.order_source = &sampler_;
+    sampler_.order(epoch_, in.order);
+    in.batch_size = static_cast<std::size_t>(spec_.batch.size);
+    in.fixed_size = chain_.fixed_size;
+    in.ctx.chain = &chain_;
+    in.ctx.lut = &lut_;
+    in.ctx.layout = &layout_;
+    in.ctx.decode = {spec_.decode.max_pixels, spec_.decode.max_scans, spec_.decode.strict, spec_.decode.apply_exif};
+    in.ctx.seed = spec_.sampler.seed;
+    in.ctx.epoch = epoch_;
+    in.ctx.counters = &counters_;
+    in.ready = &ready_;
+    pass_ = std::make_unique<pass_graph>(arena_, std::move(in));
+    for (batch_buffer* b : pool_->attach(pass_.get())) pass_->put_token(b);
+    pass_->start();
+  }
+
+  pipeline_spec spec_;
+  std::vector<sample_record> records_;
+  sampler sampler_;
+  op_chain chain_;
+  pixel_lut lut_;
+  batch_layout layout_;
+  int threads_;
+  std::shared_ptr<buffer_pool> pool_;
+  ring<batch_buffer*> ready_;
+  stage_counters counters_;
+  oneapi::tbb::task_arena arena_;
+  std::unique_ptr<pass_graph> pass_;
+  std::size_t delivered_ = 0;
+  std::uint64_t epoch_ = 0;
+  std::uint64_t batches_ = 0, samples_ = 0, wait_ns_ = 0, ready_sum_ = 0;
+};
+
+}  // namespace detail
+
+namespace {
+pipeline_spec validated(pipeline_spec s) {
+  s.validate();
+  return s;
+}
+}  // namespace
+
+loader::loader(pipeline_spec spec) : impl_(std::make_unique<detail::loader_impl>(validated(std::move(spec)))) {}
+loader::~loader() = default;
+loader::loader(loader&&) noexcept = default;
+loader& loader::operator=(loader&&) noexcept = default;
+
+void loader::set_epoch(std::uint64_t epoch) { impl_->set_epoch(epoch); }
+std::uint64_t loader::epoch() const noexcept { return impl_->epoch(); }
+std::size_t loader::size() const noexcept { return impl_->size(); }
+std::size_t loader::dataset_size() const noexcept { return impl_->dataset_size(); }
+std::optional<batch> loader::next() { return impl_->next(); }
+void loader::stop() { impl_->end_pass(); }
+loader_stats loader::stats() const { return impl_->stats(); }
+const pipeline_spec& loader::spec() const noexcept { return impl_->spec(); }
+
+loader::iterator loader::begin() {
+  impl_->end_pass();
+  return iterator(this);
+}
+
+loader::iterator::iterator(loader* owner) : owner_(owner) { current_ = owner_->next(); }
+
+loader::iterator& loader::iterator::operator++() {
+  current_.reset();  // give the buffer back before asking for the next one
+  current_ = owner_->next();
+  return *this;
+}
+
+}  // namespace imgbatch

@@ -1,0 +1,20 @@
+#include <imgbatch/loader.hpp>
+
+#include <cstdio>
+#include <ostream>
+
+namespace imgbatch {
+
+std::string loader_stats::to_string() const {
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "%llu batches, %llu samples, %.1f Mpx decoded; worker time: read %.3fs, decode %.3fs, augment %.3fs, "
+                "collate %.3fs; consumer waited %.3fs; %.2f batches ready on average",
+                static_cast<unsigned long long>(batches), static_cast<unsigned long long>(samples),
+                static_cast<double>(decoded_pixels) * 1e-6, read_s, decode_s, augment_s, collate_s, wait_s, mean_ready);
+  return buf;
+}
+
+std::ostream& operator<<(std::ostream& os, const loader_stats& s) { return os << s.to_string(); }
+
+}  // namespace imgbatch

@@ -1,0 +1,314 @@
+#include <imgbatch/error.hpp>
+#include <imgbatch/spec.hpp>
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+namespace imgbatch {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+std::string type_name(element_type t) {
+  switch (t) {
+    case element_type::ARRAY: return "an array";
+    case element_type::OBJECT: return "an object";
+    case element_type::INT64:
+    case element_type::UINT64: return "an integer";
+    case element_type::DOUBLE: return "a number";
+    case element_type::STRING: return "a string";
+    case element_type::BOOL: return "a boolean";
+    case element_type::NULL_VALUE: return "null";
+  }
+  return "a value";
+}
+
+[[noreturn]] void expected(const std::string& path, const std::string& what, element e) {
+  throw config_error(path, "expected " + what + ", got " + type_name(e.type()));
+}
+
+/// Reads one JSON object, tracking which keys were used so unknown ones (typos) are reported.
+class object_reader {
+ public:
+  object_reader(element e, std::string path) : path_(std::move(path)) {
+    if (e.type() != element_type::OBJECT) expected(path_.empty() ? "(top level)" : path_, "an object", e);
+    obj_ = e.get_object().value_unsafe();
+  }
+
+  std::optional<element> get(std::string_view key) {
+    known_.emplace_back(key);
+    element e;
+    if (obj_.at_key(key).get(e) != simdjson::SUCCESS) return std::nullopt;
+    return e;
+  }
+  std::string sub(std::string_view key) const { return path_.empty() ? std::string(key) : path_ + "." + std::string(key); }
+
+  void finish() const {
+    for (auto field : obj_) {
+      std::string_view k = field.key;
+      if (std::find(known_.begin(), known_.end(), k) == known_.end()) {
+        std::string list;
+        for (auto& n : known_) list += (list.empty() ? "" : ", ") + n;
+        throw config_error(sub(k), "unknown key (expected one of: " + list + ")");
+      }
+    }
+  }
+
+  std::optional<std::string> string(std::string_view key) {
+    auto e = get(key);
+    if (!e) return std::nullopt;
+    std::string_view s;
+    if (e->get_string().get(s) != simdjson::SUCCESS) expected(sub(key), "a string", *e);
+    return std::string(s);
+  }
+  std::optional<bool> boolean(std::string_view key) {
+    auto e = get(key);
+    if (!e) return std::nullopt;
+    bool b;
+    if (e->get_bool().get(b) != simdjson::SUCCESS) expected(sub(key), "true or false", *e);
+    return b;
+  }
+  std::optional<std::int64_t> integer(std::string_view key, std::int64_t lo, std::int64_t hi) {
+    auto e = get(key);
+    if (!e) return std::nullopt;
+    return as_integer(*e, sub(key), lo, hi);
+  }
+  std::optional<double> number(std::string_view key) {
+    auto e = get(key);
+    if (!e) return std::nullopt;
+    return as_number(*e, sub(key));
+  }
+  std::optional<size2> size(std::string_view key) {
+    auto e = get(key);
+    if (!e) return std::nullopt;
+    simdjson::dom::array a;
+    if (e->get_array().get(a) != simdjson::SUCCESS || a.size() != 2)
+      throw config_error(sub(key), "expected [height, width], two positive integers");
+    size2 out{};
+    std::size_t i = 0;
+    for (element v : a) {
+      out[i] = static_cast<int>(as_integer(v, sub(key) + "[" + std::to_string(i) + "]", 1, 1 << 20));
+      ++i;
+    }
+    return out;
+  }
+  std::optional<std::array<float, 3>> triple(std::string_view key) {
+    auto e = get(key);
+    if (!e) return std::nullopt;
+    simdjson::dom::array a;
+    if (e->get_array().get(a) != simdjson::SUCCESS || a.size() != 3)
+      throw config_error(sub(key), "expected an array of 3 numbers (one per channel)");
+    std::array<float, 3> out{};
+    std::size_t i = 0;
+    for (element v : a) {
+      out[i] = static_cast<float>(as_number(v, sub(key) + "[" + std::to_string(i) + "]"));
+      ++i;
+    }
+    return out;
+  }
+
+  static std::int64_t as_integer(element e, const std::string& path, std::int64_t lo, std::int64_t hi) {
+    std::int64_t v;
+    if (e.get_int64().get(v) != simdjson::SUCCESS) {
+      double d;
+      if (e.get_double().get(d) == simdjson::SUCCESS && std::floor(d) == d && std::fabs(d) < 9e15) v = static_cast<std::int64_t>(d);
+      else expected(path, "an integer", e);
+    }
+    if (v < lo || v > hi)
+      throw config_error(path, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
+                                   std::to_string(v));
+    return v;
+  }
+  static double as_number(element e, const std::string& path) {
+    double d;
+    if (e.get_double().get(d) == simdjson::SUCCESS) return d;
+    std::int64_t i;
+    if (e.get_int64().get(i) == simdjson::SUCCESS) return static_cast<double>(i);
+    std::uint64_t u;
+    if (e.get_uint64().get(u) == simdjson::SUCCESS) return static_cast<double>(u);
+    expected(path, "a number", e);
+  }
+
+ private:
+  simdjson::dom::object obj_;
+  std::string path_;
+  std::vector<std::string> known_;
+};
+
+template <class E>
+E choose(const std::string& path, const std::string& value, std::initializer_list<std::pair<const char*, E>> options) {
+  std::string list;
+  for (auto& [name, e] : options) {
+    if (value == name) return e;
+    list += (list.empty() ? "" : ", ") + std::string("'") + name + "'";
+  }
+  throw config_error(path, "'" + value + "' is not one of " + list);
+}
+
+[[noreturn]] void not_yet(const std::string& path, const std::string& what) {
+  throw config_error(path, what + " is not supported by this version of imgbatch");
+}
+
+void read_dataset(object_reader r, pipeline_spec& s) {
+  if (auto f = r.string("format")) {
+    if (*f == "coco" || *f == "yolo" || *f == "voc") not_yet(r.sub("format"), "dataset format '" + *f + "'");
+    s.dataset.format = choose<dataset_format>(r.sub("format"), *f, {{"folder", dataset_format::folder}, {"list", dataset_format::list}});
+  }
+  if (auto v = r.string("root")) s.dataset.root = *v;
+  if (auto v = r.string("images")) s.dataset.images = *v;
+  if (auto v = r.string("masks")) s.dataset.masks = *v;
+  if (auto v = r.string("manifest")) s.dataset.manifest = *v;
+  if (r.get("depth")) not_yet(r.sub("depth"), "a depth folder");
+  if (r.get("annotations")) not_yet(r.sub("annotations"), "an annotations file");
+  r.finish();
+}
+
+void read_targets(object_reader r, pipeline_spec& s) {
+  if (auto m = r.get("mask")) {
+    object_reader mr(*m, r.sub("mask"));
+    mask_target t;
+    if (auto v = mr.integer("num_classes", 1, 65536)) t.num_classes = static_cast<int>(*v);
+    else throw config_error(mr.sub("num_classes"), "required");
+    if (auto v = mr.get("ignore_index")) {
+      if (v->type() == element_type::NULL_VALUE) t.ignore_index = -1;
+      else t.ignore_index = static_cast<int>(object_reader::as_integer(*v, mr.sub("ignore_index"), -1, 65535));
+    }
+    if (auto v = mr.string("encoding"))
+      t.encoding = choose<mask_encoding>(mr.sub("encoding"), *v, {{"index", mask_encoding::index}, {"one_hot", mask_encoding::one_hot}});
+    if (auto v = mr.string("dtype"))
+      t.type = choose<dtype>(mr.sub("dtype"), *v, {{"uint8", dtype::uint8}, {"int32", dtype::int32}, {"int64", dtype::int64}});
+    mr.finish();
+    s.targets.mask = t;
+  }
+  if (r.get("depth")) not_yet(r.sub("depth"), "a depth target");
+  if (r.get("boxes")) not_yet(r.sub("boxes"), "a boxes target");
+  r.finish();
+}
+
+void read_sampler(object_reader r, pipeline_spec& s) {
+  if (auto v = r.boolean("shuffle")) s.sampler.shuffle = *v;
+  if (auto v = r.boolean("replacement")) s.sampler.replacement = *v;
+  if (auto v = r.integer("seed", 0, std::numeric_limits<std::int64_t>::max())) s.sampler.seed = static_cast<std::uint64_t>(*v);
+  if (auto v = r.boolean("drop_last")) s.sampler.drop_last = *v;
+  if (auto v = r.integer("rank", 0, 1 << 20)) s.sampler.rank = static_cast<int>(*v);
+  if (auto v = r.integer("world_size", 1, 1 << 20)) s.sampler.world_size = static_cast<int>(*v);
+  r.finish();
+}
+
+transform read_op(object_reader r) {
+  auto name = r.string("op");
+  if (!name) throw config_error(r.sub("op"), "required (resize, center_crop, random_crop, hflip, vflip, normalize, to_float)");
+  transform t;
+  if (*name == "resize") {
+    resize_op op;
+    op.size = r.size("size");
+    if (auto v = r.integer("shorter", 1, 1 << 20)) op.shorter = static_cast<int>(*v);
+    if (auto v = r.integer("max_longer", 1, 1 << 20)) op.max_longer = static_cast<int>(*v);
+    t = op;
+  } else if (*name == "center_crop") {
+    center_crop_op op;
+    if (auto v = r.size("size")) op.size = *v;
+    else throw config_error(r.sub("size"), "required");
+    t = op;
+  } else if (*name == "random_crop") {
+    random_crop_op op;
+    if (auto v = r.size("size")) op.size = *v;
+    else throw config_error(r.sub("size"), "required");
+    if (auto v = r.boolean("pad_if_needed")) op.pad_if_needed = *v;
+    t = op;
+  } else if (*name == "hflip" || *name == "vflip") {
+    double p = r.number("p").value_or(0.5);
+    if (*name == "hflip") t = hflip_op{p};
+    else t = vflip_op{p};
+  } else if (*name == "normalize") {
+    normalize_op op;
+    if (auto v = r.triple("mean")) op.mean = *v;
+    if (auto v = r.triple("std")) op.std = *v;
+    t = op;
+  } else if (*name == "to_float") {
+    t = to_float_op{};
+  } else if (*name == "letterbox" || *name == "random_resized_crop" || *name == "color_jitter") {
+    not_yet(r.sub("op"), "op '" + *name + "'");
+  } else {
+    throw config_error(r.sub("op"), "unknown op '" + *name +
+                                        "' (expected resize, center_crop, random_crop, hflip, vflip, normalize, to_float)");
+  }
+  r.finish();
+  return t;
+}
+
+void read_batch(object_reader r, pipeline_spec& s) {
+  if (auto v = r.integer("size", 1, 1 << 20)) s.batch.size = static_cast<int>(*v);
+  if (auto v = r.string("layout")) s.batch.image_layout = choose<layout>(r.sub("layout"), *v, {{"NCHW", layout::nchw}, {"NHWC", layout::nhwc}});
+  if (auto v = r.string("dtype")) s.batch.image_type = choose<dtype>(r.sub("dtype"), *v, {{"float32", dtype::float32}, {"uint8", dtype::uint8}});
+  if (r.get("pad")) not_yet(r.sub("pad"), "padding batches of mixed sizes");
+  r.finish();
+}
+
+void read_decode(object_reader r, pipeline_spec& s) {
+  if (auto v = r.string("exif")) s.decode.apply_exif = choose<bool>(r.sub("exif"), *v, {{"apply", true}, {"ignore", false}});
+  if (auto v = r.integer("max_pixels", 0, std::numeric_limits<std::int64_t>::max())) s.decode.max_pixels = static_cast<std::uint64_t>(*v);
+  if (auto v = r.integer("max_scans", 1, 1 << 20)) s.decode.max_scans = static_cast<int>(*v);
+  if (auto v = r.boolean("strict")) s.decode.strict = *v;
+  r.finish();
+}
+
+void read_loader(object_reader r, pipeline_spec& s) {
+  if (auto v = r.integer("threads", 0, 1024)) s.loader.threads = static_cast<int>(*v);
+  if (auto v = r.integer("prefetch_batches", 1, 1024)) s.loader.prefetch_batches = static_cast<int>(*v);
+  if (auto v = r.string("on_error")) {
+    if (*v == "skip" || *v == "substitute") not_yet(r.sub("on_error"), "on_error '" + *v + "'");
+    s.loader.on_error = choose<error_policy>(r.sub("on_error"), *v, {{"fail", error_policy::fail}});
+  }
+  r.finish();
+}
+
+}  // namespace
+
+pipeline_spec pipeline_spec::from_json(std::string_view json, const std::filesystem::path& base_dir) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string text(json);
+  element doc;
+  if (auto err = parser.parse(text).get(doc))
+    throw config_error("", std::string("invalid JSON: ") + simdjson::error_message(err));
+  pipeline_spec s;
+  s.base_dir = base_dir;
+  object_reader top(doc, "");
+  if (auto v = top.integer("version", 1, 1); !v && top.get("version")) throw config_error("version", "must be 1");
+  if (auto e = top.get("dataset")) read_dataset(object_reader(*e, "dataset"), s);
+  else throw config_error("dataset", "required");
+  if (auto e = top.get("targets")) read_targets(object_reader(*e, "targets"), s);
+  if (auto e = top.get("sampler")) read_sampler(object_reader(*e, "sampler"), s);
+  if (auto e = top.get("transforms")) {
+    simdjson::dom::array a;
+    if (e->get_array().get(a) != simdjson::SUCCESS) expected("transforms", "an array of ops", *e);
+    std::size_t i = 0;
+    for (element op : a) s.transforms.push_back(read_op(object_reader(op, "transforms[" + std::to_string(i++) + "]")));
+  }
+  if (auto e = top.get("batch")) read_batch(object_reader(*e, "batch"), s);
+  if (auto e = top.get("decode")) read_decode(object_reader(*e, "decode"), s);
+  if (auto e = top.get("loader")) read_loader(object_reader(*e, "loader"), s);
+  top.finish();
+  s.validate();
+  return s;
+}
+
+pipeline_spec pipeline_spec::from_file(const std::filesystem::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw config_error("", path.string() + ": cannot open spec file");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  try {
+    return from_json(ss.str(), path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
+  } catch (const config_error& e) {
+    throw config_error(e.key_path(), e.message(), path.string());
+  }
+}
+
+}  // namespace imgbatch

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "decode/image.hpp"
+#include "transform/plan.hpp"
+#include "transform/resize.hpp"
+#include "transform/view.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace imgbatch::detail {
+
+/// Per-thread buffers for running plans; they keep their capacity.
+struct exec_scratch {
+  image buf[2];
+  resize_scratch resize;
+  std::vector<int> xmap;
+};
+
+/// The pixels after every geometric step, except flips after the last resize/crop, which are left for
+/// the final write to fold in (fx, fy) at no cost.
+struct exec_result {
+  image_view view;
+  bool fx = false, fy = false;
+};
+
+enum class resample { bilinear, nearest };
+
+/// Runs a plan's steps on `src`. Images use bilinear, masks and depth nearest; padding uses `fill`
+/// (one pixel's bytes). The result may view `src` (crops are views) or scratch.
+exec_result run_plan(const sample_plan& plan, const image_view& src, resample mode, const std::uint8_t* fill,
+                     exec_scratch& scratch);
+
+}  // namespace imgbatch::detail

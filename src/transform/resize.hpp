@@ -1,0 +1,30 @@
+#pragma once
+
+#include "decode/image.hpp"
+#include "transform/view.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace imgbatch::detail {
+
+/// Scratch reused across calls by one thread.
+struct resize_scratch {
+  image horizontal;
+  std::vector<int> bounds;
+  std::vector<std::int32_t> coeffs;
+  std::vector<int> vbounds;
+  std::vector<std::int32_t> vcoeffs;
+  std::vector<std::int32_t> acc;
+};
+
+/// Bilinear resize of 8-bit samples with Pillow's arithmetic (Resample.c): half-pixel centres, filter
+/// support widened by the shrink factor (antialias), 22-bit fixed-point coefficients, horizontal pass
+/// first. Equals Pillow's Image.resize(..., BILINEAR) on the same input.
+void resize_bilinear(const image_view& src, int out_h, int out_w, image& out, resize_scratch& scratch);
+
+/// Nearest neighbour with source index floor((dst + 0.5) * in / out), computed as Pillow's NEAREST does
+/// (a running double sum) so results equal Pillow's; any sample size (masks, 16-bit depth). Never blends.
+void resize_nearest(const image_view& src, int out_h, int out_w, image& out, std::vector<int>& xmap);
+
+}  // namespace imgbatch::detail

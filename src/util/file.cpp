@@ -1,0 +1,54 @@
+#include "util/file.hpp"
+
+#include <imgbatch/error.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace imgbatch::detail {
+
+std::string read_file(const std::string& path, std::vector<std::uint8_t>& out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::strerror(errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    std::string why = std::strerror(errno);
+    ::close(fd);
+    return why;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return "not a regular file";
+  }
+  out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::read(fd, out.data() + done, out.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      std::string why = std::strerror(errno);
+      ::close(fd);
+      return why;
+    }
+    if (n == 0) break;  // file shrank while reading
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(done);
+  if (done == 0) return "empty file";
+  return {};
+}
+
+void write_file(const std::string& path, const void* data, std::size_t size) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) throw error(path + ": cannot write: " + std::strerror(errno));
+  bool ok = std::fwrite(data, 1, size, f) == size;
+  ok = (std::fclose(f) == 0) && ok;
+  if (!ok) throw error(path + ": write failed: " + std::strerror(errno));
+}
+
+}  // namespace imgbatch::detail

@@ -1,0 +1,188 @@
+#!/usr/bin/python3
+"""Pixel comparison of `imgbatch dump` against Pillow, the reference of DESIGN.md section 6.
+
+  pillow_compare.py sample_pipeline IMGBATCH TESTDATA WORK
+      fixed (non-random) segmentation pipelines on imgbatch's own sample dataset, and on the labelme
+      VOC photos with palette masks when TESTDATA is there: images within 1 of Pillow's BILINEAR,
+      masks exactly Pillow's NEAREST, normalize exactly torchvision's float32 arithmetic.
+  pillow_compare.py full_decode IMGBATCH TESTDATA WORK
+      full-size decode of the conformance JPEGs and PNGs equals Pillow's pixels exactly
+      (EXIF orientation as ImageOps.exif_transpose, CMYK and grey converted as convert("RGB")).
+      Exits 77 (skipped) when TESTDATA is absent.
+Ends with a line 'N passed, M failed'.
+"""
+import glob, json, os, shutil, subprocess, sys
+
+try:
+    import numpy as np
+    from PIL import Image, ImageOps
+except ImportError as e:
+    print(f"needs Debian's python3-pil and python3-numpy ({e}); scripts/test.sh installs them")
+    sys.exit(1)
+
+MEAN = np.array([0.485, 0.456, 0.406], np.float32)
+STD = np.array([0.229, 0.224, 0.225], np.float32)
+passed = failed = 0
+
+
+def check(ok, what):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL", what)
+
+
+def run(*args):
+    r = subprocess.run(list(args), capture_output=True, text=True)
+    if r.returncode != 0:
+        print(r.stdout, r.stderr)
+        raise SystemExit(f"command failed: {' '.join(args)}")
+    return r.stdout
+
+
+def dump(imgbatch, spec, out, batches):
+    shutil.rmtree(out, ignore_errors=True)
+    run(imgbatch, "dump", spec, "--batches", str(batches), "--out", out)
+    for d in sorted(glob.glob(os.path.join(out, "*", ""))):
+        meta = json.load(open(os.path.join(d, "meta.json")))
+        tensors = {os.path.basename(p)[:-4]: np.load(p) for p in glob.glob(os.path.join(d, "*.npy"))}
+        for i, s in enumerate(meta["samples"]):
+            yield s, {k: v[i] for k, v in tensors.items()}
+
+
+def write_spec(path, dataset, transforms, batch, mask_dtype="uint8", layout="NHWC", dtype="uint8"):
+    spec = {"dataset": dataset, "transforms": transforms,
+            "batch": {"size": batch, "layout": layout, "dtype": dtype},
+            "loader": {"threads": 2, "prefetch_batches": 2}}
+    if "masks" in dataset or dataset.get("format") == "list":
+        spec["targets"] = {"mask": {"num_classes": 21, "ignore_index": 255, "dtype": mask_dtype}}
+    with open(path, "w") as f:
+        json.dump(spec, f)
+    return path
+
+
+def center_crop(a, th, tw):
+    h, w = a.shape[:2]
+    top, left = int(round((h - th) / 2.0)), int(round((w - tw) / 2.0))
+    return a[top:top + th, left:left + tw]
+
+
+def fixed_pipeline(imgbatch, work, name, dataset, count):
+    """resize [200, 300] then center_crop [180, 280]: uint8 NHWC, then normalize float32 NCHW."""
+    ops = [{"op": "resize", "size": [200, 300]}, {"op": "center_crop", "size": [180, 280]}]
+    spec = write_spec(os.path.join(work, f"{name}_u8.json"), dataset, ops, 4)
+    worst, n = 0, 0
+    for s, t in dump(imgbatch, spec, os.path.join(work, f"{name}_u8"), (count + 3) // 4):
+        ref = center_crop(np.asarray(Image.open(s["image"]).convert("RGB").resize((300, 200), Image.BILINEAR)), 180, 280)
+        mref = center_crop(np.asarray(Image.open(s["mask"]).resize((300, 200), Image.NEAREST)), 180, 280)
+        diff = int(np.abs(ref.astype(int) - t["image"].astype(int)).max())
+        worst = max(worst, diff)
+        check(diff <= 1, f"{name}: {s['image']}: image differs from Pillow by {diff}")
+        check(np.array_equal(mref, t["mask"]), f"{name}: {s['mask']}: mask differs from Pillow NEAREST in {(mref != t['mask']).sum()} pixels")
+        n += 1
+    print(f"{name}: {n} samples, resize+center_crop, max |image - Pillow| = {worst}, masks equal to Pillow")
+    check(n == count, f"{name}: dumped {n} samples, expected {count}")
+
+    spec = write_spec(os.path.join(work, f"{name}_f32.json"), dataset, ops + [{"op": "normalize"}], 4,
+                      mask_dtype="int64", layout="NCHW", dtype="float32")
+    worst_f = 0.0
+    for s, t in dump(imgbatch, spec, os.path.join(work, f"{name}_f32"), 2):
+        u8 = center_crop(np.asarray(Image.open(s["image"]).convert("RGB").resize((300, 200), Image.BILINEAR)), 180, 280)
+        ref = ((u8.astype(np.float32) / np.float32(255) - MEAN) / STD).transpose(2, 0, 1)
+        worst_f = max(worst_f, float(np.abs(ref - t["image"]).max()))
+        mref = center_crop(np.asarray(Image.open(s["mask"]).resize((300, 200), Image.NEAREST)), 180, 280)
+        check(t["mask"].dtype == np.int64 and np.array_equal(mref.astype(np.int64), t["mask"]), f"{name}: int64 mask")
+    # Pillow's uint8 result through torchvision's float32 normalize; 1/255 of a step allowed for the +-1 above.
+    check(worst_f <= 1.0 / 255 / 0.224 + 1e-6, f"{name}: normalize differs by {worst_f}")
+    print(f"{name}: normalize float32 NCHW, max |imgbatch - torchvision(Pillow)| = {worst_f:.3g}")
+
+
+def sample_pipeline(imgbatch, testdata, work):
+    data = os.path.join(work, "data")
+    shutil.rmtree(data, ignore_errors=True)
+    run(imgbatch, "make-sample", data, "--n", "12")
+    fixed_pipeline(imgbatch, work, "sample", {"format": "folder", "root": os.path.join(data, "seg"),
+                                              "images": "images", "masks": "masks"}, 12)
+    # Keep aspect: resize the shorter side to 150, one image per batch (sizes differ).
+    spec = write_spec(os.path.join(work, "shorter.json"),
+                      {"format": "folder", "root": os.path.join(data, "seg"), "images": "images", "masks": "masks"},
+                      [{"op": "resize", "shorter": 150}], 1)
+    for s, t in dump(imgbatch, spec, os.path.join(work, "shorter"), 12):
+        im = Image.open(s["image"]).convert("RGB")
+        w, h = im.size
+        nw, nh = (150, int(150 * h / w)) if w <= h else (int(150 * w / h), 150)
+        ref = np.asarray(im.resize((nw, nh), Image.BILINEAR))
+        check(t["image"].shape == ref.shape, f"shorter: {s['image']}: shape {t['image'].shape} vs {ref.shape}")
+        if t["image"].shape == ref.shape:
+            check(np.abs(ref.astype(int) - t["image"].astype(int)).max() <= 1, f"shorter: {s['image']}: pixels")
+            check(np.array_equal(np.asarray(Image.open(s["mask"]).resize((nw, nh), Image.NEAREST)), t["mask"]), f"shorter: {s['mask']}")
+    voc = os.path.join(testdata, "labelme_gpl3/instance_segmentation/data_dataset_voc")
+    if os.path.isdir(voc):
+        manifest = os.path.join(work, "labelme.tsv")
+        stems = sorted(os.path.splitext(p)[0] for p in os.listdir(os.path.join(voc, "JPEGImages")))
+        with open(manifest, "w") as f:
+            for st in stems:
+                f.write(f"{voc}/JPEGImages/{st}.jpg\t{voc}/SegmentationClass/{st}.png\n")
+        fixed_pipeline(imgbatch, work, "labelme_voc", {"format": "list", "root": work, "manifest": "labelme.tsv"}, len(stems))
+    else:
+        print(f"note: {voc} absent: real-photo comparison skipped")
+
+
+def full_decode(imgbatch, testdata, work):
+    table = os.path.join(testdata, "EXPECTED_DECODE.tsv")
+    if not os.path.exists(table):
+        print(f"SKIPPED: {table} not found")
+        sys.exit(77)
+    files = []
+    for line in open(table):
+        cols = line.rstrip("\n").split("\t")
+        if len(cols) < 4 or line.startswith("#") or cols[1] != "ok":
+            continue
+        path, fmt = cols[0], cols[2]
+        if path.endswith(".jpg"):
+            files.append(path)
+        elif fmt.startswith("png:") and "bitdepth=16 colortype=0" not in fmt and "bitdepth=16 colortype=4" not in fmt:
+            # Pillow opens 16-bit grey as mode I and clips it to 0..255 on convert("RGB"), where imgbatch
+            # keeps the high byte like every other 16-bit image; those are compared elsewhere.
+            files.append(path)
+    manifest = os.path.join(work, "decode.tsv")
+    os.makedirs(work, exist_ok=True)
+    with open(manifest, "w") as f:
+        for p in files:
+            f.write(os.path.join(testdata, p) + "\n")
+    with open(os.path.join(work, "decode.json"), "w") as f:
+        json.dump({"dataset": {"format": "list", "root": work, "manifest": "decode.tsv"},
+                   "batch": {"size": 1, "layout": "NHWC", "dtype": "uint8"},
+                   "loader": {"threads": 2, "prefetch_batches": 2}}, f)
+    kinds, unreadable = {}, []
+    for s, t in dump(imgbatch, os.path.join(work, "decode.json"), os.path.join(work, "decode"), len(files)):
+        try:
+            ref = np.asarray(ImageOps.exif_transpose(Image.open(s["image"])).convert("RGB"))
+        except Exception as e:  # Pillow gives up on some files libjpeg reads (a cut-off EXIF block)
+            unreadable.append(f"{os.path.basename(s['image'])} ({type(e).__name__})")
+            continue
+        ok = ref.shape == t["image"].shape and np.array_equal(ref, t["image"])
+        detail = "" if ref.shape != t["image"].shape else f", max diff {int(np.abs(ref.astype(int) - t['image'].astype(int)).max())}"
+        check(ok, f"{s['image']}: shape {t['image'].shape} vs Pillow {ref.shape}{detail}")
+        kind = s["image"].rsplit(".", 1)[1]
+        kinds[kind] = kinds.get(kind, 0) + 1
+    print(f"full decode equal to Pillow for {kinds} files (EXIF orientation, CMYK, grey, palette, progressive, arithmetic included)")
+    if unreadable:
+        print(f"not compared, Pillow cannot open them: {', '.join(unreadable)}")
+
+
+def main():
+    if len(sys.argv) != 5:
+        raise SystemExit(__doc__)
+    mode, imgbatch, testdata, work = sys.argv[1:]
+    testdata, work = os.path.abspath(testdata), os.path.abspath(work)
+    os.makedirs(work, exist_ok=True)
+    {"sample_pipeline": sample_pipeline, "full_decode": full_decode}[mode](imgbatch, testdata, work)
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+#include <doctest/doctest.h>
+
+#include <imgbatch/imgbatch.hpp>
+
+#include "encode/png_writer.hpp"
+#include "support/fixtures.hpp"
+
+using namespace imgbatch;
+
+namespace {
+
+pipeline_spec make_spec(const test::temp_dir& dir, int batch) {
+  pipeline_spec s;
+  s.base_dir = dir.path();
+  s.dataset.root = "seg";
+  s.dataset.masks = "masks";
+  s.targets.mask = mask_target{.num_classes = 4, .ignore_index = 255};
+  s.transforms = {resize_op{.size = size2{8, 8}}, normalize_op{}};
+  s.batch.size = batch;
+  s.loader.threads = 2;
+  s.loader.prefetch_batches = 2;
+  return s;
+}
+
+// The batch index the error arrives at, and the error.
+std::pair<int, sample_error> first_error(loader& l) {
+  int index = 0;
+  try {
+    while (auto b = l.next()) ++index;
+  } catch (const sample_error& e) {
+    return {index, e};
+  }
+  FAIL("expected a sample_error");
+  return {index, sample_error("", "", 0)};
+}
+
+}  // namespace
+
+TEST_CASE("errors: a corrupt image fails its batch, naming the file and the reason; earlier batches arrive") {
+  test::temp_dir dir;
+  test::write_constant_dataset(dir / "seg", 12, true, 4, [](int) { return std::array<int, 2>{12, 12}; });
+  const auto bad = (dir / "seg" / "images" / "0009.png").string();
+  test::write_text(bad, "\x89PNG\r\n\x1a\n garbage");
+  loader l(make_spec(dir, 4));
+  auto [index, e] = first_error(l);
+  CHECK(index == 2);
+  CHECK(e.file() == bad);
+  CHECK(e.sample_id() == 9);
+  CHECK(std::string(e.what()).starts_with(bad + ": "));
+  // The pass is over; a new one meets the same file again, and never hangs.
+  auto [again, e2] = first_error(l);
+  CHECK(again == 2);
+  CHECK(e2.file() == bad);
+}
+
+TEST_CASE("errors: a mask value that is no class names the mask, the value and where it is") {
+  test::temp_dir dir;
+  test::write_constant_dataset(dir / "seg", 3, true, 4, [](int) { return std::array<int, 2>{6, 5}; });
+  std::vector<std::array<std::uint8_t, 3>> pal(256, {0, 0, 0});
+  const auto mask = (dir / "seg" / "masks" / "0001.png").string();
+  detail::write_png(mask, test::make_image(5, 6, 1, [](int x, int y, int) { return x == 3 && y == 4 ? 30 : 1; }), pal);
+  loader l(make_spec(dir, 3));
+  auto [index, e] = first_error(l);
+  CHECK(index == 0);
+  CHECK(e.file() == mask);
+  CHECK(e.reason() == "mask value 30 at x=3, y=4 is not a class id (num_classes 4, ignore_index 255)");
+}
+
+TEST_CASE("errors: a mask of another size than its image names both") {
+  test::temp_dir dir;
+  test::write_constant_dataset(dir / "seg", 2, true, 4, [](int) { return std::array<int, 2>{6, 5}; });
+  std::vector<std::array<std::uint8_t, 3>> pal(256, {0, 0, 0});
+  const auto mask = (dir / "seg" / "masks" / "0000.png").string();
+  detail::write_png(mask, test::make_image(4, 6, 1, [](int, int, int) { return 1; }), pal);
+  loader l(make_spec(dir, 1));
+  auto [index, e] = first_error(l);
+  CHECK(e.file() == mask);
+  CHECK(e.reason() == "mask is 4x6 but its image " + (dir / "seg" / "images" / "0000.png").string() + " is 5x6");
+}
+
+TEST_CASE("errors: a file removed after indexing is reported with the system's reason") {
+  test::temp_dir dir;
+  test::write_constant_dataset(dir / "seg", 4, true, 4, [](int) { return std::array<int, 2>{6, 6}; });
+  loader l(make_spec(dir, 2));
+  const auto gone = (dir / "seg" / "images" / "0002.png").string();
+  std::filesystem::remove(gone);
+  auto [index, e] = first_error(l);
+  CHECK(index == 1);
+  CHECK(e.file() == gone);
+  CHECK(e.reason() == "No such file or directory");
+}
+
+TEST_CASE("errors: several bad samples in flight, every thread count, always the first one in order") {
+  test::temp_dir dir;
+  test::write_constant_dataset(dir / "seg", 30, true, 4, [](int) { return std::array<int, 2>{10, 10}; });
+  for (int i : {7, 8, 21}) test::write_text(dir / "seg" / "images" / ("00" + std::to_string(i / 10) + std::to_string(i % 10) + ".png"), "junk");
+  for (int threads : {1, 2, 4}) {
+    auto spec = make_spec(dir, 3);
+    spec.loader.threads = threads;
+    spec.loader.prefetch_batches = 4;
+    loader l(spec);
+    auto [index, e] = first_error(l);
+    CHECK(index == 2);
+    CHECK(e.sample_id() == 7);
+    CHECK(e.reason() == "not a JPEG or PNG file (first bytes 6a 75 6e 6b)");
+  }
+}

@@ -1,0 +1,63 @@
+#include "support/fixtures.hpp"
+
+#include "encode/png_writer.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <unistd.h>
+
+namespace imgbatch::test {
+
+temp_dir::temp_dir() {
+  static std::atomic<int> counter{0};
+  path_ = std::filesystem::temp_directory_path() /
+          ("imgbatch-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::remove_all(path_);
+  std::filesystem::create_directories(path_);
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+detail::image make_image(int w, int h, int channels, const std::function<int(int, int, int)>& f) {
+  detail::image im;
+  im.reset(w, h, channels);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < channels; ++c) im.row(y)[x * channels + c] = static_cast<std::uint8_t>(f(x, y, c));
+  return im;
+}
+
+std::array<std::uint8_t, 3> colour_of(int i) {
+  return {static_cast<std::uint8_t>((i * 7) % 256), static_cast<std::uint8_t>(i % 256), static_cast<std::uint8_t>(255 - i % 256)};
+}
+
+void write_constant_dataset(const std::filesystem::path& root, int count, bool with_masks, int classes,
+                            const std::function<std::array<int, 2>(int)>& size_of) {
+  std::filesystem::create_directories(root / "images");
+  if (with_masks) std::filesystem::create_directories(root / "masks");
+  std::vector<std::array<std::uint8_t, 3>> palette(256);
+  for (int i = 0; i < 256; ++i) palette[static_cast<std::size_t>(i)] = {static_cast<std::uint8_t>(i), 0, 0};
+  for (int i = 0; i < count; ++i) {
+    char stem[16];
+    std::snprintf(stem, sizeof stem, "%04d", i);
+    auto [h, w] = size_of(i);
+    auto col = colour_of(i);
+    detail::write_png((root / "images" / (std::string(stem) + ".png")).string(),
+                      make_image(w, h, 3, [&](int, int, int c) { return col[static_cast<std::size_t>(c)]; }));
+    if (with_masks)
+      detail::write_png((root / "masks" / (std::string(stem) + ".png")).string(),
+                        make_image(w, h, 1, [&](int, int, int) { return i % classes; }), palette);
+  }
+}
+
+void write_text(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream f(p, std::ios::binary);
+  f << text;
+}
+
+}  // namespace imgbatch::test

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "decode/image.hpp"
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace imgbatch::test {
+
+/// A fresh directory under the system temp folder, removed with everything in it at scope exit.
+class temp_dir {
+ public:
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::filesystem::path& path() const noexcept { return path_; }
+  std::filesystem::path operator/(const std::string& rel) const { return path_ / rel; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// An 8-bit image filled by f(x, y, channel).
+detail::image make_image(int w, int h, int channels, const std::function<int(int, int, int)>& f);
+
+/// A folder dataset: root/images/NNNN.png (lossless, every pixel = colour_of(i)) and, when with_masks,
+/// root/masks/NNNN.png (palette, every pixel = i % classes). Sizes from size_of(i) as {h, w}.
+void write_constant_dataset(const std::filesystem::path& root, int count, bool with_masks, int classes,
+                            const std::function<std::array<int, 2>(int)>& size_of);
+std::array<std::uint8_t, 3> colour_of(int i);
+
+/// Writes text to a file.
+void write_text(const std::filesystem::path& p, const std::string& text);
+
+}  // namespace imgbatch::test

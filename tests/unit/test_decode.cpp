@@ -1,0 +1,253 @@
+#include <doctest/doctest.h>
+
+#include "decode/decoder.hpp"
+#include "decode/exif.hpp"
+#include "decode/orientation.hpp"
+#include "encode/jpeg_writer.hpp"
+#include "encode/png_writer.hpp"
+#include "support/fixtures.hpp"
+#include "util/file.hpp"
+
+#include <png.h>
+
+#include <cstring>
+
+using namespace imgbatch;
+using namespace imgbatch::detail;
+
+namespace {
+
+std::vector<std::uint8_t> bytes_of(const std::filesystem::path& p) {
+  std::vector<std::uint8_t> b;
+  REQUIRE(read_file(p.string(), b).empty());
+  return b;
+}
+
+std::string decode_error(const std::vector<std::uint8_t>& b, pixel_kind kind, decode_options opt = {}) {
+  decoder d;
+  image out;
+  try {
+    d.decode(b.data(), b.size(), kind, opt, out);
+  } catch (const decode_failure& e) {
+    return e.what();
+  }
+  return {};
+}
+
+// A 16-bit grey PNG written with libpng directly (our writer's 16-bit path is what is under test elsewhere).
+void write_grey16(const std::string& path, int w, int h, const std::vector<std::uint16_t>& v) {
+  image im;
+  im.reset(w, h, 1, 2);
+  std::memcpy(im.pixels.data(), v.data(), v.size() * 2);
+  write_png(path, im);
+}
+
+// Inserts an APP1 Exif segment with the given orientation right after SOI.
+std::vector<std::uint8_t> with_orientation(const std::vector<std::uint8_t>& jpeg, int orientation, bool big_endian) {
+  std::vector<std::uint8_t> tiff;
+  auto u16 = [&](unsigned v) {
+    if (big_endian) { tiff.push_back(std::uint8_t(v >> 8)); tiff.push_back(std::uint8_t(v)); }
+    else { tiff.push_back(std::uint8_t(v)); tiff.push_back(std::uint8_t(v >> 8)); }
+  };
+  auto u32 = [&](unsigned v) {
+    if (big_endian) { u16(v >> 16); u16(v & 0xffff); }
+    else { u16(v & 0xffff); u16(v >> 16); }
+  };
+  tiff.push_back(big_endian ? 'M' : 'I');
+  tiff.push_back(big_endian ? 'M' : 'I');
+  u16(42);
+  u32(8);
+  u16(1);                 // one entry
+  u16(0x0112); u16(3); u32(1);  // Orientation, SHORT, count 1
+  u16(static_cast<unsigned>(orientation)); u16(0);
+  u32(0);
+  std::vector<std::uint8_t> app1 = {'E', 'x', 'i', 'f', 0, 0};
+  app1.insert(app1.end(), tiff.begin(), tiff.end());
+  std::vector<std::uint8_t> out = {0xFF, 0xD8, 0xFF, 0xE1};
+  const std::size_t len = app1.size() + 2;
+  out.push_back(std::uint8_t(len >> 8));
+  out.push_back(std::uint8_t(len));
+  out.insert(out.end(), app1.begin(), app1.end());
+  out.insert(out.end(), jpeg.begin() + 2, jpeg.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("decode: PNG RGB round trip is lossless and the format comes from magic bytes") {
+  test::temp_dir dir;
+  auto src = test::make_image(7, 5, 3, [](int x, int y, int c) { return x * 30 + y * 7 + c; });
+  write_png((dir / "a.jpg").string(), src);  // a PNG named .jpg
+  auto b = bytes_of(dir / "a.jpg");
+  decoder d;
+  image out;
+  image_header h = d.decode(b.data(), b.size(), pixel_kind::rgb8, {}, out);
+  CHECK(h.format == image_format::png);
+  CHECK(out.width == 7);
+  CHECK(out.height == 5);
+  CHECK(out.channels == 3);
+  CHECK(out.pixels == src.pixels);
+}
+
+TEST_CASE("decode: grey PNG becomes RGB by replication") {
+  test::temp_dir dir;
+  auto src = test::make_image(4, 3, 1, [](int x, int y, int) { return 10 * x + 50 * y; });
+  write_png((dir / "g.png").string(), src);
+  auto b = bytes_of(dir / "g.png");
+  decoder d;
+  image out;
+  d.decode(b.data(), b.size(), pixel_kind::rgb8, {}, out);
+  REQUIRE(out.channels == 3);
+  CHECK(out.row(2)[3 * 3 + 0] == 130);
+  CHECK(out.row(2)[3 * 3 + 1] == 130);
+  CHECK(out.row(2)[3 * 3 + 2] == 130);
+}
+
+TEST_CASE("decode: palette PNG keeps indices as a mask and expands to colours as an image") {
+  test::temp_dir dir;
+  std::vector<std::array<std::uint8_t, 3>> pal(256);
+  for (int i = 0; i < 256; ++i) pal[static_cast<std::size_t>(i)] = {std::uint8_t(255 - i), std::uint8_t(i), 7};
+  auto idx = test::make_image(3, 2, 1, [](int x, int y, int) { return y == 1 && x == 2 ? 255 : x + 3 * y; });
+  write_png((dir / "p.png").string(), idx, pal);
+  auto b = bytes_of(dir / "p.png");
+  decoder d;
+  image mask, rgb;
+  d.decode(b.data(), b.size(), pixel_kind::index, {}, mask);
+  CHECK(mask.channels == 1);
+  CHECK(mask.pixels == std::vector<std::uint8_t>{0, 1, 2, 3, 4, 255});
+  d.decode(b.data(), b.size(), pixel_kind::rgb8, {}, rgb);
+  CHECK(rgb.row(0)[3] == 254);  // index 1 -> (254, 1, 7)
+  CHECK(rgb.row(0)[4] == 1);
+  CHECK(rgb.row(0)[5] == 7);
+}
+
+TEST_CASE("decode: 16-bit grey stays 16-bit as a mask and keeps the high byte as an image") {
+  test::temp_dir dir;
+  write_grey16((dir / "d.png").string(), 2, 1, {40000, 258});
+  auto b = bytes_of(dir / "d.png");
+  decoder d;
+  image depth, rgb;
+  d.decode(b.data(), b.size(), pixel_kind::index, {}, depth);
+  REQUIRE(depth.sample_bytes == 2);
+  std::uint16_t v[2];
+  std::memcpy(v, depth.pixels.data(), 4);
+  CHECK(v[0] == 40000);
+  CHECK(v[1] == 258);
+  d.decode(b.data(), b.size(), pixel_kind::rgb8, {}, rgb);
+  CHECK(rgb.pixels[0] == 40000 >> 8);
+  CHECK(rgb.pixels[3] == 1);
+}
+
+TEST_CASE("decode: an RGB PNG is refused as a mask") {
+  test::temp_dir dir;
+  write_png((dir / "m.png").string(), test::make_image(2, 2, 3, [](int, int, int) { return 1; }));
+  CHECK(decode_error(bytes_of(dir / "m.png"), pixel_kind::index).find("a mask must have one channel") != std::string::npos);
+}
+
+TEST_CASE("decode: JPEG decodes close to its source; grey content stays grey") {
+  test::temp_dir dir;
+  auto src = test::make_image(64, 48, 3, [](int x, int y, int c) { return c == 0 ? 2 * x + 40 : c == 1 ? 3 * y + 20 : 128; });
+  write_jpeg((dir / "a.png").string(), src, 95);  // a JPEG named .png
+  auto b = bytes_of(dir / "a.png");
+  decoder d;
+  image out;
+  image_header h = d.decode(b.data(), b.size(), pixel_kind::rgb8, {}, out);
+  CHECK(h.format == image_format::jpeg);
+  REQUIRE(out.width == 64);
+  REQUIRE(out.height == 48);
+  int worst = 0;
+  for (std::size_t i = 0; i < out.pixels.size(); ++i) worst = std::max(worst, std::abs(out.pixels[i] - src.pixels[i]));
+  CHECK(worst <= 6);
+}
+
+TEST_CASE("decode: corrupt data is an error that says why; not-an-image names its first bytes") {
+  test::temp_dir dir;
+  auto src = test::make_image(64, 64, 3, [](int x, int y, int c) { return (x * y + c * 50) % 256; });
+  write_jpeg((dir / "a.jpg").string(), src, 90);
+  auto b = bytes_of(dir / "a.jpg");
+  std::vector<std::uint8_t> cut(b.begin(), b.begin() + static_cast<long>(b.size() / 2));
+  CHECK(decode_error(cut, pixel_kind::rgb8).find("Premature end of JPEG file") != std::string::npos);
+  decode_options lenient;
+  lenient.strict = false;
+  CHECK(decode_error(cut, pixel_kind::rgb8, lenient).empty());
+
+  write_png((dir / "p.png").string(), src);
+  auto p = bytes_of(dir / "p.png");
+  std::vector<std::uint8_t> pcut(p.begin(), p.begin() + static_cast<long>(p.size() - 20));
+  CHECK(decode_error(pcut, pixel_kind::rgb8).find("truncated") != std::string::npos);
+
+  std::vector<std::uint8_t> gif = {'G', 'I', 'F', '8', '9', 'a', 1, 0};
+  CHECK(decode_error(gif, pixel_kind::rgb8) == "not a JPEG or PNG file (first bytes 47 49 46 38 39 61 01 00)");
+  CHECK(decode_error({}, pixel_kind::rgb8) == "empty file");
+}
+
+TEST_CASE("decode: a declared size above the pixel limit is refused before allocation") {
+  test::temp_dir dir;
+  write_png((dir / "big.png").string(), test::make_image(100, 100, 3, [](int, int, int) { return 0; }));
+  write_jpeg((dir / "big.jpg").string(), test::make_image(100, 100, 3, [](int, int, int) { return 0; }), 80);
+  decode_options opt;
+  opt.max_pixels = 5000;
+  const std::string want = "image is 100x100 = 10000 pixels, above the limit of 5000 (decode.max_pixels)";
+  CHECK(decode_error(bytes_of(dir / "big.png"), pixel_kind::rgb8, opt) == want);
+  CHECK(decode_error(bytes_of(dir / "big.jpg"), pixel_kind::rgb8, opt) == want);
+}
+
+TEST_CASE("exif: orientation tag in either byte order; damaged blocks read as 1") {
+  auto app1 = [](bool be, int o) {
+    auto j = with_orientation({0xFF, 0xD8, 0xFF, 0xD9}, o, be);
+    return std::vector<std::uint8_t>(j.begin() + 6, j.end() - 2);  // payload after FFE1+length
+  };
+  for (int o = 1; o <= 8; ++o) {
+    auto le = app1(false, o), be = app1(true, o);
+    CHECK(exif_orientation(le.data(), le.size()) == o);
+    CHECK(exif_orientation(be.data(), be.size()) == o);
+  }
+  auto bad = app1(false, 9);
+  CHECK(exif_orientation(bad.data(), bad.size()) == 1);
+  auto cut = app1(true, 6);
+  CHECK(exif_orientation(cut.data(), 14) == 1);
+  CHECK(exif_orientation(nullptr, 0) == 1);
+}
+
+TEST_CASE("orientation: all eight EXIF orientations map pixels as Pillow's exif_transpose") {
+  // 3 wide, 2 high: values 0..5 row-major.
+  image src = test::make_image(3, 2, 1, [](int x, int y, int) { return x + 3 * y; });
+  const std::vector<std::vector<std::uint8_t>> expect = {
+      {0, 1, 2, 3, 4, 5},  // 1
+      {2, 1, 0, 5, 4, 3},  // 2 mirror
+      {5, 4, 3, 2, 1, 0},  // 3 rotate 180
+      {3, 4, 5, 0, 1, 2},  // 4 flip vertical
+      {0, 3, 1, 4, 2, 5},  // 5 transpose (2 wide, 3 high)
+      {3, 0, 4, 1, 5, 2},  // 6 rotate 90 clockwise
+      {5, 2, 4, 1, 3, 0},  // 7 transverse
+      {2, 5, 1, 4, 0, 3},  // 8 rotate 90 counter-clockwise
+  };
+  for (int o = 1; o <= 8; ++o) {
+    image out;
+    apply_orientation(src, o, out);
+    CAPTURE(o);
+    CHECK(out.width == (o >= 5 ? 2 : 3));
+    CHECK(out.pixels == expect[static_cast<std::size_t>(o - 1)]);
+  }
+}
+
+TEST_CASE("decode: EXIF orientation is applied to JPEGs unless told to ignore it") {
+  test::temp_dir dir;
+  // Left half dark, right half bright: after a 90-degree clockwise turn the top is dark, the bottom bright.
+  auto src = test::make_image(64, 32, 3, [](int x, int, int) { return x < 32 ? 20 : 230; });
+  write_jpeg((dir / "a.jpg").string(), src, 95);
+  auto rotated = with_orientation(bytes_of(dir / "a.jpg"), 6, true);
+  decoder d;
+  image out;
+  image_header h = d.decode(rotated.data(), rotated.size(), pixel_kind::rgb8, {}, out);
+  CHECK(h.orientation == 6);
+  REQUIRE(out.width == 32);
+  REQUIRE(out.height == 64);
+  CHECK(out.row(5)[3 * 16] < 40);
+  CHECK(out.row(58)[3 * 16] > 210);
+  decode_options ignore;
+  ignore.apply_exif = false;
+  h = d.decode(rotated.data(), rotated.size(), pixel_kind::rgb8, ignore, out);
+  CHECK(h.orientation == 1);
+  CHECK(out.width == 64);
+}

@@ -1,0 +1,102 @@
+#include <doctest/doctest.h>
+
+#include "transform/plan.hpp"
+
+using namespace imgbatch;
+using namespace imgbatch::detail;
+
+namespace {
+sample_plan plan_of(std::vector<transform> ops, int h, int w, std::uint64_t id = 0, std::uint64_t epoch = 0) {
+  sample_plan p;
+  REQUIRE(plan_sample(make_chain(ops), 1, epoch, id, h, w, p).empty());
+  return p;
+}
+}  // namespace
+
+TEST_CASE("plan: center_crop rounds half offsets to even, as torchvision's round()") {
+  CHECK(plan_of({center_crop_op{{2, 2}}}, 5, 5).steps[0].y0 == 2);   // 1.5 -> 2
+  CHECK(plan_of({center_crop_op{{2, 2}}}, 7, 7).steps[0].x0 == 2);   // 2.5 -> 2
+  CHECK(plan_of({center_crop_op{{1, 1}}}, 4, 4).steps[0].y0 == 2);   // 1.5 -> 2
+  CHECK(plan_of({center_crop_op{{4, 4}}}, 8, 10).steps[0].x0 == 3);  // 3
+  auto pad = plan_of({center_crop_op{{6, 3}}}, 3, 5);                // taller than the image: padded
+  CHECK(pad.steps[0].y0 == -1);
+  CHECK(pad.steps[0].x0 == 1);
+}
+
+TEST_CASE("plan: resize by shorter side keeps aspect as torchvision computes it") {
+  CHECK(shorter_side_size(480, 640, 256, 0) == size2{256, 341});
+  CHECK(shorter_side_size(640, 480, 256, 0) == size2{341, 256});
+  CHECK(shorter_side_size(480, 640, 256, 300) == size2{225, 300});
+  auto p = plan_of({resize_op{.shorter = 100}}, 200, 300);
+  CHECK(p.out_h == 100);
+  CHECK(p.out_w == 150);
+}
+
+TEST_CASE("plan: random draws depend only on seed, epoch, sample id and op index") {
+  std::vector<transform> ops = {random_crop_op{{10, 10}}, hflip_op{0.5}};
+  int differ_by_epoch = 0, differ_by_id = 0, flips = 0;
+  for (std::uint64_t id = 0; id < 64; ++id) {
+    auto a = plan_of(ops, 50, 60, id, 3), b = plan_of(ops, 50, 60, id, 3);
+    REQUIRE(a.steps.size() == b.steps.size());
+    CHECK(a.steps[0].y0 == b.steps[0].y0);
+    CHECK(a.steps[0].x0 == b.steps[0].x0);
+    CHECK(a.steps[0].y0 >= 0);
+    CHECK(a.steps[0].y0 <= 40);
+    CHECK(a.steps[0].x0 <= 50);
+    auto c = plan_of(ops, 50, 60, id, 4), d = plan_of(ops, 50, 60, id + 1, 3);
+    differ_by_epoch += c.steps[0].x0 != a.steps[0].x0;
+    differ_by_id += d.steps[0].x0 != a.steps[0].x0;
+    flips += a.geometry.hflip;
+  }
+  CHECK(differ_by_epoch > 50);
+  CHECK(differ_by_id > 50);
+  CHECK(flips > 16);
+  CHECK(flips < 48);
+}
+
+TEST_CASE("plan: a random crop that does not fit is an error unless padding is allowed") {
+  sample_plan p;
+  CHECK(plan_sample(make_chain({random_crop_op{{100, 10}}}), 0, 0, 0, 50, 60, p) ==
+        "random_crop of 100x10 does not fit a 50x60 image (set pad_if_needed)");
+  for (std::uint64_t id = 0; id < 32; ++id) {
+    REQUIRE(plan_sample(make_chain({random_crop_op{{100, 10}, true}}), 0, 0, id, 50, 60, p).empty());
+    CHECK(p.steps[0].y0 >= -50);  // padded by the 50-row shortfall on both sides
+    CHECK(p.steps[0].y0 <= 0);
+    CHECK(p.out_h == 100);
+  }
+}
+
+TEST_CASE("plan: flip probabilities 0 and 1 are exact") {
+  for (std::uint64_t id = 0; id < 20; ++id) {
+    CHECK(plan_of({hflip_op{1.0}, vflip_op{0.0}}, 4, 4, id).geometry.hflip);
+    CHECK_FALSE(plan_of({hflip_op{1.0}, vflip_op{0.0}}, 4, 4, id).geometry.vflip);
+  }
+}
+
+TEST_CASE("plan: geometry maps source coordinates to output coordinates") {
+  auto p = plan_of({resize_op{.size = size2{50, 100}}, hflip_op{1.0}}, 100, 200);
+  const sample_geometry& g = p.geometry;
+  CHECK(g.scale_x == doctest::Approx(-0.5));
+  CHECK(g.offset_x == doctest::Approx(100));
+  CHECK(g.scale_y == doctest::Approx(0.5));
+  CHECK(g.offset_y == doctest::Approx(0));
+  CHECK(g.crop_width == doctest::Approx(200));
+  CHECK(g.crop_height == doctest::Approx(100));
+  // A 20x30 crop at (15, 35) of the halved image: the visible source is x 70..130, y 30..70.
+  auto c = plan_of({resize_op{.size = size2{50, 100}}, center_crop_op{{20, 30}}}, 100, 200);
+  CHECK(c.steps[1].y0 == 15);
+  CHECK(c.steps[1].x0 == 35);
+  CHECK(c.geometry.crop_x == doctest::Approx(70));
+  CHECK(c.geometry.crop_y == doctest::Approx(30));
+  CHECK(c.geometry.crop_width == doctest::Approx(60));
+  CHECK(c.geometry.crop_height == doctest::Approx(40));
+  CHECK(c.out_h == 20);
+  CHECK(c.out_w == 30);
+}
+
+TEST_CASE("plan: the chain knows when every sample ends at one size") {
+  CHECK(make_chain({resize_op{.size = size2{8, 9}}, hflip_op{}, normalize_op{}}).fixed_size == size2{8, 9});
+  CHECK_FALSE(make_chain({random_crop_op{{4, 4}}, resize_op{.shorter = 10}}).fixed_size.has_value());
+  CHECK_FALSE(make_chain({hflip_op{}}).fixed_size.has_value());
+  CHECK(make_chain({normalize_op{}}).final_op == op_chain::normalize);
+}
