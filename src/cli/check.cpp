@@ -18,12 +18,14 @@ std::vector<check_problem> check_dataset(const pipeline_spec& spec, int threads,
   const op_chain chain = make_chain(spec.transforms);
   const batch_layout layout(spec);
   stage_counters counters;
+  workspace_pool workspaces;
   stage_context ctx;
   ctx.chain = &chain;
   ctx.layout = &layout;
   ctx.decode = {spec.decode.max_pixels, spec.decode.max_scans, spec.decode.strict, spec.decode.apply_exif};
   ctx.seed = spec.sampler.seed;
   ctx.counters = &counters;
+  ctx.workspaces = &workspaces;
 
   std::atomic<std::size_t> next{0}, done{0};
   std::mutex mutex;
@@ -37,6 +39,7 @@ std::vector<check_problem> check_dataset(const pipeline_spec& spec, int threads,
       slot.failed = false;
       stage_read(ctx, slot);
       stage_decode(ctx, slot);
+      finish_sample(ctx, slot);
       if (slot.failed) {
         std::lock_guard lock(mutex);
         problems.push_back({records[i].id, slot.error_file, slot.error_reason});

@@ -4,7 +4,7 @@
 
 #include "dataset/dataset.hpp"
 #include "decode/decode_options.hpp"
-#include "decode/image.hpp"
+#include "pipeline/workspace_pool.hpp"
 #include "transform/plan.hpp"
 
 #include <atomic>
@@ -24,10 +24,9 @@ struct sample_slot {
   std::size_t index = 0;  ///< position in the batch
   const sample_record* record = nullptr;
 
-  std::vector<std::uint8_t> image_bytes, mask_bytes;  // read
-  image_header header;                                // decode
+  std::unique_ptr<sample_workspace> work;  // borrowed from read to augment
+  image_header header;                     // decode
   sample_plan plan;
-  image pixels, mask;
 
   bool failed = false;
   std::string error_file, error_reason;

@@ -104,6 +104,7 @@ void pass_graph::split_batch(const std::tuple<std::size_t, batch_buffer*>& j, Po
     b->remaining.store(n, std::memory_order_release);
     for (std::size_t i = 0; i < n; ++i) {
       sample_slot& s = b->slots[i];
+      finish_sample(in_.ctx, s);  // a workspace left by a cancelled pass goes back to the pool
       s.owner = b;
       s.index = i;
       s.record = &(*in_.records)[in_.order[k * in_.batch_size + i]];

@@ -6,6 +6,7 @@
 #include "pipeline/batch_buffer.hpp"
 #include "pipeline/flow.hpp"
 #include "pipeline/ring.hpp"
+#include "pipeline/workspace_pool.hpp"
 #include "sampler/sampler.hpp"
 #include "transform/normalize.hpp"
 #include "transform/plan.hpp"
@@ -104,7 +105,10 @@ class loader_impl {
                 sampler_.num_batches(), threads_, pool_->size());
   }
 
-  ~loader_impl() { end_pass(); }
+  ~loader_impl() {
+    end_pass();
+    log().debug("loader: {} sample workspaces were in use at the peak", workspaces_.created());
+  }
 
   std::optional<batch> next() {
     if (!pass_) start_pass();
@@ -188,6 +192,7 @@ class loader_impl {
     in.ctx.seed = spec_.sampler.seed;
     in.ctx.epoch = epoch_;
     in.ctx.counters = &counters_;
+    in.ctx.workspaces = &workspaces_;
     in.ready = &ready_;
     pass_ = std::make_unique<pass_graph>(arena_, std::move(in));
     for (batch_buffer* b : pool_->attach(pass_.get())) pass_->put_token(b);
@@ -204,6 +209,7 @@ class loader_impl {
   std::shared_ptr<buffer_pool> pool_;
   ring<batch_buffer*> ready_;
   stage_counters counters_;
+  workspace_pool workspaces_;
   oneapi::tbb::task_arena arena_;
   std::unique_ptr<pass_graph> pass_;
   std::size_t delivered_ = 0;

@@ -29,6 +29,8 @@ thread_local exec_scratch tls_scratch;
 
 std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
 
+void augment_sample(const stage_context& ctx, sample_slot& s) noexcept;
+
 }  // namespace
 
 std::string check_mask_values(const image& m, const mask_target& t) {
@@ -56,12 +58,16 @@ std::string check_mask_values(const image& m, const mask_target& t) {
   return {};
 }
 
+void finish_sample(const stage_context& ctx, sample_slot& s) noexcept { ctx.workspaces->release(std::move(s.work)); }
+
 void stage_read(const stage_context& ctx, sample_slot& s) noexcept {
   timer t{ctx.counters->read_ns};
   try {
-    if (auto why = read_file(s.record->image, s.image_bytes); !why.empty()) return s.fail(s.record->image, why);
+    if (!s.work) s.work = ctx.workspaces->acquire();
+    sample_workspace& w = *s.work;
+    if (auto why = read_file(s.record->image, w.image_bytes); !why.empty()) return s.fail(s.record->image, why);
     if (!s.record->mask.empty())
-      if (auto why = read_file(s.record->mask, s.mask_bytes); !why.empty()) return s.fail(s.record->mask, why);
+      if (auto why = read_file(s.record->mask, w.mask_bytes); !why.empty()) return s.fail(s.record->mask, why);
   } catch (const std::bad_alloc&) {
     s.fail(s.record->image, "out of memory while reading");
   } catch (const std::exception& e) {
@@ -75,24 +81,25 @@ void stage_decode(const stage_context& ctx, sample_slot& s) noexcept {
   const std::string* current = &s.record->image;
   try {
     decoder& dec = tls_decoder;
-    s.header = dec.read_header(s.image_bytes.data(), s.image_bytes.size(), ctx.decode);
-    const int h = s.header.oriented_height(), w = s.header.oriented_width();
+    sample_workspace& w = *s.work;
+    s.header = dec.read_header(w.image_bytes.data(), w.image_bytes.size(), ctx.decode);
+    const int h = s.header.oriented_height(), wd = s.header.oriented_width();
     // The plan is made from the header alone, before any pixel is decoded.
-    if (auto why = plan_sample(*ctx.chain, ctx.seed, ctx.epoch, s.record->id, h, w, s.plan); !why.empty())
+    if (auto why = plan_sample(*ctx.chain, ctx.seed, ctx.epoch, s.record->id, h, wd, s.plan); !why.empty())
       return s.fail(s.record->image, why);
     s.plan.geometry.exif_orientation = s.header.orientation;
-    dec.decode(s.image_bytes.data(), s.image_bytes.size(), s.header, pixel_kind::rgb8, ctx.decode, s.pixels);
-    ctx.counters->decoded_pixels.fetch_add(s.pixels.pixel_count(), std::memory_order_relaxed);
+    dec.decode(w.image_bytes.data(), w.image_bytes.size(), s.header, pixel_kind::rgb8, ctx.decode, w.pixels);
+    ctx.counters->decoded_pixels.fetch_add(w.pixels.pixel_count(), std::memory_order_relaxed);
     if (!s.record->mask.empty()) {
       current = &s.record->mask;
       decode_options mopt = ctx.decode;
       mopt.apply_exif = false;
-      dec.decode(s.mask_bytes.data(), s.mask_bytes.size(), pixel_kind::index, mopt, s.mask);
-      if (s.mask.width != s.pixels.width || s.mask.height != s.pixels.height)
-        return s.fail(s.record->mask, "mask is " + size_text(s.mask.width, s.mask.height) + " but its image " +
-                                          s.record->image + " is " + size_text(s.pixels.width, s.pixels.height) +
+      dec.decode(w.mask_bytes.data(), w.mask_bytes.size(), pixel_kind::index, mopt, w.mask);
+      if (w.mask.width != w.pixels.width || w.mask.height != w.pixels.height)
+        return s.fail(s.record->mask, "mask is " + size_text(w.mask.width, w.mask.height) + " but its image " +
+                                          s.record->image + " is " + size_text(w.pixels.width, w.pixels.height) +
                                           (s.header.orientation != 1 ? " after EXIF orientation" : ""));
-      if (auto why = check_mask_values(s.mask, *ctx.layout->mask()); !why.empty()) return s.fail(s.record->mask, why);
+      if (auto why = check_mask_values(w.mask, *ctx.layout->mask()); !why.empty()) return s.fail(s.record->mask, why);
     }
   } catch (const decode_failure& e) {
     s.fail(*current, e.what());
@@ -104,8 +111,14 @@ void stage_decode(const stage_context& ctx, sample_slot& s) noexcept {
 }
 
 void stage_augment(const stage_context& ctx, sample_slot& s) noexcept {
-  if (s.failed) return;
+  if (s.failed) return finish_sample(ctx, s);
   timer t{ctx.counters->augment_ns};
+  augment_sample(ctx, s);
+  finish_sample(ctx, s);
+}
+
+namespace {
+void augment_sample(const stage_context& ctx, sample_slot& s) noexcept {
   try {
     batch_buffer& b = *s.owner;
     const sample_plan& plan = s.plan;
@@ -125,15 +138,16 @@ void stage_augment(const stage_context& ctx, sample_slot& s) noexcept {
     }
     exec_scratch& scratch = tls_scratch;
     const std::uint8_t zero[3] = {0, 0, 0};
-    exec_result px = run_plan(plan, image_view::of(s.pixels), resample::bilinear, zero, scratch);
+    const sample_workspace& w = *s.work;
+    exec_result px = run_plan(plan, image_view::of(w.pixels), resample::bilinear, zero, scratch);
     ctx.layout->write_image(b.data, s.index, px, *ctx.lut);
     if (ctx.layout->has_mask()) {
       const int ignore = ctx.layout->mask()->ignore_index;
       const std::uint16_t fill16 = static_cast<std::uint16_t>(ignore < 0 ? 0 : ignore);
       std::uint8_t fill[2];
-      if (s.mask.sample_bytes == 2) std::memcpy(fill, &fill16, 2);
+      if (w.mask.sample_bytes == 2) std::memcpy(fill, &fill16, 2);
       else fill[0] = static_cast<std::uint8_t>(fill16 > 255 ? 0 : fill16);
-      exec_result m = run_plan(plan, image_view::of(s.mask), resample::nearest, fill, scratch);
+      exec_result m = run_plan(plan, image_view::of(w.mask), resample::nearest, fill, scratch);
       ctx.layout->write_mask(b.data, s.index, m);
     }
     sample_info& info = b.data.samples[s.index];
@@ -147,5 +161,7 @@ void stage_augment(const stage_context& ctx, sample_slot& s) noexcept {
     s.fail(s.record->image, e.what());
   }
 }
+
+}  // namespace
 
 }  // namespace imgbatch::detail

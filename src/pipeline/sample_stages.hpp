@@ -28,12 +28,17 @@ struct stage_context {
   std::uint64_t seed = 0;
   std::uint64_t epoch = 0;
   stage_counters* counters = nullptr;
+  workspace_pool* workspaces = nullptr;
 };
 
 // Each stage records a failure in the slot instead of throwing, and does nothing for a failed slot.
+// stage_read borrows the slot's workspace; stage_augment (or finish_sample, for a slot that stops
+// early) gives it back.
 void stage_read(const stage_context& ctx, sample_slot& s) noexcept;
 void stage_decode(const stage_context& ctx, sample_slot& s) noexcept;
 void stage_augment(const stage_context& ctx, sample_slot& s) noexcept;
+/// Returns the slot's workspace to the pool, if it holds one.
+void finish_sample(const stage_context& ctx, sample_slot& s) noexcept;
 
 /// Checks that every mask value is a class id or the ignore index; returns the problem or "".
 std::string check_mask_values(const image& mask, const mask_target& target);
