@@ -4,6 +4,12 @@
 #include <cmath>
 #include <cstring>
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define IMGBATCH_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define IMGBATCH_CLONES
+#endif
+
 namespace imgbatch::detail {
 namespace {
 
@@ -54,26 +60,68 @@ inline std::uint8_t clip8(std::int32_t v) {
   return static_cast<std::uint8_t>(v >> precision_bits);
 }
 
-template <int C>
-void horizontal_pass(const image_view& src, int y_first, int rows, int out_w, int ksize, const int* bounds,
-                     const std::int32_t* kk, image& dst) {
+// Every output pixel reads exactly ksize taps: windows that would run past the right edge are moved
+// left and their coefficients right (the moved-in taps weigh 0), so the inner loop has no bound to test
+// and the same arithmetic as Pillow's variable-length loop (adding 0 * pixel changes nothing).
+void fixed_windows(int in_size, int out_size, int ksize, std::vector<int>& bounds, std::vector<std::int32_t>& kk) {
+  for (int xx = 0; xx < out_size; ++xx) {
+    int& xmin = bounds[static_cast<std::size_t>(xx) * 2];
+    const int xmax = bounds[static_cast<std::size_t>(xx) * 2 + 1];
+    std::int32_t* k = kk.data() + static_cast<std::ptrdiff_t>(xx) * ksize;
+    for (int x = xmax; x < ksize; ++x) k[x] = 0;
+    const int shift = xmin + ksize - in_size;
+    if (shift > 0) {
+      for (int x = ksize - 1; x >= shift; --x) k[x] = k[x - shift];
+      for (int x = 0; x < shift; ++x) k[x] = 0;
+      xmin -= shift;
+    }
+  }
+}
+
+template <int C, int K>
+[[gnu::always_inline]] inline void horizontal_fixed(const image_view& src, int y_first, int rows, int out_w, const int* bounds,
+                      const std::int32_t* kk, image& dst) {
   for (int y = 0; y < rows; ++y) {
     const std::uint8_t* in = src.row(y_first + y);
     std::uint8_t* out = dst.row(y);
     for (int xx = 0; xx < out_w; ++xx) {
-      const int xmin = bounds[xx * 2], xmax = bounds[xx * 2 + 1];
+      const std::int32_t* k = kk + static_cast<std::ptrdiff_t>(xx) * K;
+      const std::uint8_t* p = in + bounds[xx * 2] * C;
+      std::int32_t ss[C];
+      for (int c = 0; c < C; ++c) ss[c] = 1 << (precision_bits - 1);
+      for (int x = 0; x < K; ++x)
+        for (int c = 0; c < C; ++c) ss[c] += p[x * C + c] * k[x];
+      for (int c = 0; c < C; ++c) out[xx * C + c] = clip8(ss[c]);
+    }
+  }
+}
+
+template <int C>
+[[gnu::always_inline]] inline void horizontal_pass(const image_view& src, int y_first, int rows, int out_w, int ksize, const int* bounds,
+                     const std::int32_t* kk, image& dst) {
+  switch (ksize) {  // shrink factors up to 4 cover almost every training resize
+    case 3: return horizontal_fixed<C, 3>(src, y_first, rows, out_w, bounds, kk, dst);
+    case 5: return horizontal_fixed<C, 5>(src, y_first, rows, out_w, bounds, kk, dst);
+    case 7: return horizontal_fixed<C, 7>(src, y_first, rows, out_w, bounds, kk, dst);
+    case 9: return horizontal_fixed<C, 9>(src, y_first, rows, out_w, bounds, kk, dst);
+    default: break;
+  }
+  for (int y = 0; y < rows; ++y) {
+    const std::uint8_t* in = src.row(y_first + y);
+    std::uint8_t* out = dst.row(y);
+    for (int xx = 0; xx < out_w; ++xx) {
       const std::int32_t* k = kk + static_cast<std::ptrdiff_t>(xx) * ksize;
       std::int32_t ss[C];
       for (int c = 0; c < C; ++c) ss[c] = 1 << (precision_bits - 1);
-      const std::uint8_t* p = in + xmin * C;
-      for (int x = 0; x < xmax; ++x, p += C)
+      const std::uint8_t* p = in + bounds[xx * 2] * C;
+      for (int x = 0; x < ksize; ++x, p += C)
         for (int c = 0; c < C; ++c) ss[c] += p[c] * k[x];
       for (int c = 0; c < C; ++c) out[xx * C + c] = clip8(ss[c]);
     }
   }
 }
 
-void horizontal_any(const image_view& src, int y_first, int rows, int out_w, int ksize, const int* bounds,
+IMGBATCH_CLONES void horizontal_any(const image_view& src, int y_first, int rows, int out_w, int ksize, const int* bounds,
                     const std::int32_t* kk, image& dst) {
   switch (src.channels) {
     case 1: horizontal_pass<1>(src, y_first, rows, out_w, ksize, bounds, kk, dst); break;
@@ -85,16 +133,57 @@ void horizontal_any(const image_view& src, int y_first, int rows, int out_w, int
         const std::uint8_t* in = src.row(y_first + y);
         std::uint8_t* out = dst.row(y);
         for (int xx = 0; xx < out_w; ++xx) {
-          const int xmin = bounds[xx * 2], xmax = bounds[xx * 2 + 1];
+          const int xmin = bounds[xx * 2];
           const std::int32_t* k = kk + static_cast<std::ptrdiff_t>(xx) * ksize;
           for (int c = 0; c < C; ++c) {
             std::int32_t ss = 1 << (precision_bits - 1);
-            for (int x = 0; x < xmax; ++x) ss += in[(xmin + x) * C + c] * k[x];
+            for (int x = 0; x < ksize; ++x) ss += in[(xmin + x) * C + c] * k[x];
             out[xx * C + c] = clip8(ss);
           }
         }
       }
     }
+  }
+}
+
+// Pillow's loop as written, for inputs narrower than the filter.
+void horizontal_small(const image_view& src, int y_first, int rows, int out_w, int ksize, const int* bounds,
+                      const std::int32_t* kk, image& dst, bool into_scratch) {
+  if (into_scratch) dst.reset(out_w, rows, src.channels, 1);
+  const int C = src.channels;
+  for (int y = 0; y < rows; ++y) {
+    const std::uint8_t* in = src.row(y_first + y);
+    std::uint8_t* out = dst.row(y);
+    for (int xx = 0; xx < out_w; ++xx) {
+      const int xmin = bounds[xx * 2], xmax = bounds[xx * 2 + 1];
+      const std::int32_t* k = kk + static_cast<std::ptrdiff_t>(xx) * ksize;
+      for (int c = 0; c < C; ++c) {
+        std::int32_t ss = 1 << (precision_bits - 1);
+        for (int x = 0; x < xmax; ++x) ss += in[(xmin + x) * C + c] * k[x];
+        out[xx * C + c] = clip8(ss);
+      }
+    }
+  }
+}
+
+// Row-wise, so the inner loops run along contiguous memory and vectorize; cloned for AVX2 and chosen
+// at load time, so one binary runs everywhere.
+IMGBATCH_CLONES void vertical_pass(const image_view& mid, int row_base, int out_h, int n_int, int ksize, const int* bounds,
+                                   const std::int32_t* kk, std::vector<std::int32_t>& acc_buf, image& out) {
+  const auto n = static_cast<std::size_t>(n_int);
+  acc_buf.resize(n);
+  std::int32_t* acc = acc_buf.data();
+  for (int yy = 0; yy < out_h; ++yy) {
+    const int ymin = bounds[static_cast<std::size_t>(yy) * 2] - row_base, ymax = bounds[static_cast<std::size_t>(yy) * 2 + 1];
+    const std::int32_t* k = kk + static_cast<std::ptrdiff_t>(yy) * ksize;
+    std::fill(acc, acc + n, 1 << (precision_bits - 1));
+    for (int y = 0; y < ymax; ++y) {
+      const std::uint8_t* in = mid.row(ymin + y);
+      const std::int32_t kv = k[y];
+      for (std::size_t i = 0; i < n; ++i) acc[i] += in[i] * kv;
+    }
+    std::uint8_t* o = out.row(yy);
+    for (std::size_t i = 0; i < n; ++i) o[i] = clip8(acc[i]);
   }
 }
 
@@ -119,32 +208,25 @@ void resize_bilinear(const image_view& src, int out_h, int out_w, image& out, re
   image_view mid = src;
   if (need_h) {
     const int hk = precompute(src.width, out_w, s.bounds, s.coeffs);
+    if (hk > src.width) {
+      // Fewer input pixels than taps (tiny images): keep Pillow's variable windows.
+      horizontal_small(src, need_v ? y_first : 0, need_v ? y_last - y_first : out_h, out_w, hk, s.bounds.data(), s.coeffs.data(),
+                       need_v ? s.horizontal : out, need_v);
+      if (!need_v) return;
+      mid = image_view::of(s.horizontal);
+    } else {
+    fixed_windows(src.width, out_w, hk, s.bounds, s.coeffs);
     image& tmp = need_v ? s.horizontal : out;
     if (need_v) tmp.reset(out_w, y_last - y_first, C, 1);
     horizontal_any(src, need_v ? y_first : 0, need_v ? y_last - y_first : out_h, out_w, hk, s.bounds.data(),
                    s.coeffs.data(), tmp);
     if (!need_v) return;
     mid = image_view::of(tmp);
+    }
   } else {
     mid = src;
   }
-  // Vertical pass, row-wise so the inner loop runs along contiguous memory.
-  const std::size_t n = static_cast<std::size_t>(out_w) * C;
-  s.acc.resize(n);
-  const int row_base = need_h ? y_first : 0;
-  for (int yy = 0; yy < out_h; ++yy) {
-    const int ymin = vbounds[static_cast<std::size_t>(yy) * 2] - row_base, ymax = vbounds[static_cast<std::size_t>(yy) * 2 + 1];
-    const std::int32_t* k = vk.data() + static_cast<std::ptrdiff_t>(yy) * vksize;
-    std::int32_t* acc = s.acc.data();
-    std::fill(acc, acc + n, 1 << (precision_bits - 1));
-    for (int y = 0; y < ymax; ++y) {
-      const std::uint8_t* in = mid.row(ymin + y);
-      const std::int32_t kv = k[y];
-      for (std::size_t i = 0; i < n; ++i) acc[i] += in[i] * kv;
-    }
-    std::uint8_t* o = out.row(yy);
-    for (std::size_t i = 0; i < n; ++i) o[i] = clip8(acc[i]);
-  }
+  vertical_pass(mid, need_h ? y_first : 0, out_h, out_w * C, vksize, vbounds.data(), vk.data(), s.acc, out);
 }
 
 namespace {
