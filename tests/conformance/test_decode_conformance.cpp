@@ -3,6 +3,7 @@
 // warns about ("ok_with_warning") must be refused in strict mode and decode in lenient mode, PNG
 // warnings (ancillary chunks) must not stop a decode. Exit 77 (skipped) when the folder is absent.
 #include "decode/decoder.hpp"
+#include "support/fixtures.hpp"
 #include "util/file.hpp"
 
 #include <cstdio>
@@ -29,13 +30,7 @@ void fail(const std::string& what) {
 }
 
 std::string try_decode(const std::vector<std::uint8_t>& b, pixel_kind kind, const decode_options& opt, image& out) {
-  decoder d;
-  try {
-    d.decode(b.data(), b.size(), kind, opt, out);
-  } catch (const decode_failure& e) {
-    return e.what();
-  }
-  return {};
+  return imgbatch::test::decode_error_of(b, kind, opt, out);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "support/fixtures.hpp"
 
+#include "decode/decoder.hpp"
 #include "encode/png_writer.hpp"
 
 #include <atomic>
@@ -53,6 +54,17 @@ void write_constant_dataset(const std::filesystem::path& root, int count, bool w
       detail::write_png((root / "masks" / (std::string(stem) + ".png")).string(),
                         make_image(w, h, 1, [&](int, int, int) { return i % classes; }), palette);
   }
+}
+
+std::string decode_error_of(const std::vector<std::uint8_t>& bytes, detail::pixel_kind kind,
+                            const detail::decode_options& opt, detail::image& out) {
+  detail::decoder d;
+  try {
+    d.decode(bytes.data(), bytes.size(), kind, opt, out);
+  } catch (const detail::decode_failure& e) {
+    return e.what();
+  }
+  return {};
 }
 
 void write_text(const std::filesystem::path& p, const std::string& text) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "decode/decode_options.hpp"
 #include "decode/image.hpp"
 
 #include <array>
@@ -33,6 +34,10 @@ detail::image make_image(int w, int h, int channels, const std::function<int(int
 void write_constant_dataset(const std::filesystem::path& root, int count, bool with_masks, int classes,
                             const std::function<std::array<int, 2>(int)>& size_of);
 std::array<std::uint8_t, 3> colour_of(int i);
+
+/// Decodes bytes into `out`; returns the decode_failure text, or "" when it decoded.
+std::string decode_error_of(const std::vector<std::uint8_t>& bytes, detail::pixel_kind kind,
+                            const detail::decode_options& opt, detail::image& out);
 
 /// Writes text to a file.
 void write_text(const std::filesystem::path& p, const std::string& text);
