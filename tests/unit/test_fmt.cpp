@@ -1,0 +1,10 @@
+#include <doctest/doctest.h>
+
+#include <imgbatch/fmt.hpp>
+
+TEST_CASE("fmt: loader_stats formats through fmt (and so spdlog) with the opt-in header") {
+  imgbatch::loader_stats s;
+  s.batches = 3;
+  s.samples = 96;
+  CHECK(fmt::format("{}", s).starts_with("3 batches, 96 samples, 0.0 Mpx decoded"));
+}
