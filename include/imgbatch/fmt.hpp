@@ -1,7 +1,7 @@
 #pragma once
 
-/// Opt-in: lets fmt and spdlog format imgbatch values, as in `spdlog::info("{}", loader.stats())`.
-/// Include it where you log; it needs fmt (spdlog brings it). imgbatch.hpp does not include it.
+/// Lets fmt and spdlog format imgbatch values, as in `spdlog::info("{}", loader.stats())`.
+/// imgbatch.hpp includes it when fmt's headers are installed (spdlog brings them).
 #include <imgbatch/loader.hpp>
 
 #include <fmt/format.h>
