@@ -3,8 +3,10 @@
 // worker time, peak RSS, and the decode ceiling of the same files measured in this same run.
 #include <imgbatch/imgbatch.hpp>
 
-#include "decode_ceiling.hpp"
 #include "dataset/dataset.hpp"
+#include "decode_ceiling.hpp"
+
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -12,7 +14,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-#include <sys/resource.h>
 #include <thread>
 #include <vector>
 
@@ -62,17 +63,23 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) usage();
       return argv[++i];
     };
-    if (a == "--epochs") epochs = std::max(1, std::atoi(value().c_str()));
-    else if (a == "--threads") threads = std::atoi(value().c_str());
-    else if (a == "--data") data_dir = value();
-    else if (a == "--json") json = true;
-    else usage();
+    if (a == "--epochs")
+      epochs = std::max(1, std::atoi(value().c_str()));
+    else if (a == "--threads")
+      threads = std::atoi(value().c_str());
+    else if (a == "--data")
+      data_dir = value();
+    else if (a == "--json")
+      json = true;
+    else
+      usage();
   }
   try {
     pipeline_spec spec = pipeline_spec::from_file(spec_path);
     if (!data_dir.empty()) spec.base_dir = data_dir;
     if (threads >= 0) spec.loader.threads = threads;
-    const int used_threads = spec.loader.threads > 0 ? spec.loader.threads : static_cast<int>(std::thread::hardware_concurrency());
+    const int used_threads =
+        spec.loader.threads > 0 ? spec.loader.threads : static_cast<int>(std::thread::hardware_concurrency());
 
     loader l(spec);
     auto run_epoch = [&](std::uint64_t e) {
@@ -120,23 +127,25 @@ int main(int argc, char** argv) {
           name.c_str(), ips, median(mpx), epochs, used_threads, spec.batch.size);
       for (std::size_t i = 0; i < rates.size(); ++i) std::printf("%s%.1f", i ? ", " : "", rates[i]);
       std::printf(
-          "], \"decode_ceiling_images_per_s\": %.1f, \"decode_one_core_images_per_s\": %.1f, \"ratio_to_ceiling\": %.3f, "
+          "], \"decode_ceiling_images_per_s\": %.1f, \"decode_one_core_images_per_s\": %.1f, \"ratio_to_ceiling\": "
+          "%.3f, "
           "\"stage_ms_per_image\": {\"read\": %.3f, \"decode\": %.3f, \"augment\": %.3f, \"collate\": %.4f}, "
           "\"consumer_wait_s\": %.3f, \"peak_rss_mib\": %.1f}\n",
           ceiling, one_core, ips / ceiling, read_ms, decode_ms, augment_ms, collate_ms, after.wait_s - before.wait_s,
           loader_rss);
     } else {
-      std::printf("workload %s: %zu samples/epoch, batch %d, %d threads, %d timed epochs after 1 warm-up\n", name.c_str(),
-                  samples / static_cast<std::size_t>(epochs), spec.batch.size, used_threads, epochs);
+      std::printf("workload %s: %zu samples/epoch, batch %d, %d threads, %d timed epochs after 1 warm-up\n",
+                  name.c_str(), samples / static_cast<std::size_t>(epochs), spec.batch.size, used_threads, epochs);
       std::printf("  images/s         %10.1f  (median; epochs:", ips);
       for (double r : rates) std::printf(" %.1f", r);
       std::printf(")\n  megapixels/s     %10.1f  (decoded source pixels)\n", median(mpx));
-      std::printf("  decode ceiling   %10.1f  images/s (%d x %.1f single-thread full decode, files in memory)\n", ceiling,
-                  used_threads, one_core);
+      std::printf("  decode ceiling   %10.1f  images/s (%d x %.1f single-thread full decode, files in memory)\n",
+                  ceiling, used_threads, one_core);
       std::printf("  ratio to ceiling %10.3f\n", ips / ceiling);
-      std::printf("  worker ms/image  read %.3f  decode %.3f  augment %.3f  collate %.4f\n", read_ms, decode_ms, augment_ms,
-                  collate_ms);
-      std::printf("  consumer waited  %10.3f s\n  peak RSS         %10.1f MiB (loader run)\n", after.wait_s - before.wait_s, loader_rss);
+      std::printf("  worker ms/image  read %.3f  decode %.3f  augment %.3f  collate %.4f\n", read_ms, decode_ms,
+                  augment_ms, collate_ms);
+      std::printf("  consumer waited  %10.3f s\n  peak RSS         %10.1f MiB (loader run)\n",
+                  after.wait_s - before.wait_s, loader_rss);
     }
     return 0;
   } catch (const std::exception& e) {

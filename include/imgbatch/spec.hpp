@@ -21,7 +21,7 @@ enum class dataset_format {
 
 struct dataset_spec {
   dataset_format format = dataset_format::folder;
-  std::filesystem::path root;              ///< relative paths resolve against the spec's folder
+  std::filesystem::path root;               ///< relative paths resolve against the spec's folder
   std::filesystem::path images = "images";  ///< folder format: under root
   std::filesystem::path masks;              ///< folder format: under root; empty for none
   std::filesystem::path manifest;           ///< list format: the manifest file, under root
@@ -84,7 +84,8 @@ struct normalize_op {
 /// pixel / 255, to float. Must be the last op.
 struct to_float_op {};
 
-using transform = std::variant<resize_op, center_crop_op, random_crop_op, hflip_op, vflip_op, normalize_op, to_float_op>;
+using transform =
+    std::variant<resize_op, center_crop_op, random_crop_op, hflip_op, vflip_op, normalize_op, to_float_op>;
 
 /// The `op` name of a transform as written in the spec.
 std::string_view op_name(const transform& t) noexcept;
@@ -102,10 +103,10 @@ enum class error_policy {
 };
 
 struct decode_spec {
-  bool apply_exif = true;                    ///< `"exif": "apply" | "ignore"`
-  std::uint64_t max_pixels = 89'478'485;    ///< declared width*height above this is rejected before allocation
-  int max_scans = 500;                       ///< progressive JPEG scan limit
-  bool strict = true;                        ///< a corrupt-data warning is an error
+  bool apply_exif = true;                 ///< `"exif": "apply" | "ignore"`
+  std::uint64_t max_pixels = 89'478'485;  ///< declared width*height above this is rejected before allocation
+  int max_scans = 500;                    ///< progressive JPEG scan limit
+  bool strict = true;                     ///< a corrupt-data warning is an error
 };
 
 struct loader_spec {

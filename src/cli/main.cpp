@@ -8,6 +8,8 @@
 #include "util/file.hpp"
 #include "util/json_text.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -16,7 +18,6 @@
 #include <sstream>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -86,9 +87,9 @@ std::string geometry_json(const sample_geometry& g) {
   os.precision(10);
   os << "{\"source_size\": [" << g.source_height << ", " << g.source_width << "], \"output_size\": [" << g.output_height
      << ", " << g.output_width << "], \"exif_orientation\": " << g.exif_orientation << ", \"scale\": [" << g.scale_y
-     << ", " << g.scale_x << "], \"offset\": [" << g.offset_y << ", " << g.offset_x << "], \"hflip\": "
-     << (g.hflip ? "true" : "false") << ", \"vflip\": " << (g.vflip ? "true" : "false") << ", \"crop\": [" << g.crop_x
-     << ", " << g.crop_y << ", " << g.crop_width << ", " << g.crop_height << "]}";
+     << ", " << g.scale_x << "], \"offset\": [" << g.offset_y << ", " << g.offset_x
+     << "], \"hflip\": " << (g.hflip ? "true" : "false") << ", \"vflip\": " << (g.vflip ? "true" : "false")
+     << ", \"crop\": [" << g.crop_x << ", " << g.crop_y << ", " << g.crop_width << ", " << g.crop_height << "]}";
   return os.str();
 }
 
@@ -128,7 +129,8 @@ int cmd_dump(const args& a) {
 int cmd_check(const args& a) {
   a.allow({"threads"});
   pipeline_spec spec = load_spec(a);
-  const int threads = spec.loader.threads > 0 ? spec.loader.threads : static_cast<int>(std::thread::hardware_concurrency());
+  const int threads =
+      spec.loader.threads > 0 ? spec.loader.threads : static_cast<int>(std::thread::hardware_concurrency());
   const bool tty = isatty(STDERR_FILENO);
   auto progress = [&](std::size_t done, std::size_t total, std::size_t bad) {
     if (tty) std::fprintf(stderr, "\rchecked %zu/%zu, %zu bad", done, total, bad);

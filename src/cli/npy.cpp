@@ -11,11 +11,21 @@ namespace imgbatch::detail {
 std::string npy_header(dtype type, const std::vector<std::int64_t>& shape) {
   const char* descr = "|u1";
   switch (type) {
-    case dtype::uint8: descr = "|u1"; break;
-    case dtype::uint16: descr = "<u2"; break;
-    case dtype::int32: descr = "<i4"; break;
-    case dtype::int64: descr = "<i8"; break;
-    case dtype::float32: descr = "<f4"; break;
+    case dtype::uint8:
+      descr = "|u1";
+      break;
+    case dtype::uint16:
+      descr = "<u2";
+      break;
+    case dtype::int32:
+      descr = "<i4";
+      break;
+    case dtype::int64:
+      descr = "<i8";
+      break;
+    case dtype::float32:
+      descr = "<f4";
+      break;
   }
   std::string dict = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (";
   for (std::size_t i = 0; i < shape.size(); ++i) {

@@ -21,13 +21,18 @@ std::array<std::uint8_t, 3> class_colour(unsigned c) {
   return {static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(g), static_cast<std::uint8_t>(b)};
 }
 
-long long mask_at(const tensor& m, bool one_hot, std::size_t n, std::size_t y, std::size_t x, std::size_t H, std::size_t W) {
+long long mask_at(const tensor& m, bool one_hot, std::size_t n, std::size_t y, std::size_t x, std::size_t H,
+                  std::size_t W) {
   auto get = [&](std::size_t i) -> long long {
     switch (m.type()) {
-      case dtype::uint8: return m.data<std::uint8_t>()[i];
-      case dtype::int32: return m.data<std::int32_t>()[i];
-      case dtype::int64: return m.data<std::int64_t>()[i];
-      default: return 0;
+      case dtype::uint8:
+        return m.data<std::uint8_t>()[i];
+      case dtype::int32:
+        return m.data<std::int32_t>()[i];
+      case dtype::int64:
+        return m.data<std::int64_t>()[i];
+      default:
+        return 0;
     }
   };
   if (!one_hot) return get((n * H + y) * W + x);
@@ -62,8 +67,10 @@ void write_preview(const batch& b, const pipeline_spec& spec, const std::string&
         for (std::size_t c = 0; c < 3; ++c) {
           const std::size_t i = nchw ? ((n * 3 + c) * H + y) * W + x : ((n * H + y) * W + x) * 3 + c;
           double v = img.type() == dtype::float32 ? img.data<float>()[i] : img.data<std::uint8_t>()[i];
-          if (chain.final_op == op_chain::normalize) v = (v * chain.norm.std[c] + chain.norm.mean[c]) * 255.0;
-          else if (chain.final_op == op_chain::to_float) v *= 255.0;
+          if (chain.final_op == op_chain::normalize)
+            v = (v * chain.norm.std[c] + chain.norm.mean[c]) * 255.0;
+          else if (chain.final_op == op_chain::to_float)
+            v *= 255.0;
           px[c] = v;
         }
         if (mask) {

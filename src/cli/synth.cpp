@@ -21,7 +21,9 @@ constexpr int num_classes = 21;
 
 // Smooth value noise on an integer lattice, hashed from the coordinates.
 double lattice(std::uint64_t key, long ix, long iy) {
-  return static_cast<double>(mix64(key ^ mix64(static_cast<std::uint64_t>(ix) * 0x9E3779B1ull + static_cast<std::uint64_t>(iy))) >> 11) *
+  return static_cast<double>(
+             mix64(key ^ mix64(static_cast<std::uint64_t>(ix) * 0x9E3779B1ull + static_cast<std::uint64_t>(iy))) >>
+             11) *
          0x1.0p-53;
 }
 
@@ -78,7 +80,8 @@ std::vector<std::array<std::uint8_t, 3>> voc_palette() {
       b |= ((c >> 2) & 1) << (7 - j);
       c >>= 3;
     }
-    pal[static_cast<std::size_t>(i)] = {static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(g), static_cast<std::uint8_t>(b)};
+    pal[static_cast<std::size_t>(i)] = {static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(g),
+                                        static_cast<std::uint8_t>(b)};
   }
   return pal;
 }
@@ -103,7 +106,8 @@ void make_one(const std::filesystem::path& img_path, const std::filesystem::path
     o.angle = rng.uniform(-0.6, 0.6);
     // Class-tinted colour so classes are tellable apart, varied per object.
     const auto& pc = palette[static_cast<std::size_t>(o.cls)];
-    for (int c = 0; c < 3; ++c) o.color[static_cast<std::size_t>(c)] = 0.55 * pc[static_cast<std::size_t>(c)] + rng.uniform(30, 110);
+    for (int c = 0; c < 3; ++c)
+      o.color[static_cast<std::size_t>(c)] = 0.55 * pc[static_cast<std::size_t>(c)] + rng.uniform(30, 110);
     o.light_dx = rng.uniform(-1, 1);
     o.light_dy = rng.uniform(-1, 0.2);
     o.texture = rng.next_u64();
@@ -119,10 +123,13 @@ void make_one(const std::filesystem::path& img_path, const std::filesystem::path
         const double t = y / horizon, cloud = fbm(sky_key, x / 90.0, y / 45.0, 5);
         const double c = std::clamp((cloud - 0.45) * 2.2, 0.0, 1.0);
         for (int k = 0; k < 3; ++k)
-          px[static_cast<std::size_t>(k)] = (sky_top[static_cast<std::size_t>(k)] * (1 - t) + sky_low[static_cast<std::size_t>(k)] * t) * (1 - c) + 245 * c;
+          px[static_cast<std::size_t>(k)] =
+              (sky_top[static_cast<std::size_t>(k)] * (1 - t) + sky_low[static_cast<std::size_t>(k)] * t) * (1 - c) +
+              245 * c;
       } else {
         const double t = (y - horizon) / (h - horizon + 1), tex = fbm(ground_key, x / 25.0, y / 12.0, 5);
-        for (int k = 0; k < 3; ++k) px[static_cast<std::size_t>(k)] = ground[static_cast<std::size_t>(k)] * (0.6 + 0.5 * t) * (0.7 + 0.6 * tex);
+        for (int k = 0; k < 3; ++k)
+          px[static_cast<std::size_t>(k)] = ground[static_cast<std::size_t>(k)] * (0.6 + 0.5 * t) * (0.7 + 0.6 * tex);
       }
       for (const auto& o : objects) {  // later objects sit in front
         const double d = inside(o, x + 0.5, y + 0.5);
@@ -138,7 +145,8 @@ void make_one(const std::filesystem::path& img_path, const std::filesystem::path
       }
       const double grain = (lattice(grain_key, x, y) - 0.5) * 10;
       std::uint8_t* p = im.row(y) + 3 * x;
-      for (int k = 0; k < 3; ++k) p[k] = static_cast<std::uint8_t>(std::clamp(px[static_cast<std::size_t>(k)] + grain, 0.0, 255.0));
+      for (int k = 0; k < 3; ++k)
+        p[k] = static_cast<std::uint8_t>(std::clamp(px[static_cast<std::size_t>(k)] + grain, 0.0, 255.0));
       mask.row(y)[x] = static_cast<std::uint8_t>(cls);
     }
   }
@@ -151,7 +159,10 @@ void make_one(const std::filesystem::path& img_path, const std::filesystem::path
       for (int dy = -1; dy <= 1 && !edge; ++dy)
         for (int dx = -1; dx <= 1; ++dx) {
           const int yy = y + dy, xx = x + dx;
-          if (yy >= 0 && yy < h && xx >= 0 && xx < w && mask.row(yy)[xx] != c) { edge = true; break; }
+          if (yy >= 0 && yy < h && xx >= 0 && xx < w && mask.row(yy)[xx] != c) {
+            edge = true;
+            break;
+          }
         }
       if (edge) banded.row(y)[x] = 255;
     }
@@ -172,7 +183,8 @@ void make_sample_dataset(const std::filesystem::path& out, int count, std::uint6
   for (int i = 0; i < count; ++i) {
     char stem[32];
     std::snprintf(stem, sizeof stem, "%06d", i);
-    make_one(images / (std::string(stem) + ".jpg"), masks / (std::string(stem) + ".png"), seed, static_cast<std::uint64_t>(i), palette);
+    make_one(images / (std::string(stem) + ".jpg"), masks / (std::string(stem) + ".png"), seed,
+             static_cast<std::uint64_t>(i), palette);
   }
   const std::string spec = R"({
   "dataset":   {"format": "folder", "root": "seg", "images": "images", "masks": "masks"},

@@ -7,22 +7,32 @@ namespace imgbatch {
 
 std::size_t dtype_size(dtype t) noexcept {
   switch (t) {
-    case dtype::uint8: return 1;
-    case dtype::uint16: return 2;
-    case dtype::int32: return 4;
-    case dtype::int64: return 8;
-    case dtype::float32: return 4;
+    case dtype::uint8:
+      return 1;
+    case dtype::uint16:
+      return 2;
+    case dtype::int32:
+      return 4;
+    case dtype::int64:
+      return 8;
+    case dtype::float32:
+      return 4;
   }
   return 1;
 }
 
 std::string_view dtype_name(dtype t) noexcept {
   switch (t) {
-    case dtype::uint8: return "uint8";
-    case dtype::uint16: return "uint16";
-    case dtype::int32: return "int32";
-    case dtype::int64: return "int64";
-    case dtype::float32: return "float32";
+    case dtype::uint8:
+      return "uint8";
+    case dtype::uint16:
+      return "uint16";
+    case dtype::int32:
+      return "int32";
+    case dtype::int64:
+      return "int64";
+    case dtype::float32:
+      return "float32";
   }
   return "?";
 }
@@ -34,7 +44,9 @@ std::size_t tensor::numel() const noexcept {
   return n;
 }
 
-void tensor::aligned_free::operator()(std::byte* p) const noexcept { std::free(p); }
+void tensor::aligned_free::operator()(std::byte* p) const noexcept {
+  std::free(p);
+}
 
 void tensor::check(dtype want) const {
   if (want != type_)

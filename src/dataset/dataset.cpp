@@ -12,8 +12,7 @@ std::filesystem::path resolve(const pipeline_spec& spec, const std::filesystem::
 }
 
 std::vector<sample_record> build_index(const pipeline_spec& spec) {
-  std::vector<sample_record> out =
-      spec.dataset.format == dataset_format::folder ? read_folder(spec) : read_list(spec);
+  std::vector<sample_record> out = spec.dataset.format == dataset_format::folder ? read_folder(spec) : read_list(spec);
   for (std::size_t i = 0; i < out.size(); ++i) out[i].id = i;
   return out;
 }

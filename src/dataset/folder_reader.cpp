@@ -1,6 +1,6 @@
-#include "dataset/dataset.hpp"
-
 #include <imgbatch/error.hpp>
+
+#include "dataset/dataset.hpp"
 
 #include <algorithm>
 #include <map>
@@ -33,7 +33,8 @@ std::map<std::string, std::string> scan(const fs::path& dir, const char* what) {
     std::string key = p.lexically_relative(dir).replace_extension().generic_string();
     auto [pos, fresh] = out.emplace(key, p.string());
     if (!fresh)
-      throw dataset_error(dir.string() + ": two files share the name '" + key + "': " + pos->second + " and " + p.string());
+      throw dataset_error(dir.string() + ": two files share the name '" + key + "': " + pos->second + " and " +
+                          p.string());
   }
   return out;
 }

@@ -1,6 +1,6 @@
-#include "dataset/dataset.hpp"
-
 #include <imgbatch/error.hpp>
+
+#include "dataset/dataset.hpp"
 
 #include <fstream>
 
@@ -31,8 +31,7 @@ std::vector<sample_record> read_list(const pipeline_spec& spec) {
                           (want == 1 ? " column (image path)" : " tab-separated columns (image path, mask path)") +
                           ", found " + std::to_string(cols.size()));
     auto path_of = [&](const std::string& c) {
-      if (c.empty())
-        throw dataset_error(manifest.string() + ":" + std::to_string(lineno) + ": empty path");
+      if (c.empty()) throw dataset_error(manifest.string() + ":" + std::to_string(lineno) + ": empty path");
       fs::path p(c);
       return (p.is_absolute() ? p : dir / p).lexically_normal().string();
     };

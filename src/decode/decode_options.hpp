@@ -24,7 +24,7 @@ struct decode_options {
 /// What a header says before any pixel is decoded.
 struct image_header {
   image_format format = image_format::unknown;
-  int width = 0;   ///< as stored, before orientation
+  int width = 0;  ///< as stored, before orientation
   int height = 0;
   int orientation = 1;  ///< EXIF orientation 1..8 (JPEG only)
   int oriented_width() const noexcept { return orientation >= 5 ? height : width; }

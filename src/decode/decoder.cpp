@@ -9,9 +9,12 @@ namespace imgbatch::detail {
 
 image_header decoder::read_header(const std::uint8_t* data, std::size_t size, const decode_options& opt) {
   switch (sniff_format(data, size)) {
-    case image_format::jpeg: return jpeg_.read_header(data, size, opt);
-    case image_format::png: return png_.read_header(data, size);
-    default: throw decode_failure(describe_unknown(data, size));
+    case image_format::jpeg:
+      return jpeg_.read_header(data, size, opt);
+    case image_format::png:
+      return png_.read_header(data, size);
+    default:
+      throw decode_failure(describe_unknown(data, size));
   }
 }
 

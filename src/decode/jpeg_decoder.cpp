@@ -164,7 +164,9 @@ jpeg_decoder::jpeg_decoder() : ctx_(std::make_unique<context>()) {
   ctx_->cinfo.progress = &ctx_->progress;
 }
 
-jpeg_decoder::~jpeg_decoder() { jpeg_destroy_decompress(&ctx_->cinfo); }
+jpeg_decoder::~jpeg_decoder() {
+  jpeg_destroy_decompress(&ctx_->cinfo);
+}
 
 image_header jpeg_decoder::read_header(const std::uint8_t* data, std::size_t size, const decode_options& opt) {
   if (ctx_->open) jpeg_abort_decompress(&ctx_->cinfo);
@@ -197,8 +199,9 @@ void jpeg_decoder::decode_rgb(image& out, const decode_options& opt) {
   if (!cmyk && cinfo.num_components != 1 && cinfo.num_components != 3) {
     const int n = cinfo.num_components;
     jpeg_abort_decompress(&cinfo);
-    throw decode_failure("JPEG has " + std::to_string(n) +
-                         " colour components in no known colour space; only grey, YCbCr, RGB, CMYK and YCCK become RGB");
+    throw decode_failure(
+        "JPEG has " + std::to_string(n) +
+        " colour components in no known colour space; only grey, YCbCr, RGB, CMYK and YCCK become RGB");
   }
   if (c_start(ctx_.get(), cmyk ? JCS_CMYK : JCS_RGB) != 0) throw decode_failure(ctx_->err.message);
   const int w = static_cast<int>(cinfo.output_width), h = static_cast<int>(cinfo.output_height);

@@ -14,14 +14,38 @@ void apply_orientation(const image& in, int orientation, image& out) {
     for (int x = 0; x < out.width; ++x) {
       int sx, sy;
       switch (orientation) {
-        case 2: sx = w - 1 - x; sy = y; break;
-        case 3: sx = w - 1 - x; sy = h - 1 - y; break;
-        case 4: sx = x; sy = h - 1 - y; break;
-        case 5: sx = y; sy = x; break;                  // transpose
-        case 6: sx = y; sy = h - 1 - x; break;          // rotate 90 clockwise
-        case 7: sx = w - 1 - y; sy = h - 1 - x; break;  // transverse
-        case 8: sx = w - 1 - y; sy = x; break;          // rotate 90 counter-clockwise
-        default: sx = x; sy = y; break;
+        case 2:
+          sx = w - 1 - x;
+          sy = y;
+          break;
+        case 3:
+          sx = w - 1 - x;
+          sy = h - 1 - y;
+          break;
+        case 4:
+          sx = x;
+          sy = h - 1 - y;
+          break;
+        case 5:
+          sx = y;
+          sy = x;
+          break;  // transpose
+        case 6:
+          sx = y;
+          sy = h - 1 - x;
+          break;  // rotate 90 clockwise
+        case 7:
+          sx = w - 1 - y;
+          sy = h - 1 - x;
+          break;  // transverse
+        case 8:
+          sx = w - 1 - y;
+          sy = x;
+          break;  // rotate 90 counter-clockwise
+        default:
+          sx = x;
+          sy = y;
+          break;
       }
       std::memcpy(dst + x * px, in.row(sy) + sx * px, px);
     }

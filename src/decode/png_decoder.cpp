@@ -132,12 +132,18 @@ struct ctx_guard {
 
 const char* color_type_name(int ct) {
   switch (ct) {
-    case PNG_COLOR_TYPE_GRAY: return "grey";
-    case PNG_COLOR_TYPE_GRAY_ALPHA: return "grey+alpha";
-    case PNG_COLOR_TYPE_PALETTE: return "palette";
-    case PNG_COLOR_TYPE_RGB: return "RGB";
-    case PNG_COLOR_TYPE_RGB_ALPHA: return "RGBA";
-    default: return "unknown";
+    case PNG_COLOR_TYPE_GRAY:
+      return "grey";
+    case PNG_COLOR_TYPE_GRAY_ALPHA:
+      return "grey+alpha";
+    case PNG_COLOR_TYPE_PALETTE:
+      return "palette";
+    case PNG_COLOR_TYPE_RGB:
+      return "RGB";
+    case PNG_COLOR_TYPE_RGB_ALPHA:
+      return "RGBA";
+    default:
+      return "unknown";
   }
 }
 

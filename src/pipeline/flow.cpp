@@ -25,20 +25,33 @@ struct pass_graph::nodes {
   flow::function_node<batch_buffer*, flow::continue_msg> deliver;
 
   explicit nodes(pass_graph& p)
-      : batches(g,
-                [&p](oneapi::tbb::flow_control& fc) -> std::size_t {
-                  if (p.stopping_.load(std::memory_order_acquire) || p.next_batch_ >= p.in_.order_source->num_batches()) {
-                    fc.stop();
-                    return 0;
-                  }
-                  return p.next_batch_++;
-                }),
+      : batches(
+            g,
+            [&p](oneapi::tbb::flow_control& fc) -> std::size_t {
+              if (p.stopping_.load(std::memory_order_acquire) || p.next_batch_ >= p.in_.order_source->num_batches()) {
+                fc.stop();
+                return 0;
+              }
+              return p.next_batch_++;
+            }),
         tokens(g),
         join(g),
         split(g, flow::unlimited, [&p](const job& j, auto& ports) { p.split_batch(j, ports); }),
-        read(g, flow::unlimited, [&p](sample_slot* s) { stage_read(p.in_.ctx, *s); return s; }),
-        decode(g, flow::unlimited, [&p](sample_slot* s) { stage_decode(p.in_.ctx, *s); return s; }),
-        augment(g, flow::unlimited, [&p](sample_slot* s) { stage_augment(p.in_.ctx, *s); return s; }),
+        read(g, flow::unlimited,
+             [&p](sample_slot* s) {
+               stage_read(p.in_.ctx, *s);
+               return s;
+             }),
+        decode(g, flow::unlimited,
+               [&p](sample_slot* s) {
+                 stage_decode(p.in_.ctx, *s);
+                 return s;
+               }),
+        augment(g, flow::unlimited,
+                [&p](sample_slot* s) {
+                  stage_augment(p.in_.ctx, *s);
+                  return s;
+                }),
         collate(g, flow::unlimited, [&p](sample_slot* s, auto& ports) { p.collate_sample(s, ports); }),
         sequencer(g, [](batch_buffer* const& b) -> std::size_t { return static_cast<std::size_t>(b->data.index); }),
         deliver(g, flow::serial, [&p](batch_buffer* b) {
@@ -68,7 +81,9 @@ pass_graph::~pass_graph() {
   arena_.execute([this] { nodes_.reset(); });
 }
 
-void pass_graph::put_token(batch_buffer* b) { nodes_->tokens.try_put(b); }
+void pass_graph::put_token(batch_buffer* b) {
+  nodes_->tokens.try_put(b);
+}
 
 void pass_graph::start() {
   arena_.execute([this] { nodes_->batches.activate(); });
@@ -140,7 +155,8 @@ void pass_graph::collate_sample(sample_slot* s, Ports& ports) {
     }
   }
   in_.ctx.counters->collate_ns.fetch_add(
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count()),
+      static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count()),
       std::memory_order_relaxed);
   std::get<0>(ports).try_put(b);
 }

@@ -65,8 +65,10 @@ class buffer_pool {
     std::lock_guard lock(mutex_);
     b->held = false;
     --held_;
-    if (sink_) sink_->put_token(b);
-    else free_.push_back(b);
+    if (sink_)
+      sink_->put_token(b);
+    else
+      free_.push_back(b);
   }
 
   bool consumer_holds_all() {
@@ -92,7 +94,8 @@ class loader_impl {
         chain_(make_chain(spec_.transforms)),
         lut_(make_lut(chain_)),
         layout_(spec_),
-        threads_(spec_.loader.threads > 0 ? spec_.loader.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+        threads_(spec_.loader.threads > 0 ? spec_.loader.threads
+                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
         pool_(std::make_shared<buffer_pool>(static_cast<std::size_t>(spec_.loader.prefetch_batches),
                                             static_cast<std::size_t>(spec_.batch.size), layout_)),
         ready_(static_cast<std::size_t>(spec_.loader.prefetch_batches)),
@@ -124,7 +127,8 @@ class loader_impl {
     ready_sum_ += ready_now;
     const auto t0 = std::chrono::steady_clock::now();
     std::optional<batch_buffer*> got = ready_.pop();
-    wait_ns_ += static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+    wait_ns_ += static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
     if (!got) {
       end_pass();
       throw error("internal: the batch ring closed during a pass");
@@ -231,21 +235,39 @@ loader::~loader() = default;
 loader::loader(loader&&) noexcept = default;
 loader& loader::operator=(loader&&) noexcept = default;
 
-void loader::set_epoch(std::uint64_t epoch) { impl_->set_epoch(epoch); }
-std::uint64_t loader::epoch() const noexcept { return impl_->epoch(); }
-std::size_t loader::size() const noexcept { return impl_->size(); }
-std::size_t loader::dataset_size() const noexcept { return impl_->dataset_size(); }
-std::optional<batch> loader::next() { return impl_->next(); }
-void loader::stop() { impl_->end_pass(); }
-loader_stats loader::stats() const { return impl_->stats(); }
-const pipeline_spec& loader::spec() const noexcept { return impl_->spec(); }
+void loader::set_epoch(std::uint64_t epoch) {
+  impl_->set_epoch(epoch);
+}
+std::uint64_t loader::epoch() const noexcept {
+  return impl_->epoch();
+}
+std::size_t loader::size() const noexcept {
+  return impl_->size();
+}
+std::size_t loader::dataset_size() const noexcept {
+  return impl_->dataset_size();
+}
+std::optional<batch> loader::next() {
+  return impl_->next();
+}
+void loader::stop() {
+  impl_->end_pass();
+}
+loader_stats loader::stats() const {
+  return impl_->stats();
+}
+const pipeline_spec& loader::spec() const noexcept {
+  return impl_->spec();
+}
 
 loader::iterator loader::begin() {
   impl_->end_pass();
   return iterator(this);
 }
 
-loader::iterator::iterator(loader* owner) : owner_(owner) { current_ = owner_->next(); }
+loader::iterator::iterator(loader* owner) : owner_(owner) {
+  current_ = owner_->next();
+}
 
 loader::iterator& loader::iterator::operator++() {
   current_.reset();  // give the buffer back before asking for the next one

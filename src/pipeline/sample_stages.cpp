@@ -5,8 +5,8 @@
 #include "util/file.hpp"
 
 #include <array>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <new>
 
 namespace imgbatch::detail {
@@ -18,7 +18,8 @@ struct timer {
   std::atomic<std::uint64_t>& sink;
   clock_type::time_point start = clock_type::now();
   ~timer() {
-    sink.fetch_add(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - start).count()),
+    sink.fetch_add(static_cast<std::uint64_t>(
+                       std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - start).count()),
                    std::memory_order_relaxed);
   }
 };
@@ -27,7 +28,9 @@ struct timer {
 thread_local decoder tls_decoder;
 thread_local exec_scratch tls_scratch;
 
-std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
+std::string size_text(int w, int h) {
+  return std::to_string(w) + "x" + std::to_string(h);
+}
 
 void augment_sample(const stage_context& ctx, sample_slot& s) noexcept;
 
@@ -35,12 +38,15 @@ void augment_sample(const stage_context& ctx, sample_slot& s) noexcept;
 
 std::string check_mask_values(const image& m, const mask_target& t) {
   auto bad = [&](unsigned v, std::size_t at) {
-    const int x = static_cast<int>(at % static_cast<std::size_t>(m.width)), y = static_cast<int>(at / static_cast<std::size_t>(m.width));
+    const int x = static_cast<int>(at % static_cast<std::size_t>(m.width)),
+              y = static_cast<int>(at / static_cast<std::size_t>(m.width));
     return "mask value " + std::to_string(v) + " at x=" + std::to_string(x) + ", y=" + std::to_string(y) +
            " is not a class id (num_classes " + std::to_string(t.num_classes) + ", ignore_index " +
            std::to_string(t.ignore_index) + ")";
   };
-  auto ok = [&](unsigned v) { return v < static_cast<unsigned>(t.num_classes) || static_cast<int>(v) == t.ignore_index; };
+  auto ok = [&](unsigned v) {
+    return v < static_cast<unsigned>(t.num_classes) || static_cast<int>(v) == t.ignore_index;
+  };
   const std::size_t n = m.pixel_count();
   if (m.sample_bytes == 1) {
     std::array<bool, 256> seen{};
@@ -58,7 +64,9 @@ std::string check_mask_values(const image& m, const mask_target& t) {
   return {};
 }
 
-void finish_sample(const stage_context& ctx, sample_slot& s) noexcept { ctx.workspaces->release(std::move(s.work)); }
+void finish_sample(const stage_context& ctx, sample_slot& s) noexcept {
+  ctx.workspaces->release(std::move(s.work));
+}
 
 void stage_read(const stage_context& ctx, sample_slot& s) noexcept {
   timer t{ctx.counters->read_ns};
@@ -145,8 +153,10 @@ void augment_sample(const stage_context& ctx, sample_slot& s) noexcept {
       const int ignore = ctx.layout->mask()->ignore_index;
       const std::uint16_t fill16 = static_cast<std::uint16_t>(ignore < 0 ? 0 : ignore);
       std::uint8_t fill[2];
-      if (w.mask.sample_bytes == 2) std::memcpy(fill, &fill16, 2);
-      else fill[0] = static_cast<std::uint8_t>(fill16 > 255 ? 0 : fill16);
+      if (w.mask.sample_bytes == 2)
+        std::memcpy(fill, &fill16, 2);
+      else
+        fill[0] = static_cast<std::uint8_t>(fill16 > 255 ? 0 : fill16);
       exec_result m = run_plan(plan, image_view::of(w.mask), resample::nearest, fill, scratch);
       ctx.layout->write_mask(b.data, s.index, m);
     }

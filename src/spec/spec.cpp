@@ -11,13 +11,20 @@ std::string_view op_name(const transform& t) noexcept {
   return std::visit(
       [](const auto& op) -> std::string_view {
         using T = std::decay_t<decltype(op)>;
-        if constexpr (std::is_same_v<T, resize_op>) return "resize";
-        else if constexpr (std::is_same_v<T, center_crop_op>) return "center_crop";
-        else if constexpr (std::is_same_v<T, random_crop_op>) return "random_crop";
-        else if constexpr (std::is_same_v<T, hflip_op>) return "hflip";
-        else if constexpr (std::is_same_v<T, vflip_op>) return "vflip";
-        else if constexpr (std::is_same_v<T, normalize_op>) return "normalize";
-        else return "to_float";
+        if constexpr (std::is_same_v<T, resize_op>)
+          return "resize";
+        else if constexpr (std::is_same_v<T, center_crop_op>)
+          return "center_crop";
+        else if constexpr (std::is_same_v<T, random_crop_op>)
+          return "random_crop";
+        else if constexpr (std::is_same_v<T, hflip_op>)
+          return "hflip";
+        else if constexpr (std::is_same_v<T, vflip_op>)
+          return "vflip";
+        else if constexpr (std::is_same_v<T, normalize_op>)
+          return "normalize";
+        else
+          return "to_float";
       },
       t);
 }
@@ -53,7 +60,8 @@ std::string op_json(const transform& t) {
         } else if constexpr (std::is_same_v<T, center_crop_op>) {
           os << ", \"size\": " << size_json(op.size);
         } else if constexpr (std::is_same_v<T, random_crop_op>) {
-          os << ", \"size\": " << size_json(op.size) << ", \"pad_if_needed\": " << (op.pad_if_needed ? "true" : "false");
+          os << ", \"size\": " << size_json(op.size)
+             << ", \"pad_if_needed\": " << (op.pad_if_needed ? "true" : "false");
         } else if constexpr (std::is_same_v<T, hflip_op> || std::is_same_v<T, vflip_op>) {
           os << ", \"p\": " << op.p;
         } else if constexpr (std::is_same_v<T, normalize_op>) {
@@ -71,15 +79,18 @@ std::string pipeline_spec::to_json() const {
   std::ostringstream os;
   os << "{\n  \"version\": 1,\n";
   os << "  \"dataset\": {\"format\": \"" << (dataset.format == dataset_format::folder ? "folder" : "list")
-     << "\", \"root\": " << detail::json_quote(dataset.root.string()) << ", \"images\": " << detail::json_quote(dataset.images.string());
+     << "\", \"root\": " << detail::json_quote(dataset.root.string())
+     << ", \"images\": " << detail::json_quote(dataset.images.string());
   if (!dataset.masks.empty()) os << ", \"masks\": " << detail::json_quote(dataset.masks.string());
   if (!dataset.manifest.empty()) os << ", \"manifest\": " << detail::json_quote(dataset.manifest.string());
   os << "},\n";
   if (targets.mask) {
     const auto& m = *targets.mask;
     os << "  \"targets\": {\"mask\": {\"num_classes\": " << m.num_classes << ", \"ignore_index\": ";
-    if (m.ignore_index < 0) os << "null";
-    else os << m.ignore_index;
+    if (m.ignore_index < 0)
+      os << "null";
+    else
+      os << m.ignore_index;
     os << ", \"encoding\": \"" << (m.encoding == mask_encoding::index ? "index" : "one_hot") << "\"";
     if (m.type) os << ", \"dtype\": \"" << dtype_name(*m.type) << "\"";
     os << "}},\n";
@@ -94,9 +105,9 @@ std::string pipeline_spec::to_json() const {
   os << "  \"batch\": {\"size\": " << batch.size << ", \"layout\": \""
      << (batch.image_layout == layout::nchw ? "NCHW" : "NHWC") << "\", \"dtype\": \"" << dtype_name(batch.image_type)
      << "\"},\n";
-  os << "  \"decode\": {\"exif\": \"" << (decode.apply_exif ? "apply" : "ignore") << "\", \"max_pixels\": "
-     << decode.max_pixels << ", \"max_scans\": " << decode.max_scans << ", \"strict\": " << (decode.strict ? "true" : "false")
-     << "},\n";
+  os << "  \"decode\": {\"exif\": \"" << (decode.apply_exif ? "apply" : "ignore")
+     << "\", \"max_pixels\": " << decode.max_pixels << ", \"max_scans\": " << decode.max_scans
+     << ", \"strict\": " << (decode.strict ? "true" : "false") << "},\n";
   os << "  \"loader\": {\"threads\": " << loader.threads << ", \"prefetch_batches\": " << loader.prefetch_batches
      << ", \"on_error\": \"fail\"}\n}\n";
   return os.str();

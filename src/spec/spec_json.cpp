@@ -17,14 +17,21 @@ using simdjson::dom::element_type;
 
 std::string type_name(element_type t) {
   switch (t) {
-    case element_type::ARRAY: return "an array";
-    case element_type::OBJECT: return "an object";
+    case element_type::ARRAY:
+      return "an array";
+    case element_type::OBJECT:
+      return "an object";
     case element_type::INT64:
-    case element_type::UINT64: return "an integer";
-    case element_type::DOUBLE: return "a number";
-    case element_type::STRING: return "a string";
-    case element_type::BOOL: return "a boolean";
-    case element_type::NULL_VALUE: return "null";
+    case element_type::UINT64:
+      return "an integer";
+    case element_type::DOUBLE:
+      return "a number";
+    case element_type::STRING:
+      return "a string";
+    case element_type::BOOL:
+      return "a boolean";
+    case element_type::NULL_VALUE:
+      return "null";
   }
   return "a value";
 }
@@ -47,7 +54,9 @@ class object_reader {
     if (obj_.at_key(key).get(e) != simdjson::SUCCESS) return std::nullopt;
     return e;
   }
-  std::string sub(std::string_view key) const { return path_.empty() ? std::string(key) : path_ + "." + std::string(key); }
+  std::string sub(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
 
   void finish() const {
     for (auto field : obj_) {
@@ -117,12 +126,14 @@ class object_reader {
     std::int64_t v;
     if (e.get_int64().get(v) != simdjson::SUCCESS) {
       double d;
-      if (e.get_double().get(d) == simdjson::SUCCESS && std::floor(d) == d && std::fabs(d) < 9e15) v = static_cast<std::int64_t>(d);
-      else expected(path, "an integer", e);
+      if (e.get_double().get(d) == simdjson::SUCCESS && std::floor(d) == d && std::fabs(d) < 9e15)
+        v = static_cast<std::int64_t>(d);
+      else
+        expected(path, "an integer", e);
     }
     if (v < lo || v > hi)
-      throw config_error(path, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
-                                   std::to_string(v));
+      throw config_error(
+          path, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + std::to_string(v));
     return v;
   }
   static double as_number(element e, const std::string& path) {
@@ -158,7 +169,8 @@ E choose(const std::string& path, const std::string& value, std::initializer_lis
 void read_dataset(object_reader r, pipeline_spec& s) {
   if (auto f = r.string("format")) {
     if (*f == "coco" || *f == "yolo" || *f == "voc") not_yet(r.sub("format"), "dataset format '" + *f + "'");
-    s.dataset.format = choose<dataset_format>(r.sub("format"), *f, {{"folder", dataset_format::folder}, {"list", dataset_format::list}});
+    s.dataset.format = choose<dataset_format>(r.sub("format"), *f,
+                                              {{"folder", dataset_format::folder}, {"list", dataset_format::list}});
   }
   if (auto v = r.string("root")) s.dataset.root = *v;
   if (auto v = r.string("images")) s.dataset.images = *v;
@@ -173,16 +185,22 @@ void read_targets(object_reader r, pipeline_spec& s) {
   if (auto m = r.get("mask")) {
     object_reader mr(*m, r.sub("mask"));
     mask_target t;
-    if (auto v = mr.integer("num_classes", 1, 65536)) t.num_classes = static_cast<int>(*v);
-    else throw config_error(mr.sub("num_classes"), "required");
+    if (auto v = mr.integer("num_classes", 1, 65536))
+      t.num_classes = static_cast<int>(*v);
+    else
+      throw config_error(mr.sub("num_classes"), "required");
     if (auto v = mr.get("ignore_index")) {
-      if (v->type() == element_type::NULL_VALUE) t.ignore_index = -1;
-      else t.ignore_index = static_cast<int>(object_reader::as_integer(*v, mr.sub("ignore_index"), -1, 65535));
+      if (v->type() == element_type::NULL_VALUE)
+        t.ignore_index = -1;
+      else
+        t.ignore_index = static_cast<int>(object_reader::as_integer(*v, mr.sub("ignore_index"), -1, 65535));
     }
     if (auto v = mr.string("encoding"))
-      t.encoding = choose<mask_encoding>(mr.sub("encoding"), *v, {{"index", mask_encoding::index}, {"one_hot", mask_encoding::one_hot}});
+      t.encoding = choose<mask_encoding>(mr.sub("encoding"), *v,
+                                         {{"index", mask_encoding::index}, {"one_hot", mask_encoding::one_hot}});
     if (auto v = mr.string("dtype"))
-      t.type = choose<dtype>(mr.sub("dtype"), *v, {{"uint8", dtype::uint8}, {"int32", dtype::int32}, {"int64", dtype::int64}});
+      t.type = choose<dtype>(mr.sub("dtype"), *v,
+                             {{"uint8", dtype::uint8}, {"int32", dtype::int32}, {"int64", dtype::int64}});
     mr.finish();
     s.targets.mask = t;
   }
@@ -194,7 +212,8 @@ void read_targets(object_reader r, pipeline_spec& s) {
 void read_sampler(object_reader r, pipeline_spec& s) {
   if (auto v = r.boolean("shuffle")) s.sampler.shuffle = *v;
   if (auto v = r.boolean("replacement")) s.sampler.replacement = *v;
-  if (auto v = r.integer("seed", 0, std::numeric_limits<std::int64_t>::max())) s.sampler.seed = static_cast<std::uint64_t>(*v);
+  if (auto v = r.integer("seed", 0, std::numeric_limits<std::int64_t>::max()))
+    s.sampler.seed = static_cast<std::uint64_t>(*v);
   if (auto v = r.boolean("drop_last")) s.sampler.drop_last = *v;
   if (auto v = r.integer("rank", 0, 1 << 20)) s.sampler.rank = static_cast<int>(*v);
   if (auto v = r.integer("world_size", 1, 1 << 20)) s.sampler.world_size = static_cast<int>(*v);
@@ -203,7 +222,8 @@ void read_sampler(object_reader r, pipeline_spec& s) {
 
 transform read_op(object_reader r) {
   auto name = r.string("op");
-  if (!name) throw config_error(r.sub("op"), "required (resize, center_crop, random_crop, hflip, vflip, normalize, to_float)");
+  if (!name)
+    throw config_error(r.sub("op"), "required (resize, center_crop, random_crop, hflip, vflip, normalize, to_float)");
   transform t;
   if (*name == "resize") {
     resize_op op;
@@ -213,19 +233,25 @@ transform read_op(object_reader r) {
     t = op;
   } else if (*name == "center_crop") {
     center_crop_op op;
-    if (auto v = r.size("size")) op.size = *v;
-    else throw config_error(r.sub("size"), "required");
+    if (auto v = r.size("size"))
+      op.size = *v;
+    else
+      throw config_error(r.sub("size"), "required");
     t = op;
   } else if (*name == "random_crop") {
     random_crop_op op;
-    if (auto v = r.size("size")) op.size = *v;
-    else throw config_error(r.sub("size"), "required");
+    if (auto v = r.size("size"))
+      op.size = *v;
+    else
+      throw config_error(r.sub("size"), "required");
     if (auto v = r.boolean("pad_if_needed")) op.pad_if_needed = *v;
     t = op;
   } else if (*name == "hflip" || *name == "vflip") {
     double p = r.number("p").value_or(0.5);
-    if (*name == "hflip") t = hflip_op{p};
-    else t = vflip_op{p};
+    if (*name == "hflip")
+      t = hflip_op{p};
+    else
+      t = vflip_op{p};
   } else if (*name == "normalize") {
     normalize_op op;
     if (auto v = r.triple("mean")) op.mean = *v;
@@ -236,8 +262,9 @@ transform read_op(object_reader r) {
   } else if (*name == "letterbox" || *name == "random_resized_crop" || *name == "color_jitter") {
     not_yet(r.sub("op"), "op '" + *name + "'");
   } else {
-    throw config_error(r.sub("op"), "unknown op '" + *name +
-                                        "' (expected resize, center_crop, random_crop, hflip, vflip, normalize, to_float)");
+    throw config_error(
+        r.sub("op"),
+        "unknown op '" + *name + "' (expected resize, center_crop, random_crop, hflip, vflip, normalize, to_float)");
   }
   r.finish();
   return t;
@@ -245,15 +272,19 @@ transform read_op(object_reader r) {
 
 void read_batch(object_reader r, pipeline_spec& s) {
   if (auto v = r.integer("size", 1, 1 << 20)) s.batch.size = static_cast<int>(*v);
-  if (auto v = r.string("layout")) s.batch.image_layout = choose<layout>(r.sub("layout"), *v, {{"NCHW", layout::nchw}, {"NHWC", layout::nhwc}});
-  if (auto v = r.string("dtype")) s.batch.image_type = choose<dtype>(r.sub("dtype"), *v, {{"float32", dtype::float32}, {"uint8", dtype::uint8}});
+  if (auto v = r.string("layout"))
+    s.batch.image_layout = choose<layout>(r.sub("layout"), *v, {{"NCHW", layout::nchw}, {"NHWC", layout::nhwc}});
+  if (auto v = r.string("dtype"))
+    s.batch.image_type = choose<dtype>(r.sub("dtype"), *v, {{"float32", dtype::float32}, {"uint8", dtype::uint8}});
   if (r.get("pad")) not_yet(r.sub("pad"), "padding batches of mixed sizes");
   r.finish();
 }
 
 void read_decode(object_reader r, pipeline_spec& s) {
-  if (auto v = r.string("exif")) s.decode.apply_exif = choose<bool>(r.sub("exif"), *v, {{"apply", true}, {"ignore", false}});
-  if (auto v = r.integer("max_pixels", 0, std::numeric_limits<std::int64_t>::max())) s.decode.max_pixels = static_cast<std::uint64_t>(*v);
+  if (auto v = r.string("exif"))
+    s.decode.apply_exif = choose<bool>(r.sub("exif"), *v, {{"apply", true}, {"ignore", false}});
+  if (auto v = r.integer("max_pixels", 0, std::numeric_limits<std::int64_t>::max()))
+    s.decode.max_pixels = static_cast<std::uint64_t>(*v);
   if (auto v = r.integer("max_scans", 1, 1 << 20)) s.decode.max_scans = static_cast<int>(*v);
   if (auto v = r.boolean("strict")) s.decode.strict = *v;
   r.finish();
@@ -281,8 +312,10 @@ pipeline_spec pipeline_spec::from_json(std::string_view json, const std::filesys
   s.base_dir = base_dir;
   object_reader top(doc, "");
   if (auto v = top.integer("version", 1, 1); !v && top.get("version")) throw config_error("version", "must be 1");
-  if (auto e = top.get("dataset")) read_dataset(object_reader(*e, "dataset"), s);
-  else throw config_error("dataset", "required");
+  if (auto e = top.get("dataset"))
+    read_dataset(object_reader(*e, "dataset"), s);
+  else
+    throw config_error("dataset", "required");
   if (auto e = top.get("targets")) read_targets(object_reader(*e, "targets"), s);
   if (auto e = top.get("sampler")) read_sampler(object_reader(*e, "sampler"), s);
   if (auto e = top.get("transforms")) {

@@ -24,7 +24,8 @@ void pipeline_spec::validate() const {
     if (m.type) {
       if (*m.type != dtype::uint8 && *m.type != dtype::int32 && *m.type != dtype::int64)
         throw config_error("targets.mask.dtype", "must be uint8, int32 or int64");
-      if (*m.type == dtype::uint8 && m.encoding == mask_encoding::index && (m.num_classes > 256 || m.ignore_index > 255))
+      if (*m.type == dtype::uint8 && m.encoding == mask_encoding::index &&
+          (m.num_classes > 256 || m.ignore_index > 255))
         throw config_error("targets.mask.dtype", "uint8 cannot hold class ids above 255");
     }
   }

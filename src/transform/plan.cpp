@@ -25,8 +25,14 @@ op_chain make_chain(const std::vector<transform>& ops) {
       if (r->size) c.fixed_size = *r->size;
       break;
     }
-    if (const auto* cc = std::get_if<center_crop_op>(&*it)) { c.fixed_size = cc->size; break; }
-    if (const auto* rc = std::get_if<random_crop_op>(&*it)) { c.fixed_size = rc->size; break; }
+    if (const auto* cc = std::get_if<center_crop_op>(&*it)) {
+      c.fixed_size = cc->size;
+      break;
+    }
+    if (const auto* rc = std::get_if<random_crop_op>(&*it)) {
+      c.fixed_size = rc->size;
+      break;
+    }
   }
   return c;
 }
@@ -78,14 +84,20 @@ std::string plan_sample(const op_chain& chain, std::uint64_t seed, std::uint64_t
           if constexpr (std::is_same_v<T, resize_op>) {
             size2 sz = op.size ? *op.size : shorter_side_size(h, w, op.shorter, op.max_longer);
             const double kx = static_cast<double>(sz[1]) / w, ky = static_cast<double>(sz[0]) / h;
-            sx *= kx; tx *= kx; sy *= ky; ty *= ky;
+            sx *= kx;
+            tx *= kx;
+            sy *= ky;
+            ty *= ky;
             out.steps.push_back({geo_step::resize, sz[0], sz[1], 0, 0});
-            h = sz[0]; w = sz[1];
+            h = sz[0];
+            w = sz[1];
           } else if constexpr (std::is_same_v<T, center_crop_op>) {
             const int y0 = center_origin(h, op.size[0]), x0 = center_origin(w, op.size[1]);
-            tx -= x0; ty -= y0;
+            tx -= x0;
+            ty -= y0;
             out.steps.push_back({geo_step::crop, op.size[0], op.size[1], y0, x0});
-            h = op.size[0]; w = op.size[1];
+            h = op.size[0];
+            w = op.size[1];
           } else if constexpr (std::is_same_v<T, random_crop_op>) {
             const int th = op.size[0], tw = op.size[1];
             if (!op.pad_if_needed && (th > h || tw > w)) {
@@ -98,19 +110,25 @@ std::string plan_sample(const op_chain& chain, std::uint64_t seed, std::uint64_t
             const int pad_y = std::max(0, th - h), pad_x = std::max(0, tw - w);
             const int y0 = static_cast<int>(rng.below(static_cast<std::uint64_t>(h + 2 * pad_y - th + 1))) - pad_y;
             const int x0 = static_cast<int>(rng.below(static_cast<std::uint64_t>(w + 2 * pad_x - tw + 1))) - pad_x;
-            tx -= x0; ty -= y0;
+            tx -= x0;
+            ty -= y0;
             out.steps.push_back({geo_step::crop, th, tw, y0, x0});
-            h = th; w = tw;
+            h = th;
+            w = tw;
           } else if constexpr (std::is_same_v<T, hflip_op>) {
             counter_rng rng = counter_rng::for_op(seed, epoch, sample_id, i);
             if (rng.bernoulli(op.p)) {
-              sx = -sx; tx = w - tx; fx = !fx;
+              sx = -sx;
+              tx = w - tx;
+              fx = !fx;
               out.steps.push_back({geo_step::hflip, h, w, 0, 0});
             }
           } else if constexpr (std::is_same_v<T, vflip_op>) {
             counter_rng rng = counter_rng::for_op(seed, epoch, sample_id, i);
             if (rng.bernoulli(op.p)) {
-              sy = -sy; ty = h - ty; fy = !fy;
+              sy = -sy;
+              ty = h - ty;
+              fy = !fy;
               out.steps.push_back({geo_step::vflip, h, w, 0, 0});
             }
           }
@@ -125,13 +143,22 @@ std::string plan_sample(const op_chain& chain, std::uint64_t seed, std::uint64_t
   g.source_width = src_w;
   g.output_height = h;
   g.output_width = w;
-  g.scale_x = sx; g.offset_x = tx; g.scale_y = sy; g.offset_y = ty;
-  g.hflip = fx; g.vflip = fy;
+  g.scale_x = sx;
+  g.offset_x = tx;
+  g.scale_y = sy;
+  g.offset_y = ty;
+  g.hflip = fx;
+  g.vflip = fy;
   // The visible source rectangle: the output frame mapped back, clipped to the source.
   const double ax = (0 - tx) / sx, bx = (w - tx) / sx, ay = (0 - ty) / sy, by = (h - ty) / sy;
-  const double x1 = std::clamp(std::min(ax, bx), 0.0, double(src_w)), x2 = std::clamp(std::max(ax, bx), 0.0, double(src_w));
-  const double y1 = std::clamp(std::min(ay, by), 0.0, double(src_h)), y2 = std::clamp(std::max(ay, by), 0.0, double(src_h));
-  g.crop_x = x1; g.crop_y = y1; g.crop_width = x2 - x1; g.crop_height = y2 - y1;
+  const double x1 = std::clamp(std::min(ax, bx), 0.0, double(src_w)),
+               x2 = std::clamp(std::max(ax, bx), 0.0, double(src_w));
+  const double y1 = std::clamp(std::min(ay, by), 0.0, double(src_h)),
+               y2 = std::clamp(std::max(ay, by), 0.0, double(src_h));
+  g.crop_x = x1;
+  g.crop_y = y1;
+  g.crop_width = x2 - x1;
+  g.crop_height = y2 - y1;
   return {};
 }
 

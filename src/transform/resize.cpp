@@ -79,8 +79,8 @@ void fixed_windows(int in_size, int out_size, int ksize, std::vector<int>& bound
 }
 
 template <int C, int K>
-[[gnu::always_inline]] inline void horizontal_fixed(const image_view& src, int y_first, int rows, int out_w, const int* bounds,
-                      const std::int32_t* kk, image& dst) {
+[[gnu::always_inline]] inline void horizontal_fixed(const image_view& src, int y_first, int rows, int out_w,
+                                                    const int* bounds, const std::int32_t* kk, image& dst) {
   for (int y = 0; y < rows; ++y) {
     const std::uint8_t* in = src.row(y_first + y);
     std::uint8_t* out = dst.row(y);
@@ -97,14 +97,19 @@ template <int C, int K>
 }
 
 template <int C>
-[[gnu::always_inline]] inline void horizontal_pass(const image_view& src, int y_first, int rows, int out_w, int ksize, const int* bounds,
-                     const std::int32_t* kk, image& dst) {
+[[gnu::always_inline]] inline void horizontal_pass(const image_view& src, int y_first, int rows, int out_w, int ksize,
+                                                   const int* bounds, const std::int32_t* kk, image& dst) {
   switch (ksize) {  // shrink factors up to 4 cover almost every training resize
-    case 3: return horizontal_fixed<C, 3>(src, y_first, rows, out_w, bounds, kk, dst);
-    case 5: return horizontal_fixed<C, 5>(src, y_first, rows, out_w, bounds, kk, dst);
-    case 7: return horizontal_fixed<C, 7>(src, y_first, rows, out_w, bounds, kk, dst);
-    case 9: return horizontal_fixed<C, 9>(src, y_first, rows, out_w, bounds, kk, dst);
-    default: break;
+    case 3:
+      return horizontal_fixed<C, 3>(src, y_first, rows, out_w, bounds, kk, dst);
+    case 5:
+      return horizontal_fixed<C, 5>(src, y_first, rows, out_w, bounds, kk, dst);
+    case 7:
+      return horizontal_fixed<C, 7>(src, y_first, rows, out_w, bounds, kk, dst);
+    case 9:
+      return horizontal_fixed<C, 9>(src, y_first, rows, out_w, bounds, kk, dst);
+    default:
+      break;
   }
   for (int y = 0; y < rows; ++y) {
     const std::uint8_t* in = src.row(y_first + y);
@@ -121,12 +126,18 @@ template <int C>
   }
 }
 
-IMGBATCH_CLONES void horizontal_any(const image_view& src, int y_first, int rows, int out_w, int ksize, const int* bounds,
-                    const std::int32_t* kk, image& dst) {
+IMGBATCH_CLONES void horizontal_any(const image_view& src, int y_first, int rows, int out_w, int ksize,
+                                    const int* bounds, const std::int32_t* kk, image& dst) {
   switch (src.channels) {
-    case 1: horizontal_pass<1>(src, y_first, rows, out_w, ksize, bounds, kk, dst); break;
-    case 3: horizontal_pass<3>(src, y_first, rows, out_w, ksize, bounds, kk, dst); break;
-    case 4: horizontal_pass<4>(src, y_first, rows, out_w, ksize, bounds, kk, dst); break;
+    case 1:
+      horizontal_pass<1>(src, y_first, rows, out_w, ksize, bounds, kk, dst);
+      break;
+    case 3:
+      horizontal_pass<3>(src, y_first, rows, out_w, ksize, bounds, kk, dst);
+      break;
+    case 4:
+      horizontal_pass<4>(src, y_first, rows, out_w, ksize, bounds, kk, dst);
+      break;
     default: {
       const int C = src.channels;
       for (int y = 0; y < rows; ++y) {
@@ -168,13 +179,15 @@ void horizontal_small(const image_view& src, int y_first, int rows, int out_w, i
 
 // Row-wise, so the inner loops run along contiguous memory and vectorize; cloned for AVX2 and chosen
 // at load time, so one binary runs everywhere.
-IMGBATCH_CLONES void vertical_pass(const image_view& mid, int row_base, int out_h, int n_int, int ksize, const int* bounds,
-                                   const std::int32_t* kk, std::vector<std::int32_t>& acc_buf, image& out) {
+IMGBATCH_CLONES void vertical_pass(const image_view& mid, int row_base, int out_h, int n_int, int ksize,
+                                   const int* bounds, const std::int32_t* kk, std::vector<std::int32_t>& acc_buf,
+                                   image& out) {
   const auto n = static_cast<std::size_t>(n_int);
   acc_buf.resize(n);
   std::int32_t* acc = acc_buf.data();
   for (int yy = 0; yy < out_h; ++yy) {
-    const int ymin = bounds[static_cast<std::size_t>(yy) * 2] - row_base, ymax = bounds[static_cast<std::size_t>(yy) * 2 + 1];
+    const int ymin = bounds[static_cast<std::size_t>(yy) * 2] - row_base,
+              ymax = bounds[static_cast<std::size_t>(yy) * 2 + 1];
     const std::int32_t* k = kk + static_cast<std::ptrdiff_t>(yy) * ksize;
     std::fill(acc, acc + n, 1 << (precision_bits - 1));
     for (int y = 0; y < ymax; ++y) {
@@ -210,18 +223,18 @@ void resize_bilinear(const image_view& src, int out_h, int out_w, image& out, re
     const int hk = precompute(src.width, out_w, s.bounds, s.coeffs);
     if (hk > src.width) {
       // Fewer input pixels than taps (tiny images): keep Pillow's variable windows.
-      horizontal_small(src, need_v ? y_first : 0, need_v ? y_last - y_first : out_h, out_w, hk, s.bounds.data(), s.coeffs.data(),
-                       need_v ? s.horizontal : out, need_v);
+      horizontal_small(src, need_v ? y_first : 0, need_v ? y_last - y_first : out_h, out_w, hk, s.bounds.data(),
+                       s.coeffs.data(), need_v ? s.horizontal : out, need_v);
       if (!need_v) return;
       mid = image_view::of(s.horizontal);
     } else {
-    fixed_windows(src.width, out_w, hk, s.bounds, s.coeffs);
-    image& tmp = need_v ? s.horizontal : out;
-    if (need_v) tmp.reset(out_w, y_last - y_first, C, 1);
-    horizontal_any(src, need_v ? y_first : 0, need_v ? y_last - y_first : out_h, out_w, hk, s.bounds.data(),
-                   s.coeffs.data(), tmp);
-    if (!need_v) return;
-    mid = image_view::of(tmp);
+      fixed_windows(src.width, out_w, hk, s.bounds, s.coeffs);
+      image& tmp = need_v ? s.horizontal : out;
+      if (need_v) tmp.reset(out_w, y_last - y_first, C, 1);
+      horizontal_any(src, need_v ? y_first : 0, need_v ? y_last - y_first : out_h, out_w, hk, s.bounds.data(),
+                     s.coeffs.data(), tmp);
+      if (!need_v) return;
+      mid = image_view::of(tmp);
     }
   } else {
     mid = src;
@@ -237,7 +250,8 @@ void nearest_map(int in, int out, std::vector<int>& map) {
   map.resize(static_cast<std::size_t>(out));
   const double scale = static_cast<double>(in) / out;
   double pos = scale * 0.5;
-  for (int i = 0; i < out; ++i, pos += scale) map[static_cast<std::size_t>(i)] = std::min(static_cast<int>(pos), in - 1);
+  for (int i = 0; i < out; ++i, pos += scale)
+    map[static_cast<std::size_t>(i)] = std::min(static_cast<int>(pos), in - 1);
 }
 }  // namespace
 

@@ -22,8 +22,12 @@ struct image_view {
   std::size_t pixel_bytes() const noexcept { return static_cast<std::size_t>(channels) * sample_bytes; }
   const std::uint8_t* row(int y) const noexcept { return data + stride * static_cast<std::size_t>(y); }
   image_view sub(int x, int y, int w, int h) const noexcept {
-    return {data + stride * static_cast<std::size_t>(y) + pixel_bytes() * static_cast<std::size_t>(x), w, h, channels,
-            sample_bytes, stride};
+    return {data + stride * static_cast<std::size_t>(y) + pixel_bytes() * static_cast<std::size_t>(x),
+            w,
+            h,
+            channels,
+            sample_bytes,
+            stride};
   }
 };
 

@@ -2,12 +2,13 @@
 
 #include <imgbatch/error.hpp>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 namespace imgbatch::detail {
 

@@ -70,8 +70,10 @@ int main() {
     image out;
     const bool is_png = bytes.size() > 4 && std::memcmp(bytes.data() + 1, "PNG", 3) == 0;
     const std::string err = try_decode(bytes, pixel_kind::rgb8, strict, out);
-    if (err.empty()) ++per_folder[folder].decoded;
-    else ++per_folder[folder].rejected;
+    if (err.empty())
+      ++per_folder[folder].decoded;
+    else
+      ++per_folder[folder].rejected;
     if (result == "ok" || (result == "ok_with_warning" && is_png)) {
       if (!err.empty()) {
         fail(rel + ": expected to decode, got: " + err);
@@ -79,7 +81,8 @@ int main() {
       }
       int w = 0, h = 0;
       if (std::sscanf(cols[3].c_str(), "%dx%d", &w, &h) == 2 && (w != out.width || h != out.height))
-        fail(rel + ": size " + std::to_string(out.width) + "x" + std::to_string(out.height) + ", expected " + cols[3].substr(0, cols[3].find(' ')));
+        fail(rel + ": size " + std::to_string(out.width) + "x" + std::to_string(out.height) + ", expected " +
+             cols[3].substr(0, cols[3].find(' ')));
     } else if (result == "ok_with_warning") {
       if (err.empty()) fail(rel + ": a JPEG with corrupt data must be refused in strict mode");
       image l;
@@ -89,7 +92,8 @@ int main() {
       if (comps == 1 || comps == 3 || comps == 4) {
         if (!e.empty()) fail(rel + ": lenient mode must decode it, got: " + e);
       } else if (e.find("colour components in no known colour space") == std::string::npos) {
-        fail(rel + ": " + std::to_string(comps) + " components cannot become RGB; expected that reason, got: '" + e + "'");
+        fail(rel + ": " + std::to_string(comps) + " components cannot become RGB; expected that reason, got: '" + e +
+             "'");
       }
     } else if (result == "error") {
       if (err.empty()) fail(rel + ": expected an error (" + cols[3] + "), but it decoded");
@@ -105,7 +109,8 @@ int main() {
   // Palette masks keep their indices: labelme's VOC masks hold {0, 5, 15, 255}.
   {
     std::vector<std::uint8_t> b;
-    read_file((root / "labelme_gpl3/instance_segmentation/data_dataset_voc/SegmentationClass/2011_000003.png").string(), b);
+    read_file((root / "labelme_gpl3/instance_segmentation/data_dataset_voc/SegmentationClass/2011_000003.png").string(),
+              b);
     image m;
     decode_options opt;
     if (b.empty()) {
@@ -130,7 +135,10 @@ int main() {
         for (std::size_t i = 0; i < d.pixel_count(); ++i) {
           std::uint16_t v;
           std::memcpy(&v, d.pixels.data() + 2 * i, 2);
-          if (v == 0) { ++zeros; continue; }
+          if (v == 0) {
+            ++zeros;
+            continue;
+          }
           lo = std::min<int>(lo, v);
           hi = std::max<int>(hi, v);
         }

@@ -1,8 +1,8 @@
-#include <doctest/doctest.h>
-
 #include <imgbatch/imgbatch.hpp>
 
 #include "support/fixtures.hpp"
+
+#include <doctest/doctest.h>
 
 #include <chrono>
 #include <cstring>
@@ -20,7 +20,9 @@ struct dataset {
   test::temp_dir dir;
   int count;
   explicit dataset(int n) : count(n) {
-    test::write_constant_dataset(dir / "seg", n, true, classes, [](int i) { return std::array<int, 2>{20 + i % 7, 30 + (i * 3) % 11}; });
+    test::write_constant_dataset(dir / "seg", n, true, classes, [](int i) {
+      return std::array<int, 2>{20 + i % 7, 30 + (i * 3) % 11};
+    });
   }
   pipeline_spec spec(int batch, int threads, int prefetch) const {
     pipeline_spec s;
@@ -95,7 +97,8 @@ TEST_CASE("loader: output is identical whatever the thread count, and per epoch"
   auto spec = d.spec(5, 1, 2);
   spec.sampler.shuffle = true;
   spec.sampler.seed = 9;
-  spec.transforms = {random_crop_op{{12, 12}}, hflip_op{0.5}, vflip_op{0.5}, resize_op{.size = size2{10, 10}}, normalize_op{}};
+  spec.transforms = {random_crop_op{{12, 12}}, hflip_op{0.5}, vflip_op{0.5}, resize_op{.size = size2{10, 10}},
+                     normalize_op{}};
   loader one(spec);
   spec.loader.threads = 4;
   spec.loader.prefetch_batches = 3;
@@ -180,7 +183,10 @@ TEST_CASE("loader: a consumer holding every buffer gets an error, not a hang") {
   loader l(d.spec(2, 2, 2));
   auto a = l.next();
   auto b = l.next();
-  CHECK_THROWS_WITH_AS(l.next(), "all 2 batch buffers are held by the caller, so no batch can be made: drop a batch or raise loader.prefetch_batches", error);
+  CHECK_THROWS_WITH_AS(l.next(),
+                       "all 2 batch buffers are held by the caller, so no batch can be made: drop a batch or raise "
+                       "loader.prefetch_batches",
+                       error);
   a.reset();
   l.stop();
   b.reset();

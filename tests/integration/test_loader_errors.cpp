@@ -1,9 +1,9 @@
-#include <doctest/doctest.h>
-
 #include <imgbatch/imgbatch.hpp>
 
 #include "encode/png_writer.hpp"
 #include "support/fixtures.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace imgbatch;
 
@@ -93,7 +93,9 @@ TEST_CASE("errors: a file removed after indexing is reported with the system's r
 TEST_CASE("errors: several bad samples in flight, every thread count, always the first one in order") {
   test::temp_dir dir;
   test::write_constant_dataset(dir / "seg", 30, true, 4, [](int) { return std::array<int, 2>{10, 10}; });
-  for (int i : {7, 8, 21}) test::write_text(dir / "seg" / "images" / ("00" + std::to_string(i / 10) + std::to_string(i % 10) + ".png"), "junk");
+  for (int i : {7, 8, 21})
+    test::write_text(dir / "seg" / "images" / ("00" + std::to_string(i / 10) + std::to_string(i % 10) + ".png"),
+                     "junk");
   for (int threads : {1, 2, 4}) {
     auto spec = make_spec(dir, 3);
     spec.loader.threads = threads;

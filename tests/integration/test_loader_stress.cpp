@@ -1,9 +1,9 @@
-#include <doctest/doctest.h>
-
 #include <imgbatch/imgbatch.hpp>
 
 #include "support/fixtures.hpp"
 #include "util/rng.hpp"
+
+#include <doctest/doctest.h>
 
 #include <chrono>
 #include <memory>
@@ -13,7 +13,9 @@ using namespace imgbatch;
 
 TEST_CASE("stress: stopping, re-epoching and destroying at random points never hangs, leaks or corrupts") {
   test::temp_dir dir;
-  test::write_constant_dataset(dir / "seg", 48, true, 4, [](int i) { return std::array<int, 2>{16 + i % 5, 20 + i % 3}; });
+  test::write_constant_dataset(dir / "seg", 48, true, 4, [](int i) {
+    return std::array<int, 2>{16 + i % 5, 20 + i % 3};
+  });
   detail::counter_rng rng(2024);
   std::vector<batch> kept;  // batches that outlive their loaders
   const auto t0 = std::chrono::steady_clock::now();
@@ -39,14 +41,19 @@ TEST_CASE("stress: stopping, re-epoching and destroying at random points never h
         if (++n >= take) break;
       }
       switch (rng.below(4)) {
-        case 0: l->stop(); break;
-        case 1: l->set_epoch(rng.below(100)); break;
+        case 0:
+          l->stop();
+          break;
+        case 1:
+          l->set_epoch(rng.below(100));
+          break;
         case 2: {
           auto b = l->next();  // start a pass and leave it running
           if (b && kept.size() < 2 && s.loader.prefetch_batches > 2) kept.push_back(*b);
           break;
         }
-        default: break;
+        default:
+          break;
       }
     }
     l.reset();  // destroyed with whatever is in flight
@@ -56,5 +63,6 @@ TEST_CASE("stress: stopping, re-epoching and destroying at random points never h
     }
     if (rng.bernoulli(0.5)) kept.clear();
   }
-  MESSAGE("200 loaders torn down at random points in " << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s");
+  MESSAGE("200 loaders torn down at random points in "
+          << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s");
 }

@@ -3,11 +3,12 @@
 #include "decode/decoder.hpp"
 #include "encode/png_writer.hpp"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <random>
-#include <unistd.h>
 
 namespace imgbatch::test {
 
@@ -34,7 +35,8 @@ detail::image make_image(int w, int h, int channels, const std::function<int(int
 }
 
 std::array<std::uint8_t, 3> colour_of(int i) {
-  return {static_cast<std::uint8_t>((i * 7) % 256), static_cast<std::uint8_t>(i % 256), static_cast<std::uint8_t>(255 - i % 256)};
+  return {static_cast<std::uint8_t>((i * 7) % 256), static_cast<std::uint8_t>(i % 256),
+          static_cast<std::uint8_t>(255 - i % 256)};
 }
 
 void write_constant_dataset(const std::filesystem::path& root, int count, bool with_masks, int classes,

@@ -1,7 +1,7 @@
-#include <doctest/doctest.h>
-
 #include "collate/batch_layout.hpp"
 #include "support/fixtures.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace imgbatch;
 using namespace imgbatch::detail;
@@ -19,7 +19,8 @@ pipeline_spec spec_with(layout lay, dtype img, std::optional<mask_target> mask, 
 }  // namespace
 
 TEST_CASE("collate: NCHW float32 with normalize, written to the sample's slot, flips folded in") {
-  auto spec = spec_with(layout::nchw, dtype::float32, std::nullopt, {normalize_op{{0.5f, 0.25f, 0.0f}, {0.5f, 0.25f, 1.0f}}});
+  auto spec =
+      spec_with(layout::nchw, dtype::float32, std::nullopt, {normalize_op{{0.5f, 0.25f, 0.0f}, {0.5f, 0.25f, 1.0f}}});
   batch_layout lay(spec);
   batch_data b;
   lay.init(b);
@@ -50,7 +51,8 @@ TEST_CASE("collate: NHWC uint8 keeps pixels as they are") {
   const tensor& t = b.tensors[0].second;
   CHECK(std::vector<std::int64_t>(t.shape().begin(), t.shape().end()) == std::vector<std::int64_t>{1, 2, 2, 3});
   const std::uint8_t* d = t.data<std::uint8_t>();
-  CHECK(std::vector<std::uint8_t>(d, d + 12) == std::vector<std::uint8_t>{100, 101, 102, 110, 111, 112, 0, 1, 2, 10, 11, 12});
+  CHECK(std::vector<std::uint8_t>(d, d + 12) ==
+        std::vector<std::uint8_t>{100, 101, 102, 110, 111, 112, 0, 1, 2, 10, 11, 12});
 }
 
 TEST_CASE("collate: masks as int64 index maps and as one-hot with ignore pixels all zero") {

@@ -1,7 +1,7 @@
-#include <doctest/doctest.h>
-
 #include "support/fixtures.hpp"
 #include "transform/crop_flip.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace imgbatch::detail;
 using imgbatch::test::make_image;
@@ -17,8 +17,8 @@ TEST_CASE("crop: a window inside is a view; one that overhangs is padded with th
   const std::uint8_t fill = 99;
   crop_pad(v, -1, -1, 4, 5, &fill, out);
   CHECK(out.pixels == std::vector<std::uint8_t>{99, 99, 99, 99, 99,  //
-                                                99, 1, 2, 3, 99,     //
-                                                99, 4, 5, 6, 99,     //
+                                                99, 1,  2,  3,  99,  //
+                                                99, 4,  5,  6,  99,  //
                                                 99, 99, 99, 99, 99});
   crop_pad(v, 5, 5, 1, 2, &fill, out);  // entirely outside
   CHECK(out.pixels == std::vector<std::uint8_t>{99, 99});

@@ -1,9 +1,9 @@
-#include <doctest/doctest.h>
-
 #include <imgbatch/error.hpp>
 
 #include "dataset/dataset.hpp"
 #include "support/fixtures.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace imgbatch;
 using namespace imgbatch::detail;
@@ -56,11 +56,13 @@ TEST_CASE("dataset: images without masks and masks without images are listed") {
   }
   test::write_text(dir / "masks" / "extra.png", "x");
   for (int i = 1; i < 8; ++i) test::write_text(dir / "masks" / (std::to_string(i) + ".png"), "x");
-  CHECK_THROWS_WITH_AS(build_index(folder_spec(dir.path(), true)),
-                       ((dir / "images").string() + ": no image for 1 mask(s): " + (dir / "masks" / "extra.png").string()).c_str(),
-                       dataset_error);
+  CHECK_THROWS_WITH_AS(
+      build_index(folder_spec(dir.path(), true)),
+      ((dir / "images").string() + ": no image for 1 mask(s): " + (dir / "masks" / "extra.png").string()).c_str(),
+      dataset_error);
   CHECK_THROWS_WITH_AS(build_index(folder_spec(dir / "nowhere", false)),
-                       ((dir / "nowhere" / "images").string() + ": images folder does not exist").c_str(), dataset_error);
+                       ((dir / "nowhere" / "images").string() + ": images folder does not exist").c_str(),
+                       dataset_error);
 }
 
 TEST_CASE("dataset: list manifest, paths relative to the manifest, comments skipped, bad lines named") {
@@ -79,7 +81,9 @@ TEST_CASE("dataset: list manifest, paths relative to the manifest, comments skip
   CHECK(recs[1].image == "/abs/b.jpg");
   test::write_text(dir / "lists" / "bad.tsv", "a.jpg\tm.png\nb.jpg\n");
   s.dataset.manifest = "lists/bad.tsv";
-  CHECK_THROWS_WITH_AS(build_index(s),
-                       ((dir / "lists" / "bad.tsv").string() + ":2: expected 2 tab-separated columns (image path, mask path), found 1").c_str(),
-                       dataset_error);
+  CHECK_THROWS_WITH_AS(
+      build_index(s),
+      ((dir / "lists" / "bad.tsv").string() + ":2: expected 2 tab-separated columns (image path, mask path), found 1")
+          .c_str(),
+      dataset_error);
 }

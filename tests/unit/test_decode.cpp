@@ -1,5 +1,3 @@
-#include <doctest/doctest.h>
-
 #include "decode/decoder.hpp"
 #include "decode/exif.hpp"
 #include "decode/orientation.hpp"
@@ -8,6 +6,7 @@
 #include "support/fixtures.hpp"
 #include "util/file.hpp"
 
+#include <doctest/doctest.h>
 #include <png.h>
 
 #include <cstring>
@@ -40,20 +39,33 @@ void write_grey16(const std::string& path, int w, int h, const std::vector<std::
 std::vector<std::uint8_t> with_orientation(const std::vector<std::uint8_t>& jpeg, int orientation, bool big_endian) {
   std::vector<std::uint8_t> tiff;
   auto u16 = [&](unsigned v) {
-    if (big_endian) { tiff.push_back(std::uint8_t(v >> 8)); tiff.push_back(std::uint8_t(v)); }
-    else { tiff.push_back(std::uint8_t(v)); tiff.push_back(std::uint8_t(v >> 8)); }
+    if (big_endian) {
+      tiff.push_back(std::uint8_t(v >> 8));
+      tiff.push_back(std::uint8_t(v));
+    } else {
+      tiff.push_back(std::uint8_t(v));
+      tiff.push_back(std::uint8_t(v >> 8));
+    }
   };
   auto u32 = [&](unsigned v) {
-    if (big_endian) { u16(v >> 16); u16(v & 0xffff); }
-    else { u16(v & 0xffff); u16(v >> 16); }
+    if (big_endian) {
+      u16(v >> 16);
+      u16(v & 0xffff);
+    } else {
+      u16(v & 0xffff);
+      u16(v >> 16);
+    }
   };
   tiff.push_back(big_endian ? 'M' : 'I');
   tiff.push_back(big_endian ? 'M' : 'I');
   u16(42);
   u32(8);
-  u16(1);                 // one entry
-  u16(0x0112); u16(3); u32(1);  // Orientation, SHORT, count 1
-  u16(static_cast<unsigned>(orientation)); u16(0);
+  u16(1);  // one entry
+  u16(0x0112);
+  u16(3);
+  u32(1);  // Orientation, SHORT, count 1
+  u16(static_cast<unsigned>(orientation));
+  u16(0);
   u32(0);
   std::vector<std::uint8_t> app1 = {'E', 'x', 'i', 'f', 0, 0};
   app1.insert(app1.end(), tiff.begin(), tiff.end());
@@ -135,12 +147,15 @@ TEST_CASE("decode: 16-bit grey stays 16-bit as a mask and keeps the high byte as
 TEST_CASE("decode: an RGB PNG is refused as a mask") {
   test::temp_dir dir;
   write_png((dir / "m.png").string(), test::make_image(2, 2, 3, [](int, int, int) { return 1; }));
-  CHECK(decode_error(bytes_of(dir / "m.png"), pixel_kind::index).find("a mask must have one channel") != std::string::npos);
+  CHECK(decode_error(bytes_of(dir / "m.png"), pixel_kind::index).find("a mask must have one channel") !=
+        std::string::npos);
 }
 
 TEST_CASE("decode: JPEG decodes close to its source; grey content stays grey") {
   test::temp_dir dir;
-  auto src = test::make_image(64, 48, 3, [](int x, int y, int c) { return c == 0 ? 2 * x + 40 : c == 1 ? 3 * y + 20 : 128; });
+  auto src = test::make_image(64, 48, 3, [](int x, int y, int c) {
+    return c == 0 ? 2 * x + 40 : c == 1 ? 3 * y + 20 : 128;
+  });
   write_jpeg((dir / "a.png").string(), src, 95);  // a JPEG named .png
   auto b = bytes_of(dir / "a.png");
   decoder d;

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include <imgbatch/fmt.hpp>
+
+#include <doctest/doctest.h>
 
 TEST_CASE("fmt: loader_stats formats through fmt (and so spdlog) with the opt-in header") {
   imgbatch::loader_stats s;

@@ -1,8 +1,8 @@
-#include <doctest/doctest.h>
-
 #include "cli/npy.hpp"
 #include "support/fixtures.hpp"
 #include "util/file.hpp"
+
+#include <doctest/doctest.h>
 
 #include <cstring>
 

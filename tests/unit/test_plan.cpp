@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "transform/plan.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace imgbatch;
 using namespace imgbatch::detail;

@@ -1,7 +1,7 @@
-#include <doctest/doctest.h>
-
 #include "support/fixtures.hpp"
 #include "transform/resize.hpp"
+
+#include <doctest/doctest.h>
 
 #include <cstring>
 

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "pipeline/ring.hpp"
+
+#include <doctest/doctest.h>
 
 #include <atomic>
 #include <chrono>

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "util/rng.hpp"
+
+#include <doctest/doctest.h>
 
 #include <array>
 

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "sampler/sampler.hpp"
+
+#include <doctest/doctest.h>
 
 #include <algorithm>
 #include <numeric>

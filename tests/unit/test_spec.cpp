@@ -1,9 +1,9 @@
-#include <doctest/doctest.h>
-
 #include <imgbatch/error.hpp>
 #include <imgbatch/spec.hpp>
 
 #include "support/fixtures.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace imgbatch;
 
@@ -74,19 +74,20 @@ TEST_CASE("spec: errors name the key path and what was expected") {
   CHECK(error_of(with(R"("size": [256, 256])", R"("size": [256, 0])")) ==
         "transforms[0].size[1]: must be between 1 and 1048576, got 0");
   CHECK(error_of(with(R"("op": "hflip")", R"("op": "hflop")")) ==
-        "transforms[1].op: unknown op 'hflop' (expected resize, center_crop, random_crop, hflip, vflip, normalize, to_float)");
-  CHECK(error_of(with(R"("layout": "NCHW")", R"("layout": "CHW")")) == "batch.layout: 'CHW' is not one of 'NCHW', 'NHWC'");
+        "transforms[1].op: unknown op 'hflop' (expected resize, center_crop, random_crop, hflip, vflip, normalize, "
+        "to_float)");
+  CHECK(error_of(with(R"("layout": "NCHW")", R"("layout": "CHW")")) ==
+        "batch.layout: 'CHW' is not one of 'NCHW', 'NHWC'");
   CHECK(error_of(with(R"("p": 0.5)", R"("p": 1.5)")) == "transforms[1].p: must be a probability in [0, 1]");
   CHECK(error_of(R"({"batch": {"size": 2}})") == "dataset: required");
-  CHECK(error_of("{\"dataset\": ") .starts_with("invalid JSON: "));
+  CHECK(error_of("{\"dataset\": ").starts_with("invalid JSON: "));
   CHECK(error_of(R"({"dataset": {"format": "folder"}, "extra": 1})").starts_with("extra: unknown key"));
 }
 
 TEST_CASE("spec: inconsistent settings are refused with the reason") {
   CHECK(error_of(with(R"({"op": "hflip", "p": 0.5},)", "")) == "no error");
   std::string normalize_first = with(R"({"op": "resize", "size": [256, 256]},)", "");
-  normalize_first = normalize_first.replace(normalize_first.find("{\"op\": \"hflip\""), 0,
-                                            R"({"op": "normalize"}, )");
+  normalize_first = normalize_first.replace(normalize_first.find("{\"op\": \"hflip\""), 0, R"({"op": "normalize"}, )");
   CHECK(error_of(normalize_first) == "transforms[0]: normalize must be the last op (it turns pixels into floats)");
   CHECK(error_of(with(R"("dtype": "float32")", R"("dtype": "uint8")")) ==
         "transforms[2]: normalize produces floats but batch.dtype is uint8");
@@ -128,7 +129,8 @@ TEST_CASE("spec: a pipeline built in C++ is validated the same way") {
   pipeline_spec s;
   s.dataset.root = "x";
   s.transforms = {resize_op{.size = size2{8, 8}}, to_float_op{}, hflip_op{}};
-  CHECK_THROWS_WITH_AS(s.validate(), "transforms[1]: to_float must be the last op (it turns pixels into floats)", config_error);
+  CHECK_THROWS_WITH_AS(s.validate(), "transforms[1]: to_float must be the last op (it turns pixels into floats)",
+                       config_error);
   s.transforms = {resize_op{}};
   CHECK_THROWS_WITH_AS(s.validate(), "transforms[0].size: resize needs size [h, w] or shorter", config_error);
   s.transforms = {resize_op{.size = size2{8, 8}}};

@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   imgbatch::loader loader(imgbatch::pipeline_spec::from_file(argv[1]));
   std::size_t samples = 0;
   for (const imgbatch::batch& b : loader) samples += b.size();
-  std::printf("imgbatch %s: %zu batches, %zu samples\n", std::string(imgbatch::version()).c_str(), loader.size(), samples);
+  std::printf("imgbatch %s: %zu batches, %zu samples\n", std::string(imgbatch::version()).c_str(), loader.size(),
+              samples);
   return samples > 0 ? 0 : 1;
 }
