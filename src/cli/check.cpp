@@ -22,7 +22,7 @@ std::vector<check_problem> check_dataset(const pipeline_spec& spec, int threads,
   stage_context ctx;
   ctx.chain = &chain;
   ctx.layout = &layout;
-  ctx.decode = {spec.decode.max_pixels, spec.decode.max_scans, spec.decode.strict, spec.decode.apply_exif};
+  ctx.decode = spec.decode;
   ctx.seed = spec.sampler.seed;
   ctx.counters = &counters;
   ctx.workspaces = &workspaces;

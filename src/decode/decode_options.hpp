@@ -1,5 +1,7 @@
 #pragma once
 
+#include <imgbatch/spec.hpp>
+
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -14,12 +16,8 @@ enum class pixel_kind {
   index,  ///< 1 channel as stored: palette indices or grey values, 8 or 16 bits (masks, depth)
 };
 
-struct decode_options {
-  std::uint64_t max_pixels = 89'478'485;
-  int max_scans = 500;
-  bool strict = true;  ///< corrupt-data warnings are errors
-  bool apply_exif = true;
-};
+/// Limits and choices for decoding: the spec's `decode` section, used as is.
+using decode_options = decode_spec;
 
 /// What a header says before any pixel is decoded.
 struct image_header {

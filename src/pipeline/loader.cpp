@@ -192,7 +192,7 @@ class loader_impl {
     in.ctx.chain = &chain_;
     in.ctx.lut = &lut_;
     in.ctx.layout = &layout_;
-    in.ctx.decode = {spec_.decode.max_pixels, spec_.decode.max_scans, spec_.decode.strict, spec_.decode.apply_exif};
+    in.ctx.decode = spec_.decode;
     in.ctx.seed = spec_.sampler.seed;
     in.ctx.epoch = epoch_;
     in.ctx.counters = &counters_;

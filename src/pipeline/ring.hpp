@@ -37,15 +37,6 @@ class ring {
     return item;
   }
 
-  std::optional<T> try_pop() {
-    std::lock_guard lock(mutex_);
-    if (items_.empty()) return std::nullopt;
-    T item = std::move(items_.front());
-    items_.pop_front();
-    not_full_.notify_one();
-    return item;
-  }
-
   void close() {
     std::lock_guard lock(mutex_);
     closed_ = true;
@@ -66,7 +57,6 @@ class ring {
     std::lock_guard lock(mutex_);
     return items_.size();
   }
-  std::size_t capacity() const noexcept { return capacity_; }
 
  private:
   const std::size_t capacity_;
