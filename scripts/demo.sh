@@ -7,7 +7,7 @@ source scripts/deps.sh
 imgbatch_install_packages
 
 out=${IMGBATCH_DEMO_DIR:-demo}
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DIMGBATCH_BUILD_TESTS=OFF
 cmake --build build/release -j "$(nproc)"
 bin=build/release
 
