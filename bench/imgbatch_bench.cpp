@@ -63,16 +63,11 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) usage();
       return argv[++i];
     };
-    if (a == "--epochs")
-      epochs = std::max(1, std::atoi(value().c_str()));
-    else if (a == "--threads")
-      threads = std::atoi(value().c_str());
-    else if (a == "--data")
-      data_dir = value();
-    else if (a == "--json")
-      json = true;
-    else
-      usage();
+    if (a == "--epochs") epochs = std::max(1, std::atoi(value().c_str()));
+    else if (a == "--threads") threads = std::atoi(value().c_str());
+    else if (a == "--data") data_dir = value();
+    else if (a == "--json") json = true;
+    else usage();
   }
   try {
     pipeline_spec spec = pipeline_spec::from_file(spec_path);
@@ -127,8 +122,8 @@ int main(int argc, char** argv) {
           name.c_str(), ips, median(mpx), epochs, used_threads, spec.batch.size);
       for (std::size_t i = 0; i < rates.size(); ++i) std::printf("%s%.1f", i ? ", " : "", rates[i]);
       std::printf(
-          "], \"decode_ceiling_images_per_s\": %.1f, \"decode_one_core_images_per_s\": %.1f, \"ratio_to_ceiling\": "
-          "%.3f, "
+          "], \"decode_ceiling_images_per_s\": %.1f, \"decode_one_core_images_per_s\": %.1f, "
+          "\"ratio_to_ceiling\": %.3f, "
           "\"stage_ms_per_image\": {\"read\": %.3f, \"decode\": %.3f, \"augment\": %.3f, \"collate\": %.4f}, "
           "\"consumer_wait_s\": %.3f, \"peak_rss_mib\": %.1f}\n",
           ceiling, one_core, ips / ceiling, read_ms, decode_ms, augment_ms, collate_ms, after.wait_s - before.wait_s,

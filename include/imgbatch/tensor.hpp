@@ -22,18 +22,12 @@ std::string_view dtype_name(dtype t) noexcept;
 
 template <class T>
 constexpr dtype dtype_of() {
-  if constexpr (std::is_same_v<T, std::uint8_t>)
-    return dtype::uint8;
-  else if constexpr (std::is_same_v<T, std::uint16_t>)
-    return dtype::uint16;
-  else if constexpr (std::is_same_v<T, std::int32_t>)
-    return dtype::int32;
-  else if constexpr (std::is_same_v<T, std::int64_t>)
-    return dtype::int64;
-  else if constexpr (std::is_same_v<T, float>)
-    return dtype::float32;
-  else
-    static_assert(sizeof(T) == 0, "imgbatch tensors hold uint8, uint16, int32, int64 or float32");
+  if constexpr (std::is_same_v<T, std::uint8_t>) return dtype::uint8;
+  else if constexpr (std::is_same_v<T, std::uint16_t>) return dtype::uint16;
+  else if constexpr (std::is_same_v<T, std::int32_t>) return dtype::int32;
+  else if constexpr (std::is_same_v<T, std::int64_t>) return dtype::int64;
+  else if constexpr (std::is_same_v<T, float>) return dtype::float32;
+  else static_assert(sizeof(T) == 0, "imgbatch tensors hold uint8, uint16, int32, int64 or float32");
 }
 
 /// A dense, C-contiguous, 64-byte aligned array owned by a batch buffer.

@@ -67,10 +67,8 @@ void write_preview(const batch& b, const pipeline_spec& spec, const std::string&
         for (std::size_t c = 0; c < 3; ++c) {
           const std::size_t i = nchw ? ((n * 3 + c) * H + y) * W + x : ((n * H + y) * W + x) * 3 + c;
           double v = img.type() == dtype::float32 ? img.data<float>()[i] : img.data<std::uint8_t>()[i];
-          if (chain.final_op == op_chain::normalize)
-            v = (v * chain.norm.std[c] + chain.norm.mean[c]) * 255.0;
-          else if (chain.final_op == op_chain::to_float)
-            v *= 255.0;
+          if (chain.final_op == op_chain::normalize) v = (v * chain.norm.std[c] + chain.norm.mean[c]) * 255.0;
+          else if (chain.final_op == op_chain::to_float) v *= 255.0;
           px[c] = v;
         }
         if (mask) {

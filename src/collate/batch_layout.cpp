@@ -19,15 +19,12 @@ void batch_layout::init(detail::batch_data& b) const {
 void batch_layout::shape(detail::batch_data& b, std::size_t n, int h, int w) const {
   const auto N = static_cast<std::int64_t>(n);
   const std::int64_t H = h, W = w;
-  if (layout_ == layout::nchw)
-    b.tensors[0].second.reshape(image_type_, {N, 3, H, W});
-  else
-    b.tensors[0].second.reshape(image_type_, {N, H, W, 3});
+  if (layout_ == layout::nchw) b.tensors[0].second.reshape(image_type_, {N, 3, H, W});
+  else b.tensors[0].second.reshape(image_type_, {N, H, W, 3});
   if (mask_) {
     if (mask_->encoding == mask_encoding::one_hot)
       b.tensors[1].second.reshape(mask_type_, {N, mask_->num_classes, H, W});
-    else
-      b.tensors[1].second.reshape(mask_type_, {N, H, W});
+    else b.tensors[1].second.reshape(mask_type_, {N, H, W});
   }
 }
 
@@ -67,10 +64,8 @@ void write_pixels(const exec_result& px, const pixel_lut* lut, layout lay, T* ds
       for (int x = 0; x < W; ++x) {
         const std::uint8_t* p = row + 3 * (px.fx ? W - 1 - x : x);
         for (int c = 0; c < 3; ++c) {
-          if constexpr (std::is_same_v<T, float>)
-            d[x * 3 + c] = lut->value[c][p[c]];
-          else
-            d[x * 3 + c] = p[c];
+          if constexpr (std::is_same_v<T, float>) d[x * 3 + c] = lut->value[c][p[c]];
+          else d[x * 3 + c] = p[c];
         }
       }
     }
@@ -137,17 +132,13 @@ void batch_layout::write_image(detail::batch_data& b, std::size_t slot, const ex
                                const pixel_lut& lut) const {
   tensor& t = b.tensors[0].second;
   const std::size_t per = static_cast<std::size_t>(px.view.height) * px.view.width * 3;
-  if (image_type_ == dtype::float32)
-    write_pixels<float>(px, &lut, layout_, t.data<float>() + slot * per);
-  else
-    write_pixels<std::uint8_t>(px, nullptr, layout_, t.data<std::uint8_t>() + slot * per);
+  if (image_type_ == dtype::float32) write_pixels<float>(px, &lut, layout_, t.data<float>() + slot * per);
+  else write_pixels<std::uint8_t>(px, nullptr, layout_, t.data<std::uint8_t>() + slot * per);
 }
 
 void batch_layout::write_mask(detail::batch_data& b, std::size_t slot, const exec_result& px) const {
-  if (px.view.sample_bytes == 2)
-    write_mask_typed<std::uint16_t>(px, *mask_, b.tensors[1].second, slot);
-  else
-    write_mask_typed<std::uint8_t>(px, *mask_, b.tensors[1].second, slot);
+  if (px.view.sample_bytes == 2) write_mask_typed<std::uint16_t>(px, *mask_, b.tensors[1].second, slot);
+  else write_mask_typed<std::uint8_t>(px, *mask_, b.tensors[1].second, slot);
 }
 
 }  // namespace imgbatch::detail

@@ -44,9 +44,7 @@ std::size_t tensor::numel() const noexcept {
   return n;
 }
 
-void tensor::aligned_free::operator()(std::byte* p) const noexcept {
-  std::free(p);
-}
+void tensor::aligned_free::operator()(std::byte* p) const noexcept { std::free(p); }
 
 void tensor::check(dtype want) const {
   if (want != type_)

@@ -9,12 +9,9 @@ int exif_orientation(const std::uint8_t* p, std::size_t n) noexcept {
   const std::uint8_t* t = p + 6;  // TIFF header
   std::size_t len = n - 6;
   bool le;
-  if (t[0] == 'I' && t[1] == 'I')
-    le = true;
-  else if (t[0] == 'M' && t[1] == 'M')
-    le = false;
-  else
-    return 1;
+  if (t[0] == 'I' && t[1] == 'I') le = true;
+  else if (t[0] == 'M' && t[1] == 'M') le = false;
+  else return 1;
   auto u16 = [&](std::size_t off) -> unsigned { return le ? t[off] | (t[off + 1] << 8) : (t[off] << 8) | t[off + 1]; };
   auto u32 = [&](std::size_t off) -> std::uint32_t {
     return le ? std::uint32_t(t[off]) | std::uint32_t(t[off + 1]) << 8 | std::uint32_t(t[off + 2]) << 16 |
@@ -32,12 +29,9 @@ int exif_orientation(const std::uint8_t* p, std::size_t n) noexcept {
     if (u16(e) != 0x0112) continue;
     unsigned type = u16(e + 2);
     unsigned value;
-    if (type == 3)
-      value = u16(e + 8);  // SHORT, stored left-justified in the value field
-    else if (type == 4)
-      value = u32(e + 8);  // LONG, tolerated
-    else
-      return 1;
+    if (type == 3) value = u16(e + 8);       // SHORT, stored left-justified in the value field
+    else if (type == 4) value = u32(e + 8);  // LONG, tolerated
+    else return 1;
     return value >= 1 && value <= 8 ? static_cast<int>(value) : 1;
   }
   return 1;

@@ -164,9 +164,7 @@ jpeg_decoder::jpeg_decoder() : ctx_(std::make_unique<context>()) {
   ctx_->cinfo.progress = &ctx_->progress;
 }
 
-jpeg_decoder::~jpeg_decoder() {
-  jpeg_destroy_decompress(&ctx_->cinfo);
-}
+jpeg_decoder::~jpeg_decoder() { jpeg_destroy_decompress(&ctx_->cinfo); }
 
 image_header jpeg_decoder::read_header(const std::uint8_t* data, std::size_t size, const decode_options& opt) {
   if (ctx_->open) jpeg_abort_decompress(&ctx_->cinfo);

@@ -81,9 +81,7 @@ pass_graph::~pass_graph() {
   arena_.execute([this] { nodes_.reset(); });
 }
 
-void pass_graph::put_token(batch_buffer* b) {
-  nodes_->tokens.try_put(b);
-}
+void pass_graph::put_token(batch_buffer* b) { nodes_->tokens.try_put(b); }
 
 void pass_graph::start() {
   arena_.execute([this] { nodes_->batches.activate(); });

@@ -65,10 +65,8 @@ class buffer_pool {
     std::lock_guard lock(mutex_);
     b->held = false;
     --held_;
-    if (sink_)
-      sink_->put_token(b);
-    else
-      free_.push_back(b);
+    if (sink_) sink_->put_token(b);
+    else free_.push_back(b);
   }
 
   bool consumer_holds_all() {
@@ -235,39 +233,21 @@ loader::~loader() = default;
 loader::loader(loader&&) noexcept = default;
 loader& loader::operator=(loader&&) noexcept = default;
 
-void loader::set_epoch(std::uint64_t epoch) {
-  impl_->set_epoch(epoch);
-}
-std::uint64_t loader::epoch() const noexcept {
-  return impl_->epoch();
-}
-std::size_t loader::size() const noexcept {
-  return impl_->size();
-}
-std::size_t loader::dataset_size() const noexcept {
-  return impl_->dataset_size();
-}
-std::optional<batch> loader::next() {
-  return impl_->next();
-}
-void loader::stop() {
-  impl_->end_pass();
-}
-loader_stats loader::stats() const {
-  return impl_->stats();
-}
-const pipeline_spec& loader::spec() const noexcept {
-  return impl_->spec();
-}
+void loader::set_epoch(std::uint64_t epoch) { impl_->set_epoch(epoch); }
+std::uint64_t loader::epoch() const noexcept { return impl_->epoch(); }
+std::size_t loader::size() const noexcept { return impl_->size(); }
+std::size_t loader::dataset_size() const noexcept { return impl_->dataset_size(); }
+std::optional<batch> loader::next() { return impl_->next(); }
+void loader::stop() { impl_->end_pass(); }
+loader_stats loader::stats() const { return impl_->stats(); }
+const pipeline_spec& loader::spec() const noexcept { return impl_->spec(); }
 
 loader::iterator loader::begin() {
   impl_->end_pass();
   return iterator(this);
 }
 
-loader::iterator::iterator(loader* owner) : owner_(owner) {
-  current_ = owner_->next();
-}
+loader::iterator::iterator(loader* owner) : owner_(owner) { current_ = owner_->next(); }
 
 loader::iterator& loader::iterator::operator++() {
   current_.reset();  // give the buffer back before asking for the next one

@@ -28,9 +28,7 @@ struct timer {
 thread_local decoder tls_decoder;
 thread_local exec_scratch tls_scratch;
 
-std::string size_text(int w, int h) {
-  return std::to_string(w) + "x" + std::to_string(h);
-}
+std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
 
 void augment_sample(const stage_context& ctx, sample_slot& s) noexcept;
 
@@ -64,9 +62,7 @@ std::string check_mask_values(const image& m, const mask_target& t) {
   return {};
 }
 
-void finish_sample(const stage_context& ctx, sample_slot& s) noexcept {
-  ctx.workspaces->release(std::move(s.work));
-}
+void finish_sample(const stage_context& ctx, sample_slot& s) noexcept { ctx.workspaces->release(std::move(s.work)); }
 
 void stage_read(const stage_context& ctx, sample_slot& s) noexcept {
   timer t{ctx.counters->read_ns};
@@ -153,10 +149,8 @@ void augment_sample(const stage_context& ctx, sample_slot& s) noexcept {
       const int ignore = ctx.layout->mask()->ignore_index;
       const std::uint16_t fill16 = static_cast<std::uint16_t>(ignore < 0 ? 0 : ignore);
       std::uint8_t fill[2];
-      if (w.mask.sample_bytes == 2)
-        std::memcpy(fill, &fill16, 2);
-      else
-        fill[0] = static_cast<std::uint8_t>(fill16 > 255 ? 0 : fill16);
+      if (w.mask.sample_bytes == 2) std::memcpy(fill, &fill16, 2);
+      else fill[0] = static_cast<std::uint8_t>(fill16 > 255 ? 0 : fill16);
       exec_result m = run_plan(plan, image_view::of(w.mask), resample::nearest, fill, scratch);
       ctx.layout->write_mask(b.data, s.index, m);
     }

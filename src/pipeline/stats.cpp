@@ -15,8 +15,6 @@ std::string loader_stats::to_string() const {
   return buf;
 }
 
-std::ostream& operator<<(std::ostream& os, const loader_stats& s) {
-  return os << s.to_string();
-}
+std::ostream& operator<<(std::ostream& os, const loader_stats& s) { return os << s.to_string(); }
 
 }  // namespace imgbatch

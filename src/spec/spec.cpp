@@ -11,20 +11,13 @@ std::string_view op_name(const transform& t) noexcept {
   return std::visit(
       [](const auto& op) -> std::string_view {
         using T = std::decay_t<decltype(op)>;
-        if constexpr (std::is_same_v<T, resize_op>)
-          return "resize";
-        else if constexpr (std::is_same_v<T, center_crop_op>)
-          return "center_crop";
-        else if constexpr (std::is_same_v<T, random_crop_op>)
-          return "random_crop";
-        else if constexpr (std::is_same_v<T, hflip_op>)
-          return "hflip";
-        else if constexpr (std::is_same_v<T, vflip_op>)
-          return "vflip";
-        else if constexpr (std::is_same_v<T, normalize_op>)
-          return "normalize";
-        else
-          return "to_float";
+        if constexpr (std::is_same_v<T, resize_op>) return "resize";
+        else if constexpr (std::is_same_v<T, center_crop_op>) return "center_crop";
+        else if constexpr (std::is_same_v<T, random_crop_op>) return "random_crop";
+        else if constexpr (std::is_same_v<T, hflip_op>) return "hflip";
+        else if constexpr (std::is_same_v<T, vflip_op>) return "vflip";
+        else if constexpr (std::is_same_v<T, normalize_op>) return "normalize";
+        else return "to_float";
       },
       t);
 }
@@ -87,10 +80,8 @@ std::string pipeline_spec::to_json() const {
   if (targets.mask) {
     const auto& m = *targets.mask;
     os << "  \"targets\": {\"mask\": {\"num_classes\": " << m.num_classes << ", \"ignore_index\": ";
-    if (m.ignore_index < 0)
-      os << "null";
-    else
-      os << m.ignore_index;
+    if (m.ignore_index < 0) os << "null";
+    else os << m.ignore_index;
     os << ", \"encoding\": \"" << (m.encoding == mask_encoding::index ? "index" : "one_hot") << "\"";
     if (m.type) os << ", \"dtype\": \"" << dtype_name(*m.type) << "\"";
     os << "}},\n";

@@ -128,8 +128,7 @@ class object_reader {
       double d;
       if (e.get_double().get(d) == simdjson::SUCCESS && std::floor(d) == d && std::fabs(d) < 9e15)
         v = static_cast<std::int64_t>(d);
-      else
-        expected(path, "an integer", e);
+      else expected(path, "an integer", e);
     }
     if (v < lo || v > hi)
       throw config_error(
@@ -185,15 +184,11 @@ void read_targets(object_reader r, pipeline_spec& s) {
   if (auto m = r.get("mask")) {
     object_reader mr(*m, r.sub("mask"));
     mask_target t;
-    if (auto v = mr.integer("num_classes", 1, 65536))
-      t.num_classes = static_cast<int>(*v);
-    else
-      throw config_error(mr.sub("num_classes"), "required");
+    if (auto v = mr.integer("num_classes", 1, 65536)) t.num_classes = static_cast<int>(*v);
+    else throw config_error(mr.sub("num_classes"), "required");
     if (auto v = mr.get("ignore_index")) {
-      if (v->type() == element_type::NULL_VALUE)
-        t.ignore_index = -1;
-      else
-        t.ignore_index = static_cast<int>(object_reader::as_integer(*v, mr.sub("ignore_index"), -1, 65535));
+      if (v->type() == element_type::NULL_VALUE) t.ignore_index = -1;
+      else t.ignore_index = static_cast<int>(object_reader::as_integer(*v, mr.sub("ignore_index"), -1, 65535));
     }
     if (auto v = mr.string("encoding"))
       t.encoding = choose<mask_encoding>(mr.sub("encoding"), *v,
@@ -233,25 +228,19 @@ transform read_op(object_reader r) {
     t = op;
   } else if (*name == "center_crop") {
     center_crop_op op;
-    if (auto v = r.size("size"))
-      op.size = *v;
-    else
-      throw config_error(r.sub("size"), "required");
+    if (auto v = r.size("size")) op.size = *v;
+    else throw config_error(r.sub("size"), "required");
     t = op;
   } else if (*name == "random_crop") {
     random_crop_op op;
-    if (auto v = r.size("size"))
-      op.size = *v;
-    else
-      throw config_error(r.sub("size"), "required");
+    if (auto v = r.size("size")) op.size = *v;
+    else throw config_error(r.sub("size"), "required");
     if (auto v = r.boolean("pad_if_needed")) op.pad_if_needed = *v;
     t = op;
   } else if (*name == "hflip" || *name == "vflip") {
     double p = r.number("p").value_or(0.5);
-    if (*name == "hflip")
-      t = hflip_op{p};
-    else
-      t = vflip_op{p};
+    if (*name == "hflip") t = hflip_op{p};
+    else t = vflip_op{p};
   } else if (*name == "normalize") {
     normalize_op op;
     if (auto v = r.triple("mean")) op.mean = *v;
@@ -312,10 +301,8 @@ pipeline_spec pipeline_spec::from_json(std::string_view json, const std::filesys
   s.base_dir = base_dir;
   object_reader top(doc, "");
   if (auto v = top.integer("version", 1, 1); !v && top.get("version")) throw config_error("version", "must be 1");
-  if (auto e = top.get("dataset"))
-    read_dataset(object_reader(*e, "dataset"), s);
-  else
-    throw config_error("dataset", "required");
+  if (auto e = top.get("dataset")) read_dataset(object_reader(*e, "dataset"), s);
+  else throw config_error("dataset", "required");
   if (auto e = top.get("targets")) read_targets(object_reader(*e, "targets"), s);
   if (auto e = top.get("sampler")) read_sampler(object_reader(*e, "sampler"), s);
   if (auto e = top.get("transforms")) {

@@ -24,10 +24,8 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
       case geo_step::resize: {
         if (st.out_h == r.view.height && st.out_w == r.view.width) break;
         image& out = target();
-        if (mode == resample::bilinear)
-          resize_bilinear(r.view, st.out_h, st.out_w, out, s.resize);
-        else
-          resize_nearest(r.view, st.out_h, st.out_w, out, s.xmap);
+        if (mode == resample::bilinear) resize_bilinear(r.view, st.out_h, st.out_w, out, s.resize);
+        else resize_nearest(r.view, st.out_h, st.out_w, out, s.xmap);
         adopt(out);
         break;
       }

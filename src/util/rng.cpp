@@ -12,9 +12,7 @@ std::uint64_t mix64(std::uint64_t x) noexcept {
 }
 
 namespace {
-std::uint64_t combine(std::uint64_t h, std::uint64_t v) noexcept {
-  return mix64(h ^ mix64(v + 0x632be59bd9b4e019ull));
-}
+std::uint64_t combine(std::uint64_t h, std::uint64_t v) noexcept { return mix64(h ^ mix64(v + 0x632be59bd9b4e019ull)); }
 }  // namespace
 
 counter_rng counter_rng::for_op(std::uint64_t seed, std::uint64_t epoch, std::uint64_t sample_id,
@@ -26,13 +24,9 @@ counter_rng counter_rng::for_epoch(std::uint64_t seed, std::uint64_t epoch, std:
   return counter_rng(combine(combine(combine(0xe70cull, seed), epoch), purpose));
 }
 
-std::uint64_t counter_rng::next_u64() noexcept {
-  return mix64(key_ ^ mix64(counter_++));
-}
+std::uint64_t counter_rng::next_u64() noexcept { return mix64(key_ ^ mix64(counter_++)); }
 
-double counter_rng::uniform() noexcept {
-  return static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
-}
+double counter_rng::uniform() noexcept { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
 
 std::uint64_t counter_rng::below(std::uint64_t n) noexcept {
   // Lemire's multiply-shift with rejection: exact uniformity.

@@ -70,10 +70,8 @@ int main() {
     image out;
     const bool is_png = bytes.size() > 4 && std::memcmp(bytes.data() + 1, "PNG", 3) == 0;
     const std::string err = try_decode(bytes, pixel_kind::rgb8, strict, out);
-    if (err.empty())
-      ++per_folder[folder].decoded;
-    else
-      ++per_folder[folder].rejected;
+    if (err.empty()) ++per_folder[folder].decoded;
+    else ++per_folder[folder].rejected;
     if (result == "ok" || (result == "ok_with_warning" && is_png)) {
       if (!err.empty()) {
         fail(rel + ": expected to decode, got: " + err);
