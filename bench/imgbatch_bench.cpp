@@ -107,9 +107,9 @@ int main(int argc, char** argv) {
                  collate_ms = (after.collate_s - before.collate_s) * per;
 
     std::vector<std::vector<std::string>> files;
-    for (const auto& r : detail::build_index(spec)) {
+    for (const auto& r : detail::build_index(spec).records) {
       files.push_back({r.image});
-      if (!r.mask.empty()) files.back().push_back(r.mask);
+      for (const auto& [role, path] : r.files) files.back().push_back(path);
     }
     const double one_core = bench::decode_rate_one_core(files, 3);
     const double ceiling = one_core * used_threads;

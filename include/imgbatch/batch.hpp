@@ -2,6 +2,8 @@
 
 #include <imgbatch/tensor.hpp>
 
+#include <array>
+
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -26,15 +28,56 @@ struct sample_geometry {
   bool hflip = false, vflip = false;  ///< net flips applied
   /// The source rectangle that is visible in the output (x, y, width, height), in source pixels.
   double crop_x = 0, crop_y = 0, crop_width = 0, crop_height = 0;
+
+  /// A point in output pixels mapped back to the source image (decoded frame): the exact inverse of
+  /// the affine above. Points outside the visible crop map outside it too.
+  std::array<double, 2> point_to_source(double x, double y) const noexcept;
+  /// A box (x1, y1, x2, y2) in output pixels mapped back to the source image (decoded frame).
+  std::array<double, 4> box_to_source(const std::array<double, 4>& xyxy) const noexcept;
+  /// A box in the decoded frame mapped to the file's stored pixel grid (undoing EXIF orientation).
+  std::array<double, 4> box_to_stored(const std::array<double, 4>& xyxy) const noexcept;
+  /// A label map predicted at output size (rows of `width` values, `height` rows, padding included)
+  /// resampled to the source size by nearest neighbour: source pixel (x, y) takes the output pixel
+  /// under its centre; pixels outside the visible crop get `fill`. `out` holds source_height ×
+  /// source_width values.
+  void mask_to_source(const std::uint8_t* mask, int height, int width, std::uint8_t fill,
+                      std::uint8_t* out) const noexcept;
 };
 
 /// One sample of a batch: its dataset index, its files and its geometry.
 struct sample_info {
-  std::uint64_t id = 0;
+  std::uint64_t id = 0;       ///< position in the dataset index
+  std::int64_t source_id = -1;  ///< the dataset's own image id (COCO `image_id`), -1 where it has none
   std::string image_path;
-  std::string mask_path;  ///< empty when the pipeline has no mask target
+  /// The files read for this sample's targets, as {target name, path} ("mask", later "depth").
+  std::vector<std::pair<std::string, std::string>> files;
   sample_geometry geometry;
+  /// The file read for the named target, or an empty view.
+  std::string_view file(std::string_view target) const noexcept {
+    for (const auto& [t, p] : files)
+      if (t == target) return p;
+    return {};
+  }
 };
+
+/// A class of an annotated dataset: the label written to tensors, the dataset's own id and its name.
+struct class_info {
+  std::int32_t label = 0;
+  std::int64_t category_id = 0;  ///< COCO category id; for VOC and YOLO the label itself
+  std::string name;
+};
+
+/// Every sample's boxes as flat arrays: sample i owns rows offsets[i] .. offsets[i+1] (no padding).
+struct ragged_boxes {
+  std::span<const std::int64_t> offsets;  ///< N + 1 entries
+  std::span<const float> boxes;           ///< 4 per box, in the `boxes` tensor's format
+  std::span<const std::int32_t> labels;
+  std::span<const std::uint8_t> flags;
+};
+
+/// Bits of `box_flags`.
+inline constexpr std::uint8_t box_flag_crowd = 1;      ///< COCO iscrowd
+inline constexpr std::uint8_t box_flag_difficult = 2;  ///< VOC difficult
 
 namespace detail {
 /// The storage behind a batch. Internal: reach it through `batch`.
@@ -44,6 +87,17 @@ struct batch_data {
   std::size_t size = 0;     ///< samples in this batch
   std::vector<std::pair<std::string, tensor>> tensors;
   std::vector<sample_info> samples;
+  // The ragged view of the boxes; capacity kept across batches.
+  std::vector<std::int64_t> box_offsets;
+  std::vector<float> flat_boxes;
+  std::vector<std::int32_t> flat_labels;
+  std::vector<std::uint8_t> flat_flags;
+
+  tensor* find(std::string_view name) noexcept {
+    for (auto& [n, t] : tensors)
+      if (n == name) return &t;
+    return nullptr;
+  }
 };
 }  // namespace detail
 
@@ -69,6 +123,8 @@ class batch {
   std::span<const sample_info> samples() const noexcept {
     return data_ ? std::span<const sample_info>(data_->samples.data(), data_->size) : std::span<const sample_info>{};
   }
+  /// The boxes without padding; empty spans when the pipeline has no boxes target.
+  ragged_boxes boxes() const noexcept;
   explicit operator bool() const noexcept { return data_ != nullptr; }
 
  private:

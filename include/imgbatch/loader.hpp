@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace imgbatch {
 
@@ -22,6 +23,8 @@ struct loader_stats {
   double wait_s = 0;  ///< consumer time spent blocked in next()
   /// Mean number of ready batches found when the consumer asked (prefetch_batches = always ahead).
   double mean_ready = 0;
+  /// Boxes dropped because a sample had more than `targets.boxes.max_boxes`.
+  std::uint64_t boxes_truncated = 0;
   std::string to_string() const;
 };
 std::ostream& operator<<(std::ostream& os, const loader_stats& s);
@@ -53,6 +56,9 @@ class loader {
   std::size_t size() const noexcept;
   /// Samples in the dataset index (before sharding).
   std::size_t dataset_size() const noexcept;
+  /// The classes of an annotated dataset (COCO categories, VOC or YOLO class names) with the label
+  /// each gets in the tensors; empty for folder and list datasets.
+  const std::vector<class_info>& classes() const noexcept;
 
   /// The next batch of the current pass, starting a pass if none runs; nullopt once the pass is over
   /// (the call after that starts a new pass of the same epoch). Blocks only while no batch is ready.

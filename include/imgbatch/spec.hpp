@@ -17,14 +17,45 @@ namespace imgbatch {
 enum class dataset_format {
   folder,  ///< `images` folder, plus `masks` matched by relative path without extension
   list,    ///< a tab-separated manifest: image path, then mask path when a mask target is set
+  coco,    ///< COCO instances JSON (`annotations`) plus an `images` folder
+  voc,     ///< Pascal VOC: `images` plus an `annotations` folder of XML files matched by name
+  yolo,    ///< `images` plus a `labels` folder of `class cx cy w h` text files matched by name
 };
+
+/// COCO `iscrowd` annotations: kept as boxes with the crowd flag, dropped, or dropped from the boxes
+/// and painted as `ignore_index` in a mask target.
+enum class crowd_policy { flag, drop, ignore_region };
+
+/// How COCO category ids become labels.
+enum class label_mapping {
+  category_id,        ///< the category id itself
+  contiguous,         ///< 0..K-1 in ascending category id order (detectron2, YOLO)
+  contiguous_from_1,  ///< 1..K, leaving 0 for background (torchvision detection models)
+};
+
+/// In which frame annotation coordinates are given. `decoded`: the frame of the decoded image (after
+/// EXIF orientation when `decode.exif` applies it), as annotation tools that show photos upright
+/// write them. `stored`: the file's stored pixel grid; the EXIF orientation then moves the boxes
+/// together with the image.
+enum class annotation_frame { decoded, stored };
 
 struct dataset_spec {
   dataset_format format = dataset_format::folder;
   std::filesystem::path root;               ///< relative paths resolve against the spec's folder
-  std::filesystem::path images = "images";  ///< folder format: under root
+  std::filesystem::path images = "images";  ///< folder of images, under root (all formats but list)
   std::filesystem::path masks;              ///< folder format: under root; empty for none
   std::filesystem::path manifest;           ///< list format: the manifest file, under root
+  std::filesystem::path annotations;        ///< coco: the instances JSON file; voc: the folder of XML files
+  std::filesystem::path labels;             ///< yolo: the folder of label .txt files
+  /// voc (required) and yolo (optional): class names in label order, given inline ...
+  std::vector<std::string> classes;
+  /// ... or as a names file, one name per line.
+  std::filesystem::path classes_file;
+  crowd_policy crowd = crowd_policy::flag;  ///< coco
+  label_mapping category_labels = label_mapping::category_id;  ///< coco: how category ids become labels
+  bool keep_empty = true;       ///< keep images that have no annotation (`"empty_images": "keep" | "drop"`)
+  bool skip_missing = false;    ///< coco: images listed but absent on disk are dropped (`"missing_images": "skip"`)
+  annotation_frame frame = annotation_frame::decoded;
 };
 
 enum class mask_encoding { index, one_hot };
@@ -38,8 +69,32 @@ struct mask_target {
   std::optional<dtype> type;
 };
 
+/// How boxes are written to the `boxes` tensor.
+enum class box_format {
+  xyxy,    ///< x1, y1, x2, y2
+  xywh,    ///< x1, y1, width, height (COCO)
+  cxcywh,  ///< centre x, centre y, width, height (YOLO, DETR)
+};
+
+/// Boxes with their labels and flags (COCO, VOC, YOLO datasets). Every geometric op moves them with the
+/// image; after a crop they are clipped to it and dropped when empty, when a side is shorter than
+/// `min_size` output pixels, or when less than `min_visibility` of their area is still visible.
+struct boxes_target {
+  box_format format = box_format::xyxy;
+  bool normalized = false;     ///< divide x by the sample's output width and y by its output height
+  double min_size = 0;         ///< output pixels, both sides
+  double min_visibility = 0;   ///< fraction of the box's area (at output scale) that must stay visible
+  int max_boxes = 0;           ///< M of the N×M tensors; 0 = the batch's largest count. Excess is dropped.
+};
+
+/// One binary mask per box (COCO polygons or RLE), N×M×H×W uint8, moved like the mask target.
+struct instance_masks_target {};
+
 struct targets_spec {
   std::optional<mask_target> mask;
+  /// Set by `from_json` for coco/voc/yolo datasets unless `"boxes": false`; in code, set it yourself.
+  std::optional<boxes_target> boxes;
+  std::optional<instance_masks_target> instance_masks;
 };
 
 struct sampler_spec {
@@ -49,17 +104,45 @@ struct sampler_spec {
   bool drop_last = false;
   int rank = 0;        ///< this process's shard
   int world_size = 1;  ///< shards; every shard gets the same number of samples
+  /// Aspect-ratio bins (0 = off, else at least 2): every batch holds images of one bin only, so padding
+  /// stays small (torchvision's GroupedBatchSampler, detectron2's AspectRatioGroupedDataset). 2 splits
+  /// at width/height = 1; N >= 3 uses the N-1 edges 2^linspace(-1, 1, N-1) (torchvision's k gives 2k+2).
+  int group_by_aspect = 0;
 };
 
 /// Sizes are [height, width].
 using size2 = std::array<int, 2>;
 
 /// Resize: to a fixed `size`, or so the shorter side is `shorter` (aspect kept; the longer side is then
-/// capped at `max_longer` when set). Image: bilinear with antialias (Pillow BILINEAR); masks: nearest.
+/// capped at `max_longer` when set). With several `shorter` values one is drawn per sample (multi-scale
+/// training). Image: bilinear with antialias (Pillow BILINEAR); masks: nearest; boxes: scaled exactly.
 struct resize_op {
   std::optional<size2> size;
-  int shorter = 0;
+  std::vector<int> shorter;
   int max_longer = 0;
+};
+/// Scale to fit `size` keeping aspect (scale = min(H/h, W/w), new side = round(side * scale)), centre
+/// ((size - new) // 2 on each axis) and fill the border with `fill` (image) or the target's fill value.
+struct letterbox_op {
+  size2 size{0, 0};
+  std::array<std::uint8_t, 3> fill{0, 0, 0};
+};
+/// torchvision's RandomResizedCrop: a crop of `scale` (fraction of the area) and `ratio` (width/height,
+/// drawn log-uniformly), 10 tries, then its centre-crop fallback; then a resize to `size`.
+struct random_resized_crop_op {
+  size2 size{0, 0};
+  std::array<double, 2> scale{0.08, 1.0};
+  std::array<double, 2> ratio{3.0 / 4.0, 4.0 / 3.0};
+};
+/// The SSD crop, as torchvision v2's RandomIoUCrop: draw a minimum IoU from `options` (1 or more means
+/// no crop), then up to `trials` crops of `min_scale`..`max_scale` of each side with an aspect ratio in
+/// [min_aspect_ratio, max_aspect_ratio] until one has a box centre inside it and IoU >= the minimum with
+/// one of those boxes; boxes whose centre falls outside the crop are dropped.
+struct random_iou_crop_op {
+  double min_scale = 0.3, max_scale = 1.0;
+  double min_aspect_ratio = 0.5, max_aspect_ratio = 2.0;
+  std::vector<double> options{0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0};
+  int trials = 40;
 };
 /// Centre crop to `size`; a side larger than the image is padded (image 0, mask ignore_index).
 struct center_crop_op {
@@ -84,18 +167,28 @@ struct normalize_op {
 /// pixel / 255, to float. Must be the last op.
 struct to_float_op {};
 
-using transform =
-    std::variant<resize_op, center_crop_op, random_crop_op, hflip_op, vflip_op, normalize_op, to_float_op>;
+using transform = std::variant<resize_op, letterbox_op, center_crop_op, random_crop_op, random_resized_crop_op,
+                               random_iou_crop_op, hflip_op, vflip_op, normalize_op, to_float_op>;
 
 /// The `op` name of a transform as written in the spec.
 std::string_view op_name(const transform& t) noexcept;
 
 enum class layout { nchw, nhwc };
 
+/// Padding for batches whose samples end at different sizes. Samples sit at the top-left corner; the
+/// rest is `value` in the image tensor (after normalize, per channel), `ignore_index` in masks, 0 in
+/// instance masks; the `valid` tensor (N×H×W uint8) is 1 exactly where a pixel came from the image.
+struct pad_spec {
+  std::optional<size2> to;  ///< fixed [H, W]; empty = the batch's largest height and width
+  int divisor = 1;          ///< H and W are rounded up to a multiple of this
+  std::array<float, 3> value{0, 0, 0};
+};
+
 struct batch_spec {
   int size = 1;
   layout image_layout = layout::nchw;
   dtype image_type = dtype::float32;  ///< float32 or uint8
+  std::optional<pad_spec> pad;
 };
 
 enum class error_policy {

@@ -3,6 +3,7 @@
 #include "collate/batch_layout.hpp"
 #include "dataset/dataset.hpp"
 #include "pipeline/sample_stages.hpp"
+#include "target/target.hpp"
 #include "transform/plan.hpp"
 
 #include <algorithm>
@@ -12,24 +13,23 @@
 
 namespace imgbatch::detail {
 
-std::vector<check_problem> check_dataset(const pipeline_spec& spec, int threads,
-                                         const std::function<void(std::size_t, std::size_t, std::size_t)>& progress) {
-  const std::vector<sample_record> records = build_index(spec);
+check_report check_dataset(const pipeline_spec& spec, int threads,
+                           const std::function<void(std::size_t, std::size_t, std::size_t)>& progress) {
+  check_report report;
+  const dataset_index index = build_index(spec, false);
+  for (const auto& p : index.problems) report.problems.push_back({0, p.file, p.entry, p.reason});
+  report.samples = index.records.size();
   const op_chain chain = make_chain(spec.transforms);
-  const batch_layout layout(spec);
+  const target_set targets = make_targets(spec);
+  const batch_layout layout(spec, targets);
   stage_counters counters;
-  workspace_pool workspaces;
-  stage_context ctx;
-  ctx.chain = &chain;
-  ctx.layout = &layout;
-  ctx.decode = spec.decode;
-  ctx.seed = spec.sampler.seed;
-  ctx.counters = &counters;
-  ctx.workspaces = &workspaces;
+  workspace_pool workspaces(targets);
+  const stage_context ctx = make_stage_context(spec, index, chain, nullptr, layout, targets, counters, workspaces);
 
+  const auto& records = index.records;
   std::atomic<std::size_t> next{0}, done{0};
   std::mutex mutex;
-  std::vector<check_problem> problems;
+  std::vector<check_problem> found;
   auto work = [&](bool reporter) {
     sample_slot slot;
     for (;;) {
@@ -37,19 +37,19 @@ std::vector<check_problem> check_dataset(const pipeline_spec& spec, int threads,
       if (i >= records.size()) break;
       slot.record = &records[i];
       slot.failed = false;
-      stage_read(ctx, slot);
+      stage_plan(ctx, slot);
       stage_decode(ctx, slot);
       finish_sample(ctx, slot);
       if (slot.failed) {
         std::lock_guard lock(mutex);
-        problems.push_back({records[i].id, slot.error_file, slot.error_reason});
+        found.push_back({records[i].id, slot.error_file, "", slot.error_reason});
       }
       const std::size_t d = done.fetch_add(1) + 1;
       if (reporter && progress && (d % 16 == 0 || d == records.size())) {
         std::size_t bad;
         {
           std::lock_guard lock(mutex);
-          bad = problems.size();
+          bad = found.size();
         }
         progress(d, records.size(), bad);
       }
@@ -59,9 +59,10 @@ std::vector<check_problem> check_dataset(const pipeline_spec& spec, int threads,
   for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(work, false);
   work(true);
   for (auto& t : pool) t.join();
-  if (progress) progress(records.size(), records.size(), problems.size());
-  std::sort(problems.begin(), problems.end(), [](const auto& a, const auto& b) { return a.sample_id < b.sample_id; });
-  return problems;
+  if (progress) progress(records.size(), records.size(), found.size());
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.sample_id < b.sample_id; });
+  report.problems.insert(report.problems.end(), found.begin(), found.end());
+  return report;
 }
 
 }  // namespace imgbatch::detail

@@ -110,11 +110,22 @@ int cmd_dump(const args& a) {
     fs::create_directories(dir);
     for (auto n : b.names()) detail::write_npy((dir / (std::string(n) + ".npy")).string(), b[n]);
     std::ostringstream meta;
-    meta << "{\"epoch\": " << b.epoch() << ", \"batch\": " << b.index() << ", \"samples\": [";
+    meta << "{\"epoch\": " << b.epoch() << ", \"batch\": " << b.index();
+    if (!l.classes().empty()) {
+      meta << ", \"classes\": [";
+      for (std::size_t k = 0; k < l.classes().size(); ++k) {
+        const class_info& c = l.classes()[k];
+        meta << (k ? ", " : "") << "{\"label\": " << c.label << ", \"category_id\": " << c.category_id
+             << ", \"name\": " << detail::json_quote(c.name) << "}";
+      }
+      meta << "]";
+    }
+    meta << ", \"samples\": [";
     for (std::size_t i = 0; i < b.samples().size(); ++i) {
       const sample_info& s = b.samples()[i];
       meta << (i ? ",\n  " : "\n  ") << "{\"id\": " << s.id << ", \"image\": " << detail::json_quote(s.image_path);
-      if (!s.mask_path.empty()) meta << ", \"mask\": " << detail::json_quote(s.mask_path);
+      if (s.source_id >= 0) meta << ", \"source_id\": " << s.source_id;
+      for (const auto& [target, path] : s.files) meta << ", " << detail::json_quote(target) << ": " << detail::json_quote(path);
       meta << ", \"geometry\": " << geometry_json(s.geometry) << "}";
     }
     meta << "\n]}\n";
@@ -135,11 +146,14 @@ int cmd_check(const args& a) {
   auto progress = [&](std::size_t done, std::size_t total, std::size_t bad) {
     if (tty) std::fprintf(stderr, "\rchecked %zu/%zu, %zu bad", done, total, bad);
   };
-  auto problems = detail::check_dataset(spec, threads, progress);
+  const auto report = detail::check_dataset(spec, threads, progress);
   if (tty) std::fprintf(stderr, "\n");
-  for (const auto& p : problems) std::printf("%s: %s\n", p.file.c_str(), p.reason.c_str());
-  std::printf("%zu bad file(s)\n", problems.size());
-  return problems.empty() ? 0 : 1;
+  for (const auto& p : report.problems) {
+    if (p.entry.empty()) std::printf("%s: %s\n", p.file.c_str(), p.reason.c_str());
+    else std::printf("%s: %s: %s\n", p.file.c_str(), p.entry.c_str(), p.reason.c_str());
+  }
+  std::printf("%zu problem(s), %zu sample(s) checked\n", report.problems.size(), report.samples);
+  return report.problems.empty() ? 0 : 1;
 }
 
 int cmd_preview(const args& a) {

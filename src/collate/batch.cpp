@@ -26,3 +26,12 @@ std::vector<std::string_view> batch::names() const {
 }
 
 }  // namespace imgbatch
+
+namespace imgbatch {
+
+ragged_boxes batch::boxes() const noexcept {
+  if (!data_ || data_->box_offsets.empty()) return {};
+  return {data_->box_offsets, data_->flat_boxes, data_->flat_labels, data_->flat_flags};
+}
+
+}  // namespace imgbatch

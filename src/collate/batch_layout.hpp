@@ -3,37 +3,40 @@
 #include <imgbatch/batch.hpp>
 #include <imgbatch/spec.hpp>
 
+#include "target/target.hpp"
 #include "transform/execute.hpp"
 #include "transform/normalize.hpp"
 
+#include <array>
 #include <cstddef>
-#include <optional>
 
 namespace imgbatch::detail {
 
-/// How samples are laid out in a batch's tensors, fixed from the spec: names, dtypes, layout.
-/// Writers put one sample straight into its slot (write once), folding in trailing flips.
+/// The image tensor (and `valid`, when batches are padded): names, dtype, layout, padding. The
+/// targets' tensors follow, each target laying out its own. Writers put one sample straight into its
+/// slot (write once), folding in trailing flips.
 class batch_layout {
  public:
-  explicit batch_layout(const pipeline_spec& spec);
+  batch_layout(const pipeline_spec& spec, const target_set& targets);
 
   /// Creates the tensors of an empty batch buffer (names in output order).
-  void init(detail::batch_data& b) const;
-  /// Shapes every tensor for `n` samples of h×w. Grows storage only when needed.
-  void shape(detail::batch_data& b, std::size_t n, int h, int w) const;
+  void init(batch_data& b) const;
+  /// Shapes every tensor (image, valid, targets). Grows storage only when needed.
+  void shape(batch_data& b, const batch_shape& s) const;
 
-  void write_image(detail::batch_data& b, std::size_t slot, const exec_result& px, const pixel_lut& lut) const;
-  void write_mask(detail::batch_data& b, std::size_t slot, const exec_result& px) const;
-
-  bool has_mask() const noexcept { return mask_.has_value(); }
-  const std::optional<mask_target>& mask() const noexcept { return mask_; }
-  dtype mask_type() const noexcept { return mask_type_; }
+  /// Writes the image of slot `slot` (out_h × out_w at the top-left; the rest is the pad value) and,
+  /// when padded, its valid mask: 1 inside `visible` (x1, y1, x2, y2), 0 elsewhere.
+  void write_image(batch_data& b, std::size_t slot, const exec_result& px, const pixel_lut& lut,
+                   const batch_shape& s) const;
+  void write_valid(batch_data& b, std::size_t slot, const std::array<int, 4>& visible, const batch_shape& s) const;
+  bool has_valid() const noexcept { return valid_; }
 
  private:
   layout layout_;
   dtype image_type_;
-  std::optional<mask_target> mask_;
-  dtype mask_type_ = dtype::int64;
+  bool valid_;
+  std::array<float, 3> pad_value_{0, 0, 0};
+  const target_set* targets_;
 };
 
 }  // namespace imgbatch::detail

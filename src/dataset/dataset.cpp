@@ -2,7 +2,17 @@
 
 #include <imgbatch/error.hpp>
 
+#include "util/log.hpp"
+
 namespace imgbatch::detail {
+
+std::string_view role_name(file_role r) noexcept {
+  switch (r) {
+    case file_role::mask:
+      return "mask";
+  }
+  return "?";
+}
 
 std::filesystem::path resolve(const pipeline_spec& spec, const std::filesystem::path& p) {
   if (p.is_absolute()) return p;
@@ -11,10 +21,51 @@ std::filesystem::path resolve(const pipeline_spec& spec, const std::filesystem::
   return (root / p).lexically_normal();
 }
 
-std::vector<sample_record> build_index(const pipeline_spec& spec) {
-  std::vector<sample_record> out = spec.dataset.format == dataset_format::folder ? read_folder(spec) : read_list(spec);
-  for (std::size_t i = 0; i < out.size(); ++i) out[i].id = i;
-  return out;
+dataset_index build_index(const pipeline_spec& spec, bool throw_on_problems) {
+  dataset_index index;
+  switch (spec.dataset.format) {
+    case dataset_format::folder:
+      read_folder(spec, index);
+      break;
+    case dataset_format::list:
+      read_list(spec, index);
+      break;
+    case dataset_format::coco:
+      read_coco(spec, index);
+      break;
+    case dataset_format::voc:
+      read_voc(spec, index);
+      break;
+    case dataset_format::yolo:
+      read_yolo(spec, index);
+      break;
+  }
+  if (!spec.dataset.keep_empty) {
+    std::erase_if(index.records, [&](const sample_record& r) {
+      if (r.annotation_count) return false;
+      ++index.dropped_empty;
+      return true;
+    });
+  }
+  for (std::size_t i = 0; i < index.records.size(); ++i) index.records[i].id = i;
+  if (index.dropped_empty || index.dropped_crowd || index.skipped_missing)
+    log().info("dataset: {} images kept; dropped {} without annotations, {} crowd annotations; skipped {} missing images",
+               index.records.size(), index.dropped_empty, index.dropped_crowd, index.skipped_missing);
+  if (throw_on_problems) {
+    std::vector<const index_problem*> fatal;
+    for (const auto& p : index.problems)
+      if (p.fatal) fatal.push_back(&p);
+    if (!fatal.empty()) {
+      std::string msg = std::to_string(fatal.size()) + " problem(s) in the dataset (`imgbatch check` lists all):";
+      for (std::size_t i = 0; i < fatal.size() && i < 5; ++i) msg += "\n  " + fatal[i]->text();
+      throw dataset_error(msg);
+    }
+    if (!index.problems.empty())
+      log().warn("dataset: {} annotation(s) mended, e.g. {} (`imgbatch check` lists all)", index.problems.size(),
+                 index.problems.front().text());
+  }
+  if (throw_on_problems && index.records.empty()) throw dataset_error("the dataset has no sample left to load");
+  return index;
 }
 
 }  // namespace imgbatch::detail

@@ -7,13 +7,13 @@
 namespace imgbatch::detail {
 namespace fs = std::filesystem;
 
-std::vector<sample_record> read_list(const pipeline_spec& spec) {
+void read_list(const pipeline_spec& spec, dataset_index& index) {
   const fs::path manifest = resolve(spec, spec.dataset.manifest);
   std::ifstream in(manifest);
   if (!in) throw dataset_error(manifest.string() + ": cannot open manifest");
   const fs::path dir = manifest.parent_path();
   const std::size_t want = spec.targets.mask ? 2 : 1;
-  std::vector<sample_record> out;
+  std::vector<sample_record>& out = index.records;
   std::string line;
   for (std::size_t lineno = 1; std::getline(in, line); ++lineno) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -37,11 +37,10 @@ std::vector<sample_record> read_list(const pipeline_spec& spec) {
     };
     sample_record r;
     r.image = path_of(cols[0]);
-    if (want == 2) r.mask = path_of(cols[1]);
+    if (want == 2) r.files.emplace_back(file_role::mask, path_of(cols[1]));
     out.push_back(std::move(r));
   }
   if (out.empty()) throw dataset_error(manifest.string() + ": manifest lists no samples");
-  return out;
 }
 
 }  // namespace imgbatch::detail

@@ -5,12 +5,12 @@
 #include "dataset/dataset.hpp"
 #include "decode/decode_options.hpp"
 #include "pipeline/workspace_pool.hpp"
+#include "target/target.hpp"
 #include "transform/plan.hpp"
 
 #include <atomic>
 #include <cstdint>
 #include <exception>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -24,9 +24,10 @@ struct sample_slot {
   std::size_t index = 0;  ///< position in the batch
   const sample_record* record = nullptr;
 
-  std::unique_ptr<sample_workspace> work;  // borrowed from read to augment
-  image_header header;                     // decode
-  sample_plan plan;
+  std::vector<std::uint8_t> image_bytes;   // read when planning, kept until decoded
+  image_header header;                     // read when planning
+  sample_plan plan;                        // made from the header (and boxes) before any pixel is decoded
+  std::unique_ptr<sample_workspace> work;  // borrowed from decode to write
 
   bool failed = false;
   std::string error_file, error_reason;
@@ -43,10 +44,9 @@ struct sample_slot {
 struct batch_buffer {
   batch_data data;
   std::vector<sample_slot> slots;
-  std::atomic<std::size_t> remaining{0};
-  std::mutex shape_mutex;  // variable-size pipelines: the first sample shapes the batch
-  bool shaped = false;
-  int height = 0, width = 0;
+  std::atomic<std::size_t> to_plan{0};     // samples not yet planned: the last one fixes the shape
+  std::atomic<std::size_t> remaining{0};   // samples not yet written: the last one finishes the batch
+  batch_shape shape;
   std::exception_ptr error;  // set by collate from the first failed slot
   bool held = false;         // handed to the consumer and not yet released (pool mutex)
 };

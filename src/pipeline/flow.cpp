@@ -19,7 +19,9 @@ struct pass_graph::nodes {
   flow::buffer_node<batch_buffer*> tokens;
   flow::join_node<job, flow::reserving> join;
   flow::multifunction_node<job, std::tuple<sample_slot*, batch_buffer*>> split;
-  flow::function_node<sample_slot*, sample_slot*> read, decode, augment;
+  flow::function_node<sample_slot*, sample_slot*> plan;
+  flow::multifunction_node<sample_slot*, std::tuple<sample_slot*>> gate;
+  flow::function_node<sample_slot*, sample_slot*> decode, augment;
   flow::multifunction_node<sample_slot*, std::tuple<batch_buffer*>> collate;
   flow::sequencer_node<batch_buffer*> sequencer;
   flow::function_node<batch_buffer*, flow::continue_msg> deliver;
@@ -37,11 +39,12 @@ struct pass_graph::nodes {
         tokens(g),
         join(g),
         split(g, flow::unlimited, [&p](const job& j, auto& ports) { p.split_batch(j, ports); }),
-        read(g, flow::unlimited,
+        plan(g, flow::unlimited,
              [&p](sample_slot* s) {
-               stage_read(p.in_.ctx, *s);
+               stage_plan(p.in_.ctx, *s);
                return s;
              }),
+        gate(g, flow::unlimited, [&p](sample_slot* s, auto& ports) { p.gate_sample(s, ports); }),
         decode(g, flow::unlimited,
                [&p](sample_slot* s) {
                  stage_decode(p.in_.ctx, *s);
@@ -61,9 +64,10 @@ struct pass_graph::nodes {
     flow::make_edge(batches, flow::input_port<0>(join));
     flow::make_edge(tokens, flow::input_port<1>(join));
     flow::make_edge(join, split);
-    flow::make_edge(flow::output_port<0>(split), read);
+    flow::make_edge(flow::output_port<0>(split), plan);
     flow::make_edge(flow::output_port<1>(split), sequencer);
-    flow::make_edge(read, decode);
+    flow::make_edge(plan, gate);
+    flow::make_edge(flow::output_port<0>(gate), decode);
     flow::make_edge(decode, augment);
     flow::make_edge(augment, collate);
     flow::make_edge(flow::output_port<0>(collate), sequencer);
@@ -107,13 +111,7 @@ void pass_graph::split_batch(const std::tuple<std::size_t, batch_buffer*>& j, Po
     b->data.size = n;
     if (b->data.samples.size() < n) b->data.samples.resize(n);
     b->error = nullptr;
-    b->shaped = false;
-    if (in_.fixed_size) {
-      in_.ctx.layout->shape(b->data, n, (*in_.fixed_size)[0], (*in_.fixed_size)[1]);
-      b->shaped = true;
-      b->height = (*in_.fixed_size)[0];
-      b->width = (*in_.fixed_size)[1];
-    }
+    b->to_plan.store(n, std::memory_order_release);
     b->remaining.store(n, std::memory_order_release);
     for (std::size_t i = 0; i < n; ++i) {
       sample_slot& s = b->slots[i];
@@ -136,22 +134,23 @@ void pass_graph::split_batch(const std::tuple<std::size_t, batch_buffer*>& j, Po
 }
 
 template <class Ports>
+void pass_graph::gate_sample(sample_slot* s, Ports& ports) {
+  batch_buffer* b = s->owner;
+  if (b->to_plan.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // Last sample planned: every plan is final, so the batch's shape is fixed from all of them.
+  shape_batch(in_.ctx, *b);
+  const std::size_t n = b->data.size;
+  sample_slot* first = b->slots.data();
+  for (std::size_t i = 0; i < n; ++i) std::get<0>(ports).try_put(first + i);
+}
+
+template <class Ports>
 void pass_graph::collate_sample(sample_slot* s, Ports& ports) {
   const auto t0 = std::chrono::steady_clock::now();
   batch_buffer* b = s->owner;
   if (b->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   // Last sample of the batch: every slot is final now.
-  for (std::size_t i = 0; i < b->data.size; ++i) {
-    const sample_slot& x = b->slots[i];
-    if (x.failed) {
-      try {
-        b->error = std::make_exception_ptr(sample_error(x.error_file, x.error_reason, x.record->id));
-      } catch (...) {
-        b->error = std::current_exception();
-      }
-      break;
-    }
-  }
+  finish_batch(in_.ctx, *b);
   in_.ctx.counters->collate_ns.fetch_add(
       static_cast<std::uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count()),

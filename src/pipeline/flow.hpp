@@ -24,16 +24,17 @@ struct pass_inputs {
   const sampler* order_source = nullptr;
   std::vector<std::uint64_t> order;  ///< sample ids of this epoch for this rank
   std::size_t batch_size = 1;
-  std::optional<size2> fixed_size;
   stage_context ctx;
   ring<batch_buffer*>* ready = nullptr;
 };
 
 /// The flow graph of one pass:
 ///   batch indices ─┐
-///                  join (reserving) ─> split ─> read ─> decode ─> augment ─> collate ─> sequencer ─> ring
+///                  join (reserving) ─> split ─> plan ─> gate ─> decode ─> augment ─> collate ─> sequencer ─> ring
 ///   free buffers ──┘
 /// A batch starts only when a free buffer (token) is there, so at most `prefetch_batches` are in flight.
+/// `plan` reads each file and its header and plans the sample; `gate` holds a batch's samples until
+/// the last is planned, fixes the batch's shape from all the plans, then releases them to be decoded.
 /// Node bodies never throw: a failed sample travels as data to collate, which attaches the error to its batch.
 class pass_graph {
  public:
@@ -53,6 +54,8 @@ class pass_graph {
   struct nodes;
   template <class Ports>
   void split_batch(const std::tuple<std::size_t, batch_buffer*>& job, Ports& ports);
+  template <class Ports>
+  void gate_sample(sample_slot* s, Ports& ports);
   template <class Ports>
   void collate_sample(sample_slot* s, Ports& ports);
 

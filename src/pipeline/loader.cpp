@@ -8,6 +8,8 @@
 #include "pipeline/ring.hpp"
 #include "pipeline/workspace_pool.hpp"
 #include "sampler/sampler.hpp"
+#include "target/boxes_target.hpp"
+#include "target/target.hpp"
 #include "transform/normalize.hpp"
 #include "transform/plan.hpp"
 #include "util/log.hpp"
@@ -87,22 +89,24 @@ class loader_impl {
  public:
   explicit loader_impl(pipeline_spec spec)
       : spec_(std::move(spec)),
-        records_(build_index(spec_)),
-        sampler_(spec_.sampler, records_.size(), static_cast<std::size_t>(spec_.batch.size)),
+        index_(build_index(spec_)),
+        sampler_(spec_.sampler, index_.records.size(), static_cast<std::size_t>(spec_.batch.size)),
         chain_(make_chain(spec_.transforms)),
         lut_(make_lut(chain_)),
-        layout_(spec_),
+        targets_(make_targets(spec_)),
+        layout_(spec_, targets_),
         threads_(spec_.loader.threads > 0 ? spec_.loader.threads
                                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
         pool_(std::make_shared<buffer_pool>(static_cast<std::size_t>(spec_.loader.prefetch_batches),
                                             static_cast<std::size_t>(spec_.batch.size), layout_)),
         ready_(static_cast<std::size_t>(spec_.loader.prefetch_batches)),
+        workspaces_(targets_),
         arena_(threads_, 0) {
     ensure_worker_threads(threads_);
     if (sampler_.num_batches() == 0)
       log().warn("{} samples per epoch fill no batch of {} with drop_last: every epoch is empty",
                  sampler_.samples_per_rank(), spec_.batch.size);
-    log().debug("loader: {} samples, {} batches per epoch, {} threads, {} buffers", records_.size(),
+    log().debug("loader: {} samples, {} batches per epoch, {} threads, {} buffers", index_.records.size(),
                 sampler_.num_batches(), threads_, pool_->size());
   }
 
@@ -171,30 +175,26 @@ class loader_impl {
     s.collate_s = static_cast<double>(counters_.collate_ns.load()) * 1e-9;
     s.wait_s = static_cast<double>(wait_ns_) * 1e-9;
     s.mean_ready = batches_ ? static_cast<double>(ready_sum_) / static_cast<double>(batches_) : 0.0;
+    for (const auto& t : targets_.list)
+      if (const auto* b = dynamic_cast<const boxes_target_kind*>(t.get())) s.boxes_truncated = b->truncated();
     return s;
   }
 
   const pipeline_spec& spec() const noexcept { return spec_; }
   std::uint64_t epoch() const noexcept { return epoch_; }
   std::size_t size() const noexcept { return sampler_.num_batches(); }
-  std::size_t dataset_size() const noexcept { return records_.size(); }
+  std::size_t dataset_size() const noexcept { return index_.records.size(); }
+  const std::vector<class_info>& classes() const noexcept { return index_.classes; }
 
  private:
   void start_pass() {
     pass_inputs in;
-    in.records = &records_;
+    in.records = &index_.records;
     in.order_source = &sampler_;
     sampler_.order(epoch_, in.order);
     in.batch_size = static_cast<std::size_t>(spec_.batch.size);
-    in.fixed_size = chain_.fixed_size;
-    in.ctx.chain = &chain_;
-    in.ctx.lut = &lut_;
-    in.ctx.layout = &layout_;
-    in.ctx.decode = spec_.decode;
-    in.ctx.seed = spec_.sampler.seed;
+    in.ctx = make_stage_context(spec_, index_, chain_, &lut_, layout_, targets_, counters_, workspaces_);
     in.ctx.epoch = epoch_;
-    in.ctx.counters = &counters_;
-    in.ctx.workspaces = &workspaces_;
     in.ready = &ready_;
     pass_ = std::make_unique<pass_graph>(arena_, std::move(in));
     for (batch_buffer* b : pool_->attach(pass_.get())) pass_->put_token(b);
@@ -202,10 +202,11 @@ class loader_impl {
   }
 
   pipeline_spec spec_;
-  std::vector<sample_record> records_;
+  dataset_index index_;
   sampler sampler_;
   op_chain chain_;
   pixel_lut lut_;
+  target_set targets_;
   batch_layout layout_;
   int threads_;
   std::shared_ptr<buffer_pool> pool_;
@@ -237,6 +238,7 @@ void loader::set_epoch(std::uint64_t epoch) { impl_->set_epoch(epoch); }
 std::uint64_t loader::epoch() const noexcept { return impl_->epoch(); }
 std::size_t loader::size() const noexcept { return impl_->size(); }
 std::size_t loader::dataset_size() const noexcept { return impl_->dataset_size(); }
+const std::vector<class_info>& loader::classes() const noexcept { return impl_->classes(); }
 std::optional<batch> loader::next() { return impl_->next(); }
 void loader::stop() { impl_->end_pass(); }
 loader_stats loader::stats() const { return impl_->stats(); }

@@ -1,12 +1,13 @@
 #include "pipeline/sample_stages.hpp"
 
+#include <imgbatch/error.hpp>
+
 #include "decode/decoder.hpp"
 #include "transform/execute.hpp"
 #include "util/file.hpp"
 
-#include <array>
+#include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <new>
 
 namespace imgbatch::detail {
@@ -30,142 +31,231 @@ thread_local exec_scratch tls_scratch;
 
 std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
 
-void augment_sample(const stage_context& ctx, sample_slot& s) noexcept;
+sample_view view_of(const stage_context& ctx, const sample_slot& s) {
+  return {*s.record, *ctx.index, s.header, s.plan, ctx.decode};
+}
+
+// Runs f, turning any exception into the slot's failure (naming `file` unless a target names its own).
+template <class F>
+void guarded(sample_slot& s, const std::string& file, const char* doing, F&& f) noexcept {
+  try {
+    f();
+  } catch (const target_failure& e) {
+    s.fail(e.file(), e.what());
+  } catch (const decode_failure& e) {
+    s.fail(file, e.what());
+  } catch (const std::bad_alloc&) {
+    s.fail(file, std::string("out of memory while ") + doing);
+  } catch (const std::exception& e) {
+    s.fail(file, e.what());
+  }
+}
+
+// The size the annotations declare must be the size of the frame they are in.
+std::string check_declared_size(const stage_context& ctx, const sample_slot& s) {
+  const sample_record& r = *s.record;
+  if (r.width <= 0 || r.height <= 0) return {};
+  const image_header& h = s.header;
+  const bool oriented = ctx.decode.apply_exif;
+  const int dw = oriented ? h.oriented_width() : h.width, dh = oriented ? h.oriented_height() : h.height;
+  const bool stored = ctx.frame == annotation_frame::stored;
+  const int fw = stored ? h.width : dw, fh = stored ? h.height : dh;
+  if (r.width == fw && r.height == fh) return {};
+  std::string why = "the annotations (" + r.annotation_file + ") give its size as " + size_text(r.width, r.height) +
+                    " but the image is " + size_text(fw, fh) +
+                    (stored ? " as stored" : oriented && h.orientation != 1 ? " after EXIF orientation" : "");
+  if (r.width == fh && r.height == fw && h.orientation >= 5) {
+    why += "; the swapped size matches: its EXIF orientation " + std::to_string(h.orientation) +
+           " turns it by 90 degrees. ";
+    why += oriented ? "If the annotations were made on the stored pixels, set decode.exif to \"ignore\", or "
+                      "dataset.annotation_frame to \"stored\" to turn the boxes with the image"
+                    : "Set decode.exif to \"apply\" if the annotations were made on the upright image";
+  }
+  return why;
+}
+
+// The sample's boxes in the frame of the decoded image.
+void initial_boxes(const stage_context& ctx, const sample_slot& s, box_set& out) {
+  out.clear();
+  const sample_record& r = *s.record;
+  const image_header& h = s.header;
+  const bool orient = ctx.frame == annotation_frame::stored && ctx.decode.apply_exif && h.orientation != 1;
+  const double fw = orient || !ctx.decode.apply_exif ? h.width : h.oriented_width();
+  const double fh = orient || !ctx.decode.apply_exif ? h.height : h.oriented_height();
+  const auto anns = ctx.index->annotations_of(r);
+  for (std::size_t i = 0; i < anns.size(); ++i) {
+    const annotation& a = anns[i];
+    if (a.flags & annotation::region_only) continue;
+    std::array<double, 4> b{a.x1, a.y1, a.x2, a.y2};
+    if (r.normalized) b = {b[0] * fw, b[1] * fh, b[2] * fw, b[3] * fh};
+    if (orient) b = orient_box(h.orientation, h.width, h.height, b);
+    out.push(b, static_cast<std::uint32_t>(i));
+  }
+}
 
 }  // namespace
 
-std::string check_mask_values(const image& m, const mask_target& t) {
-  auto bad = [&](unsigned v, std::size_t at) {
-    const int x = static_cast<int>(at % static_cast<std::size_t>(m.width)),
-              y = static_cast<int>(at / static_cast<std::size_t>(m.width));
-    return "mask value " + std::to_string(v) + " at x=" + std::to_string(x) + ", y=" + std::to_string(y) +
-           " is not a class id (num_classes " + std::to_string(t.num_classes) + ", ignore_index " +
-           std::to_string(t.ignore_index) + ")";
-  };
-  auto ok = [&](unsigned v) {
-    return v < static_cast<unsigned>(t.num_classes) || static_cast<int>(v) == t.ignore_index;
-  };
-  const std::size_t n = m.pixel_count();
-  if (m.sample_bytes == 1) {
-    std::array<bool, 256> seen{};
-    const std::uint8_t* p = m.pixels.data();
-    for (std::size_t i = 0; i < n; ++i) seen[p[i]] = true;
-    for (unsigned v = 0; v < 256; ++v)
-      if (seen[v] && !ok(v))
-        for (std::size_t i = 0; i < n; ++i)
-          if (p[i] == v) return bad(v, i);
-  } else {
-    const auto* p = reinterpret_cast<const std::uint16_t*>(m.pixels.data());
-    for (std::size_t i = 0; i < n; ++i)
-      if (!ok(p[i])) return bad(p[i], i);
-  }
-  return {};
+stage_context make_stage_context(const pipeline_spec& spec, const dataset_index& index, const op_chain& chain,
+                                 const pixel_lut* lut, const batch_layout& layout, const target_set& targets,
+                                 stage_counters& counters, workspace_pool& workspaces) {
+  stage_context ctx;
+  ctx.index = &index;
+  ctx.chain = &chain;
+  ctx.lut = lut;
+  ctx.layout = &layout;
+  ctx.targets = &targets;
+  ctx.decode = spec.decode;
+  ctx.frame = spec.dataset.frame;
+  ctx.pad = spec.batch.pad;
+  ctx.seed = spec.sampler.seed;
+  ctx.counters = &counters;
+  ctx.workspaces = &workspaces;
+  return ctx;
 }
 
 void finish_sample(const stage_context& ctx, sample_slot& s) noexcept { ctx.workspaces->release(std::move(s.work)); }
 
-void stage_read(const stage_context& ctx, sample_slot& s) noexcept {
+void stage_plan(const stage_context& ctx, sample_slot& s) noexcept {
   timer t{ctx.counters->read_ns};
+  const std::string& file = s.record->image;
+  guarded(s, file, "reading", [&] {
+    if (auto why = read_file(file, s.image_bytes); !why.empty()) return s.fail(file, why);
+    s.header = tls_decoder.read_header(s.image_bytes.data(), s.image_bytes.size(), ctx.decode);
+    if (auto why = check_declared_size(ctx, s); !why.empty()) return s.fail(file, why);
+    const bool oriented = ctx.decode.apply_exif;
+    const int h = oriented ? s.header.oriented_height() : s.header.height;
+    const int w = oriented ? s.header.oriented_width() : s.header.width;
+    if (ctx.targets->wants_boxes) initial_boxes(ctx, s, s.plan.boxes);
+    else s.plan.boxes.clear();
+    const boxes_target* bt = ctx.targets->boxes;
+    if (auto why = plan_sample(*ctx.chain, {ctx.seed, ctx.epoch, s.record->id}, h, w, s.plan, bt ? bt->min_size : 0,
+                               bt ? bt->min_visibility : 0);
+        !why.empty())
+      return s.fail(file, why);
+    s.plan.geometry.exif_orientation = ctx.decode.apply_exif ? s.header.orientation : 1;
+  });
+}
+
+void shape_batch(const stage_context& ctx, batch_buffer& b) noexcept {
+  const std::size_t n = b.data.size;
+  const sample_slot* first = nullptr;
+  for (std::size_t i = 0; i < n && !first; ++i)
+    if (!b.slots[i].failed) first = &b.slots[i];
+  batch_shape shape;
+  shape.n = n;
+  if (first) {
+    if (ctx.pad && ctx.pad->to) {
+      shape.height = (*ctx.pad->to)[0];
+      shape.width = (*ctx.pad->to)[1];
+    } else {
+      shape.height = first->plan.out_h;
+      shape.width = first->plan.out_w;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      sample_slot& s = b.slots[i];
+      if (s.failed) continue;
+      const int h = s.plan.out_h, w = s.plan.out_w;
+      if (ctx.pad && !ctx.pad->to) {
+        shape.height = std::max(shape.height, h);
+        shape.width = std::max(shape.width, w);
+      } else if (ctx.pad && (h > shape.height || w > shape.width)) {
+        s.fail(s.record->image, "output is " + size_text(w, h) + ", larger than batch.pad.to " +
+                                    size_text(shape.width, shape.height));
+      } else if (!ctx.pad && (h != shape.height || w != shape.width)) {
+        s.fail(s.record->image, "output is " + size_text(w, h) + " but this batch is " +
+                                    size_text(shape.width, shape.height) + " (its first sample, " +
+                                    first->record->image +
+                                    "); samples of one batch must share a size: end the transforms with a fixed-size "
+                                    "resize or crop, or set batch.pad");
+      }
+    }
+    if (ctx.pad) {
+      const int d = ctx.pad->divisor;
+      shape.height = (shape.height + d - 1) / d * d;
+      shape.width = (shape.width + d - 1) / d * d;
+    }
+    if (ctx.targets->boxes && ctx.targets->boxes->max_boxes > 0) {
+      shape.max_boxes = static_cast<std::size_t>(ctx.targets->boxes->max_boxes);
+    } else {
+      for (std::size_t i = 0; i < n; ++i) {
+        const sample_slot& s = b.slots[i];
+        if (s.failed) continue;
+        for (const auto& t : ctx.targets->list)
+          shape.max_boxes = std::max(shape.max_boxes, t->box_count(view_of(ctx, s)));
+      }
+    }
+  }
+  b.shape = shape;
   try {
-    if (!s.work) s.work = ctx.workspaces->acquire();
-    sample_workspace& w = *s.work;
-    if (auto why = read_file(s.record->image, w.image_bytes); !why.empty()) return s.fail(s.record->image, why);
-    if (!s.record->mask.empty())
-      if (auto why = read_file(s.record->mask, w.mask_bytes); !why.empty()) return s.fail(s.record->mask, why);
+    ctx.layout->shape(b.data, shape);
   } catch (const std::bad_alloc&) {
-    s.fail(s.record->image, "out of memory while reading");
+    for (std::size_t i = 0; i < n; ++i) b.slots[i].fail(b.slots[i].record->image, "out of memory for the batch tensors");
   } catch (const std::exception& e) {
-    s.fail(s.record->image, e.what());
+    for (std::size_t i = 0; i < n; ++i) b.slots[i].fail(b.slots[i].record->image, e.what());
   }
 }
 
 void stage_decode(const stage_context& ctx, sample_slot& s) noexcept {
   if (s.failed) return;
   timer t{ctx.counters->decode_ns};
-  const std::string* current = &s.record->image;
-  try {
-    decoder& dec = tls_decoder;
+  guarded(s, s.record->image, "decoding", [&] {
+    if (!s.work) s.work = ctx.workspaces->acquire();
     sample_workspace& w = *s.work;
-    s.header = dec.read_header(w.image_bytes.data(), w.image_bytes.size(), ctx.decode);
-    const int h = s.header.oriented_height(), wd = s.header.oriented_width();
-    // The plan is made from the header alone, before any pixel is decoded.
-    if (auto why = plan_sample(*ctx.chain, ctx.seed, ctx.epoch, s.record->id, h, wd, s.plan); !why.empty())
-      return s.fail(s.record->image, why);
-    s.plan.geometry.exif_orientation = s.header.orientation;
-    dec.decode(w.image_bytes.data(), w.image_bytes.size(), s.header, pixel_kind::rgb8, ctx.decode, w.pixels);
+    decoder& dec = tls_decoder;
+    // The header was read on whichever thread planned the sample: open the file again on this one.
+    const image_header h = dec.read_header(s.image_bytes.data(), s.image_bytes.size(), ctx.decode);
+    dec.decode(s.image_bytes.data(), s.image_bytes.size(), h, pixel_kind::rgb8, ctx.decode, w.pixels);
     ctx.counters->decoded_pixels.fetch_add(w.pixels.pixel_count(), std::memory_order_relaxed);
-    if (!s.record->mask.empty()) {
-      current = &s.record->mask;
-      decode_options mopt = ctx.decode;
-      mopt.apply_exif = false;
-      dec.decode(w.mask_bytes.data(), w.mask_bytes.size(), pixel_kind::index, mopt, w.mask);
-      if (w.mask.width != w.pixels.width || w.mask.height != w.pixels.height)
-        return s.fail(s.record->mask, "mask is " + size_text(w.mask.width, w.mask.height) + " but its image " +
-                                          s.record->image + " is " + size_text(w.pixels.width, w.pixels.height) +
-                                          (s.header.orientation != 1 ? " after EXIF orientation" : ""));
-      if (auto why = check_mask_values(w.mask, *ctx.layout->mask()); !why.empty()) return s.fail(s.record->mask, why);
-    }
-  } catch (const decode_failure& e) {
-    s.fail(*current, e.what());
-  } catch (const std::bad_alloc&) {
-    s.fail(*current, "out of memory while decoding");
-  } catch (const std::exception& e) {
-    s.fail(*current, e.what());
-  }
+    const sample_view v = view_of(ctx, s);
+    for (std::size_t k = 0; k < ctx.targets->list.size(); ++k)
+      ctx.targets->list[k]->decode(v, w.targets[k].get(), dec, w.pixels.height, w.pixels.width);
+  });
 }
 
 void stage_augment(const stage_context& ctx, sample_slot& s) noexcept {
   if (s.failed) return finish_sample(ctx, s);
-  timer t{ctx.counters->augment_ns};
-  augment_sample(ctx, s);
+  {
+    timer t{ctx.counters->augment_ns};
+    guarded(s, s.record->image, "transforming", [&] {
+      batch_buffer& b = *s.owner;
+      exec_scratch& scratch = tls_scratch;
+      sample_workspace& w = *s.work;
+      exec_result px = run_plan(s.plan, image_view::of(w.pixels), resample::bilinear, nullptr, scratch);
+      ctx.layout->write_image(b.data, s.index, px, *ctx.lut, b.shape);
+      if (ctx.layout->has_valid()) ctx.layout->write_valid(b.data, s.index, s.plan.visible, b.shape);
+      const sample_view v = view_of(ctx, s);
+      for (std::size_t k = 0; k < ctx.targets->list.size(); ++k)
+        ctx.targets->list[k]->write(v, w.targets[k].get(), scratch, b.data, s.index, b.shape);
+      sample_info& info = b.data.samples[s.index];
+      info.id = s.record->id;
+      info.source_id = s.record->source_id;
+      info.image_path = s.record->image;
+      info.files.clear();
+      for (const auto& tk : ctx.targets->list)
+        if (const std::string* f = tk->file(*s.record)) info.files.emplace_back(std::string(tk->name()), *f);
+      info.geometry = s.plan.geometry;
+    });
+  }
   finish_sample(ctx, s);
 }
 
-namespace {
-void augment_sample(const stage_context& ctx, sample_slot& s) noexcept {
-  try {
-    batch_buffer& b = *s.owner;
-    const sample_plan& plan = s.plan;
-    {
-      std::lock_guard lock(b.shape_mutex);
-      if (!b.shaped) {
-        ctx.layout->shape(b.data, b.data.size, plan.out_h, plan.out_w);
-        b.shaped = true;
-        b.height = plan.out_h;
-        b.width = plan.out_w;
-      } else if (b.height != plan.out_h || b.width != plan.out_w) {
-        return s.fail(s.record->image, "output is " + size_text(plan.out_w, plan.out_h) + " but this batch is " +
-                                           size_text(b.width, b.height) +
-                                           "; samples of one batch must share a size: end the transforms with a "
-                                           "fixed-size resize or crop");
+void finish_batch(const stage_context& ctx, batch_buffer& b) noexcept {
+  for (std::size_t i = 0; i < b.data.size; ++i) {
+    const sample_slot& x = b.slots[i];
+    if (x.failed) {
+      try {
+        b.error = std::make_exception_ptr(sample_error(x.error_file, x.error_reason, x.record->id));
+      } catch (...) {
+        b.error = std::current_exception();
       }
+      return;
     }
-    exec_scratch& scratch = tls_scratch;
-    const std::uint8_t zero[3] = {0, 0, 0};
-    const sample_workspace& w = *s.work;
-    exec_result px = run_plan(plan, image_view::of(w.pixels), resample::bilinear, zero, scratch);
-    ctx.layout->write_image(b.data, s.index, px, *ctx.lut);
-    if (ctx.layout->has_mask()) {
-      const int ignore = ctx.layout->mask()->ignore_index;
-      const std::uint16_t fill16 = static_cast<std::uint16_t>(ignore < 0 ? 0 : ignore);
-      std::uint8_t fill[2];
-      if (w.mask.sample_bytes == 2) std::memcpy(fill, &fill16, 2);
-      else fill[0] = static_cast<std::uint8_t>(fill16 > 255 ? 0 : fill16);
-      exec_result m = run_plan(plan, image_view::of(w.mask), resample::nearest, fill, scratch);
-      ctx.layout->write_mask(b.data, s.index, m);
-    }
-    sample_info& info = b.data.samples[s.index];
-    info.id = s.record->id;
-    info.image_path = s.record->image;
-    info.mask_path = s.record->mask;
-    info.geometry = plan.geometry;
-  } catch (const std::bad_alloc&) {
-    s.fail(s.record->image, "out of memory while transforming");
-  } catch (const std::exception& e) {
-    s.fail(s.record->image, e.what());
+  }
+  try {
+    for (const auto& t : ctx.targets->list) t->finish(b.data, b.shape);
+  } catch (...) {
+    b.error = std::current_exception();
   }
 }
-
-}  // namespace
 
 }  // namespace imgbatch::detail

@@ -3,13 +3,16 @@
 #include <imgbatch/spec.hpp>
 
 #include "collate/batch_layout.hpp"
+#include "dataset/dataset.hpp"
 #include "decode/decode_options.hpp"
 #include "pipeline/batch_buffer.hpp"
+#include "target/target.hpp"
 #include "transform/normalize.hpp"
 #include "transform/plan.hpp"
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 
 namespace imgbatch::detail {
 
@@ -21,26 +24,39 @@ struct stage_counters {
 
 /// Everything a stage needs besides the slot: fixed for a pass, shared read-only by all workers.
 struct stage_context {
+  const dataset_index* index = nullptr;
   const op_chain* chain = nullptr;
   const pixel_lut* lut = nullptr;
   const batch_layout* layout = nullptr;
+  const target_set* targets = nullptr;
   decode_options decode;
+  annotation_frame frame = annotation_frame::decoded;
+  std::optional<pad_spec> pad;
   std::uint64_t seed = 0;
   std::uint64_t epoch = 0;
   stage_counters* counters = nullptr;
   workspace_pool* workspaces = nullptr;
 };
 
+/// Fills a stage context from the spec and the loader's long-lived parts.
+stage_context make_stage_context(const pipeline_spec& spec, const dataset_index& index, const op_chain& chain,
+                                 const pixel_lut* lut, const batch_layout& layout, const target_set& targets,
+                                 stage_counters& counters, workspace_pool& workspaces);
+
 // Each stage records a failure in the slot instead of throwing, and does nothing for a failed slot.
-// stage_read borrows the slot's workspace; stage_augment (or finish_sample, for a slot that stops
-// early) gives it back.
-void stage_read(const stage_context& ctx, sample_slot& s) noexcept;
+/// Reads the image file and its header, checks the size the annotations declare, and plans the sample
+/// (its boxes included). No pixel is decoded.
+void stage_plan(const stage_context& ctx, sample_slot& s) noexcept;
+/// Fixes the batch's shape once every sample is planned: padded size, M. Samples that cannot take it
+/// fail; the result depends only on the plans, never on which sample finished first.
+void shape_batch(const stage_context& ctx, batch_buffer& b) noexcept;
+/// Decodes the image and every target's data; borrows the slot's workspace.
 void stage_decode(const stage_context& ctx, sample_slot& s) noexcept;
+/// Runs the plan and writes the sample into its slot of the batch; gives the workspace back.
 void stage_augment(const stage_context& ctx, sample_slot& s) noexcept;
 /// Returns the slot's workspace to the pool, if it holds one.
 void finish_sample(const stage_context& ctx, sample_slot& s) noexcept;
-
-/// Checks that every mask value is a class id or the ignore index; returns the problem or "".
-std::string check_mask_values(const image& mask, const mask_target& target);
+/// After the last sample: the targets finish the batch (ragged boxes), the first failure becomes its error.
+void finish_batch(const stage_context& ctx, batch_buffer& b) noexcept;
 
 }  // namespace imgbatch::detail

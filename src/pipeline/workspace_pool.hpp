@@ -1,6 +1,7 @@
 #pragma once
 
 #include "decode/image.hpp"
+#include "target/target.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -10,18 +11,20 @@
 
 namespace imgbatch::detail {
 
-/// What one sample needs between reading its files and writing its slot: file bytes and decoded
-/// pixels. Borrowed at read, returned after augment, so decoded images cost memory per sample in
+/// What one sample needs while it is decoded and written: the decoded image and each target's
+/// scratch. Borrowed at decode, returned after the write, so decoded pixels cost memory per sample in
 /// flight (about one per worker thread), not per batch slot.
 struct sample_workspace {
-  std::vector<std::uint8_t> image_bytes, mask_bytes;
-  image pixels, mask;
+  image pixels;
+  std::vector<std::unique_ptr<target_scratch>> targets;  // by position in the target set
 };
 
 /// A free list of workspaces that grows to the concurrency it meets and keeps their buffers warm.
 /// Thread-safe.
 class workspace_pool {
  public:
+  explicit workspace_pool(const target_set& targets) : targets_(&targets) {}
+
   std::unique_ptr<sample_workspace> acquire() {
     {
       std::lock_guard lock(mutex_);
@@ -32,20 +35,23 @@ class workspace_pool {
       }
       ++created_;
     }
-    return std::make_unique<sample_workspace>();
+    auto w = std::make_unique<sample_workspace>();
+    for (const auto& t : targets_->list) w->targets.push_back(t->make_scratch());
+    return w;
   }
   void release(std::unique_ptr<sample_workspace> w) {
     if (!w) return;
     std::lock_guard lock(mutex_);
     free_.push_back(std::move(w));
   }
-  /// Workspaces made so far: the peak number of samples that were between read and augment at once.
+  /// Workspaces made so far: the peak number of samples that were between decode and write at once.
   std::size_t created() const {
     std::lock_guard lock(mutex_);
     return created_;
   }
 
  private:
+  const target_set* targets_;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<sample_workspace>> free_;
   std::size_t created_ = 0;

@@ -122,6 +122,50 @@ class object_reader {
     return out;
   }
 
+  std::optional<std::array<double, 2>> pair(std::string_view key) {
+    auto e = get(key);
+    if (!e) return std::nullopt;
+    simdjson::dom::array a;
+    if (e->get_array().get(a) != simdjson::SUCCESS || a.size() != 2)
+      throw config_error(sub(key), "expected [low, high], two numbers");
+    std::array<double, 2> out{};
+    std::size_t i = 0;
+    for (element v : a) {
+      out[i] = as_number(v, sub(key) + "[" + std::to_string(i) + "]");
+      ++i;
+    }
+    if (!(out[0] <= out[1])) throw config_error(sub(key), "low must not exceed high");
+    return out;
+  }
+  std::optional<std::vector<double>> numbers(std::string_view key) {
+    auto e = get(key);
+    if (!e) return std::nullopt;
+    simdjson::dom::array a;
+    if (e->get_array().get(a) != simdjson::SUCCESS || a.size() == 0)
+      throw config_error(sub(key), "expected a non-empty array of numbers");
+    std::vector<double> out;
+    for (element v : a) out.push_back(as_number(v, sub(key) + "[" + std::to_string(out.size()) + "]"));
+    return out;
+  }
+  /// A colour: one number for all channels or three, each 0..255.
+  std::optional<std::array<std::uint8_t, 3>> colour(std::string_view key) {
+    auto e = get(key);
+    if (!e) return std::nullopt;
+    std::array<std::uint8_t, 3> out{};
+    simdjson::dom::array a;
+    if (e->get_array().get(a) == simdjson::SUCCESS) {
+      if (a.size() != 3) throw config_error(sub(key), "expected a number or [r, g, b], each 0..255");
+      std::size_t i = 0;
+      for (element v : a) {
+        out[i] = static_cast<std::uint8_t>(as_integer(v, sub(key) + "[" + std::to_string(i) + "]", 0, 255));
+        ++i;
+      }
+    } else {
+      out.fill(static_cast<std::uint8_t>(as_integer(*e, sub(key), 0, 255)));
+    }
+    return out;
+  }
+
   static std::int64_t as_integer(element e, const std::string& path, std::int64_t lo, std::int64_t hi) {
     std::int64_t v;
     if (e.get_int64().get(v) != simdjson::SUCCESS) {
@@ -166,17 +210,52 @@ E choose(const std::string& path, const std::string& value, std::initializer_lis
 }
 
 void read_dataset(object_reader r, pipeline_spec& s) {
-  if (auto f = r.string("format")) {
-    if (*f == "coco" || *f == "yolo" || *f == "voc") not_yet(r.sub("format"), "dataset format '" + *f + "'");
+  if (auto f = r.string("format"))
     s.dataset.format = choose<dataset_format>(r.sub("format"), *f,
-                                              {{"folder", dataset_format::folder}, {"list", dataset_format::list}});
-  }
+                                              {{"folder", dataset_format::folder},
+                                               {"list", dataset_format::list},
+                                               {"coco", dataset_format::coco},
+                                               {"voc", dataset_format::voc},
+                                               {"yolo", dataset_format::yolo}});
   if (auto v = r.string("root")) s.dataset.root = *v;
   if (auto v = r.string("images")) s.dataset.images = *v;
   if (auto v = r.string("masks")) s.dataset.masks = *v;
   if (auto v = r.string("manifest")) s.dataset.manifest = *v;
+  if (auto v = r.string("annotations")) s.dataset.annotations = *v;
+  if (auto v = r.string("labels")) s.dataset.labels = *v;
+  if (auto e = r.get("classes")) {
+    std::string_view file;
+    simdjson::dom::array a;
+    if (e->get_string().get(file) == simdjson::SUCCESS) {
+      s.dataset.classes_file = std::string(file);
+    } else if (e->get_array().get(a) == simdjson::SUCCESS) {
+      for (element v : a) {
+        std::string_view name;
+        if (v.get_string().get(name) != simdjson::SUCCESS)
+          expected(r.sub("classes") + "[" + std::to_string(s.dataset.classes.size()) + "]", "a class name", v);
+        s.dataset.classes.emplace_back(name);
+      }
+    } else {
+      expected(r.sub("classes"), "a list of class names or the path of a names file", *e);
+    }
+  }
+  if (auto v = r.string("crowd"))
+    s.dataset.crowd = choose<crowd_policy>(
+        r.sub("crowd"), *v,
+        {{"flag", crowd_policy::flag}, {"drop", crowd_policy::drop}, {"ignore_region", crowd_policy::ignore_region}});
+  if (auto v = r.string("category_labels"))
+    s.dataset.category_labels = choose<label_mapping>(r.sub("category_labels"), *v,
+                                             {{"category_id", label_mapping::category_id},
+                                              {"contiguous", label_mapping::contiguous},
+                                              {"contiguous_from_1", label_mapping::contiguous_from_1}});
+  if (auto v = r.string("empty_images"))
+    s.dataset.keep_empty = choose<bool>(r.sub("empty_images"), *v, {{"keep", true}, {"drop", false}});
+  if (auto v = r.string("missing_images"))
+    s.dataset.skip_missing = choose<bool>(r.sub("missing_images"), *v, {{"error", false}, {"skip", true}});
+  if (auto v = r.string("annotation_frame"))
+    s.dataset.frame = choose<annotation_frame>(
+        r.sub("annotation_frame"), *v, {{"decoded", annotation_frame::decoded}, {"stored", annotation_frame::stored}});
   if (r.get("depth")) not_yet(r.sub("depth"), "a depth folder");
-  if (r.get("annotations")) not_yet(r.sub("annotations"), "an annotations file");
   r.finish();
 }
 
@@ -200,7 +279,33 @@ void read_targets(object_reader r, pipeline_spec& s) {
     s.targets.mask = t;
   }
   if (r.get("depth")) not_yet(r.sub("depth"), "a depth target");
-  if (r.get("boxes")) not_yet(r.sub("boxes"), "a boxes target");
+  if (auto e = r.get("boxes")) {
+    bool on = true;
+    if (e->get_bool().get(on) == simdjson::SUCCESS) {
+      if (!on) s.targets.boxes.reset();
+    } else {
+      object_reader br(*e, r.sub("boxes"));
+      boxes_target b;
+      if (auto v = br.string("format"))
+        b.format = choose<box_format>(br.sub("format"), *v,
+                                      {{"xyxy", box_format::xyxy}, {"xywh", box_format::xywh}, {"cxcywh", box_format::cxcywh}});
+      if (auto v = br.boolean("normalized")) b.normalized = *v;
+      if (auto v = br.number("min_size")) b.min_size = *v;
+      if (auto v = br.number("min_visibility")) b.min_visibility = *v;
+      if (auto v = br.integer("max_boxes", 0, 1 << 20)) b.max_boxes = static_cast<int>(*v);
+      br.finish();
+      s.targets.boxes = b;
+    }
+  }
+  if (auto e = r.get("instance_masks")) {
+    bool on = false;
+    if (e->get_bool().get(on) == simdjson::SUCCESS) {
+      if (on) s.targets.instance_masks = instance_masks_target{};
+    } else {
+      object_reader(*e, r.sub("instance_masks")).finish();
+      s.targets.instance_masks = instance_masks_target{};
+    }
+  }
   r.finish();
 }
 
@@ -212,19 +317,55 @@ void read_sampler(object_reader r, pipeline_spec& s) {
   if (auto v = r.boolean("drop_last")) s.sampler.drop_last = *v;
   if (auto v = r.integer("rank", 0, 1 << 20)) s.sampler.rank = static_cast<int>(*v);
   if (auto v = r.integer("world_size", 1, 1 << 20)) s.sampler.world_size = static_cast<int>(*v);
+  if (auto v = r.integer("group_by_aspect", 0, 1024)) s.sampler.group_by_aspect = static_cast<int>(*v);
   r.finish();
 }
 
+const char* const op_list =
+    "resize, letterbox, center_crop, random_crop, random_resized_crop, random_iou_crop, hflip, vflip, normalize, "
+    "to_float";
+
 transform read_op(object_reader r) {
   auto name = r.string("op");
-  if (!name)
-    throw config_error(r.sub("op"), "required (resize, center_crop, random_crop, hflip, vflip, normalize, to_float)");
+  if (!name) throw config_error(r.sub("op"), std::string("required (") + op_list + ")");
   transform t;
   if (*name == "resize") {
     resize_op op;
     op.size = r.size("size");
-    if (auto v = r.integer("shorter", 1, 1 << 20)) op.shorter = static_cast<int>(*v);
+    if (auto e = r.get("shorter")) {
+      simdjson::dom::array a;
+      if (e->get_array().get(a) == simdjson::SUCCESS) {
+        if (a.size() == 0) throw config_error(r.sub("shorter"), "expected a size or a non-empty list of sizes");
+        for (element v : a)
+          op.shorter.push_back(static_cast<int>(
+              object_reader::as_integer(v, r.sub("shorter") + "[" + std::to_string(op.shorter.size()) + "]", 1, 1 << 20)));
+      } else {
+        op.shorter.push_back(static_cast<int>(object_reader::as_integer(*e, r.sub("shorter"), 1, 1 << 20)));
+      }
+    }
     if (auto v = r.integer("max_longer", 1, 1 << 20)) op.max_longer = static_cast<int>(*v);
+    t = op;
+  } else if (*name == "letterbox") {
+    letterbox_op op;
+    if (auto v = r.size("size")) op.size = *v;
+    else throw config_error(r.sub("size"), "required");
+    if (auto v = r.colour("fill")) op.fill = *v;
+    t = op;
+  } else if (*name == "random_resized_crop") {
+    random_resized_crop_op op;
+    if (auto v = r.size("size")) op.size = *v;
+    else throw config_error(r.sub("size"), "required");
+    if (auto v = r.pair("scale")) op.scale = *v;
+    if (auto v = r.pair("ratio")) op.ratio = *v;
+    t = op;
+  } else if (*name == "random_iou_crop") {
+    random_iou_crop_op op;
+    if (auto v = r.number("min_scale")) op.min_scale = *v;
+    if (auto v = r.number("max_scale")) op.max_scale = *v;
+    if (auto v = r.number("min_aspect_ratio")) op.min_aspect_ratio = *v;
+    if (auto v = r.number("max_aspect_ratio")) op.max_aspect_ratio = *v;
+    if (auto v = r.numbers("options")) op.options = *v;
+    if (auto v = r.integer("trials", 1, 1 << 16)) op.trials = static_cast<int>(*v);
     t = op;
   } else if (*name == "center_crop") {
     center_crop_op op;
@@ -248,12 +389,10 @@ transform read_op(object_reader r) {
     t = op;
   } else if (*name == "to_float") {
     t = to_float_op{};
-  } else if (*name == "letterbox" || *name == "random_resized_crop" || *name == "color_jitter") {
+  } else if (*name == "color_jitter") {
     not_yet(r.sub("op"), "op '" + *name + "'");
   } else {
-    throw config_error(
-        r.sub("op"),
-        "unknown op '" + *name + "' (expected resize, center_crop, random_crop, hflip, vflip, normalize, to_float)");
+    throw config_error(r.sub("op"), "unknown op '" + *name + "' (expected " + op_list + ")");
   }
   r.finish();
   return t;
@@ -265,7 +404,29 @@ void read_batch(object_reader r, pipeline_spec& s) {
     s.batch.image_layout = choose<layout>(r.sub("layout"), *v, {{"NCHW", layout::nchw}, {"NHWC", layout::nhwc}});
   if (auto v = r.string("dtype"))
     s.batch.image_type = choose<dtype>(r.sub("dtype"), *v, {{"float32", dtype::float32}, {"uint8", dtype::uint8}});
-  if (r.get("pad")) not_yet(r.sub("pad"), "padding batches of mixed sizes");
+  if (auto e = r.get("pad")) {
+    object_reader pr(*e, r.sub("pad"));
+    pad_spec p;
+    if (auto to = pr.get("to")) {
+      std::string_view word;
+      if (to->get_string().get(word) == simdjson::SUCCESS) {
+        if (word != "max") throw config_error(pr.sub("to"), "expected \"max\" or [height, width]");
+      } else {
+        p.to = pr.size("to");
+      }
+    }
+    if (auto v = pr.integer("divisor", 1, 4096)) p.divisor = static_cast<int>(*v);
+    if (auto e2 = pr.get("value")) {
+      simdjson::dom::array a;
+      if (e2->get_array().get(a) == simdjson::SUCCESS) {
+        if (auto v = pr.triple("value")) p.value = *v;
+      } else {
+        p.value.fill(static_cast<float>(object_reader::as_number(*e2, pr.sub("value"))));
+      }
+    }
+    pr.finish();
+    s.batch.pad = p;
+  }
   r.finish();
 }
 
@@ -303,6 +464,9 @@ pipeline_spec pipeline_spec::from_json(std::string_view json, const std::filesys
   if (auto v = top.integer("version", 1, 1); !v && top.get("version")) throw config_error("version", "must be 1");
   if (auto e = top.get("dataset")) read_dataset(object_reader(*e, "dataset"), s);
   else throw config_error("dataset", "required");
+  if (s.dataset.format == dataset_format::coco || s.dataset.format == dataset_format::voc ||
+      s.dataset.format == dataset_format::yolo)
+    s.targets.boxes = boxes_target{};  // on unless `"boxes": false`
   if (auto e = top.get("targets")) read_targets(object_reader(*e, "targets"), s);
   if (auto e = top.get("sampler")) read_sampler(object_reader(*e, "sampler"), s);
   if (auto e = top.get("transforms")) {

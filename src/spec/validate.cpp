@@ -7,15 +7,63 @@
 namespace imgbatch {
 
 void pipeline_spec::validate() const {
+  const bool annotated = dataset.format == dataset_format::coco || dataset.format == dataset_format::voc ||
+                         dataset.format == dataset_format::yolo;
   if (dataset.format == dataset_format::folder) {
     if (dataset.images.empty()) throw config_error("dataset.images", "required for the folder format");
     if (targets.mask && dataset.masks.empty())
       throw config_error("dataset.masks", "required: targets.mask is set, so every image needs a mask");
     if (!targets.mask && !dataset.masks.empty())
       throw config_error("targets.mask", "required: dataset.masks is set but no mask target says how to read them");
-  } else if (dataset.manifest.empty()) {
-    throw config_error("dataset.manifest", "required for the list format");
+  } else if (dataset.format == dataset_format::list) {
+    if (dataset.manifest.empty()) throw config_error("dataset.manifest", "required for the list format");
+  } else {
+    if (dataset.images.empty()) throw config_error("dataset.images", "required: the folder of the images");
+    if (!dataset.masks.empty())
+      throw config_error("dataset.masks", "only the folder format reads mask files (COCO masks are painted from its segmentations)");
   }
+  if (dataset.format == dataset_format::coco && dataset.annotations.empty())
+    throw config_error("dataset.annotations", "required: the COCO instances JSON file");
+  if (dataset.format == dataset_format::voc) {
+    if (dataset.annotations.empty()) throw config_error("dataset.annotations", "required: the folder of VOC XML files");
+    if (dataset.classes.empty() && dataset.classes_file.empty())
+      throw config_error("dataset.classes", "required for VOC: the class names in label order, or a names file");
+  }
+  if (dataset.format == dataset_format::yolo && dataset.labels.empty())
+    throw config_error("dataset.labels", "required: the folder of YOLO label files");
+  if (targets.boxes && !annotated)
+    throw config_error("targets.boxes", "boxes come from a coco, voc or yolo dataset, not from a " +
+                                            std::string(dataset.format == dataset_format::folder ? "folder" : "list") + " dataset");
+  if (targets.instance_masks && dataset.format != dataset_format::coco)
+    throw config_error("targets.instance_masks", "instance masks are painted from COCO segmentations: needs a coco dataset");
+  if (targets.mask && (dataset.format == dataset_format::voc || dataset.format == dataset_format::yolo))
+    throw config_error("targets.mask", "masks come from mask files (folder, list) or COCO segmentations, not from a " +
+                                           std::string(dataset.format == dataset_format::voc ? "voc" : "yolo") + " dataset");
+  if (targets.mask && dataset.format == dataset_format::coco) {
+    if (targets.mask->ignore_index < 0)
+      throw config_error("targets.mask.ignore_index",
+                         "a mask painted from COCO needs one for crowd regions and overlapping instances");
+    if (dataset.category_labels == label_mapping::contiguous)
+      throw config_error("dataset.category_labels",
+                         "\"contiguous\" makes the first category label 0, which a mask painted from COCO keeps for "
+                         "background: use \"contiguous_from_1\" or \"category_id\"");
+  }
+  if (targets.boxes) {
+    const auto& b = *targets.boxes;
+    if (!(b.min_size >= 0)) throw config_error("targets.boxes.min_size", "must be 0 or more (output pixels)");
+    if (!(b.min_visibility >= 0 && b.min_visibility <= 1))
+      throw config_error("targets.boxes.min_visibility", "must be a fraction in [0, 1]");
+    if (b.max_boxes < 0) throw config_error("targets.boxes.max_boxes", "must be 0 (the batch's largest count) or more");
+  }
+  if (batch.pad) {
+    if (batch.pad->divisor < 1) throw config_error("batch.pad.divisor", "must be at least 1");
+    if (batch.pad->to && ((*batch.pad->to)[0] < 1 || (*batch.pad->to)[1] < 1))
+      throw config_error("batch.pad.to", "must be positive");
+    if (targets.mask && targets.mask->ignore_index < 0)
+      throw config_error("batch.pad", "padding a mask needs targets.mask.ignore_index (padding must not become class 0)");
+  }
+  if (sampler.group_by_aspect < 0 || sampler.group_by_aspect == 1)
+    throw config_error("sampler.group_by_aspect", "must be 0 (off) or a number of bins of at least 2");
   if (targets.mask) {
     const auto& m = *targets.mask;
     if (m.num_classes < 1 || m.num_classes > 65536) throw config_error("targets.mask.num_classes", "must be 1..65536");
@@ -46,12 +94,32 @@ void pipeline_spec::validate() const {
         throw config_error(path, std::string(op_name(t)) + " produces floats but batch.dtype is uint8");
     }
     if (const auto* r = std::get_if<resize_op>(&t)) {
-      if (r->size && r->shorter) throw config_error(path, "resize takes either size or shorter, not both");
-      if (!r->size && r->shorter <= 0) throw config_error(path + ".size", "resize needs size [h, w] or shorter");
+      if (r->size && !r->shorter.empty()) throw config_error(path, "resize takes either size or shorter, not both");
+      if (!r->size && r->shorter.empty()) throw config_error(path + ".size", "resize needs size [h, w] or shorter");
+      for (int v : r->shorter)
+        if (v < 1) throw config_error(path + ".shorter", "must be positive");
       if (r->size && ((*r->size)[0] < 1 || (*r->size)[1] < 1)) throw config_error(path + ".size", "must be positive");
-      if (r->max_longer && !r->shorter) throw config_error(path + ".max_longer", "goes with shorter");
-      if (r->max_longer && r->max_longer < r->shorter)
-        throw config_error(path + ".max_longer", "must be at least shorter");
+      if (r->max_longer && r->shorter.empty()) throw config_error(path + ".max_longer", "goes with shorter");
+      for (int v : r->shorter)
+        if (r->max_longer && r->max_longer < v) throw config_error(path + ".max_longer", "must be at least shorter");
+    } else if (const auto* lb = std::get_if<letterbox_op>(&t)) {
+      if (lb->size[0] < 1 || lb->size[1] < 1) throw config_error(path + ".size", "must be positive");
+    } else if (const auto* rr = std::get_if<random_resized_crop_op>(&t)) {
+      if (rr->size[0] < 1 || rr->size[1] < 1) throw config_error(path + ".size", "must be positive");
+      if (!(rr->scale[0] > 0 && rr->scale[0] <= rr->scale[1] && rr->scale[1] <= 1))
+        throw config_error(path + ".scale", "must be [low, high] with 0 < low <= high <= 1 (fractions of the area)");
+      if (!(rr->ratio[0] > 0 && rr->ratio[0] <= rr->ratio[1] && std::isfinite(rr->ratio[1])))
+        throw config_error(path + ".ratio", "must be [low, high] with 0 < low <= high (width / height)");
+    } else if (const auto* ic = std::get_if<random_iou_crop_op>(&t)) {
+      if (!targets.boxes) throw config_error(path, "random_iou_crop chooses its crop by the boxes: it needs targets.boxes");
+      if (!(ic->min_scale > 0 && ic->min_scale <= ic->max_scale && ic->max_scale <= 1))
+        throw config_error(path + ".min_scale", "needs 0 < min_scale <= max_scale <= 1");
+      if (!(ic->min_aspect_ratio > 0 && ic->min_aspect_ratio <= ic->max_aspect_ratio))
+        throw config_error(path + ".min_aspect_ratio", "needs 0 < min_aspect_ratio <= max_aspect_ratio");
+      if (ic->options.empty()) throw config_error(path + ".options", "needs at least one minimum IoU");
+      for (double o : ic->options)
+        if (!(o >= 0)) throw config_error(path + ".options", "minimum IoUs must be 0 or more (1 or more: no crop)");
+      if (ic->trials < 1) throw config_error(path + ".trials", "must be at least 1");
     } else if (const auto* c = std::get_if<center_crop_op>(&t)) {
       if (c->size[0] < 1 || c->size[1] < 1) throw config_error(path + ".size", "must be positive");
     } else if (const auto* rc = std::get_if<random_crop_op>(&t)) {

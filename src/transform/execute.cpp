@@ -34,7 +34,7 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
           r.view = r.view.sub(st.x0, st.y0, st.out_w, st.out_h);
         } else {
           image& out = target();
-          crop_pad(r.view, st.y0, st.x0, st.out_h, st.out_w, fill, out);
+          crop_pad(r.view, st.y0, st.x0, st.out_h, st.out_w, fill ? fill : st.fill.data(), out);
           adopt(out);
         }
         break;

@@ -8,6 +8,9 @@
 
 namespace imgbatch::detail {
 
+template <class>
+inline constexpr bool always_false = false;
+
 op_chain make_chain(const std::vector<transform>& ops) {
   op_chain c;
   for (const auto& t : ops) {
@@ -20,19 +23,28 @@ op_chain make_chain(const std::vector<transform>& ops) {
       c.ops.push_back(t);
     }
   }
+  // The last op that sets the size decides whether every sample ends at one size.
   for (auto it = c.ops.rbegin(); it != c.ops.rend(); ++it) {
-    if (const auto* r = std::get_if<resize_op>(&*it)) {
-      if (r->size) c.fixed_size = *r->size;
-      break;
-    }
-    if (const auto* cc = std::get_if<center_crop_op>(&*it)) {
-      c.fixed_size = cc->size;
-      break;
-    }
-    if (const auto* rc = std::get_if<random_crop_op>(&*it)) {
-      c.fixed_size = rc->size;
-      break;
-    }
+    bool decided = true;
+    std::visit(
+        [&](const auto& op) {
+          using T = std::decay_t<decltype(op)>;
+          if constexpr (std::is_same_v<T, resize_op>) {
+            if (op.size) c.fixed_size = *op.size;
+          } else if constexpr (std::is_same_v<T, letterbox_op> || std::is_same_v<T, center_crop_op> ||
+                               std::is_same_v<T, random_crop_op> || std::is_same_v<T, random_resized_crop_op>) {
+            c.fixed_size = op.size;
+          } else if constexpr (std::is_same_v<T, random_iou_crop_op>) {
+            // its crop size depends on the image: not fixed
+          } else if constexpr (std::is_same_v<T, hflip_op> || std::is_same_v<T, vflip_op> ||
+                               std::is_same_v<T, normalize_op> || std::is_same_v<T, to_float_op>) {
+            decided = false;  // keeps the size
+          } else {
+            static_assert(always_false<T>, "make_chain: an op is not handled");
+          }
+        },
+        *it);
+    if (decided) break;
   }
   return c;
 }
@@ -64,78 +76,200 @@ int center_origin(int in, int out) {
   return half_even(in - out);
 }
 
+// Python's round() of a double: to nearest, halves to even (the default rounding mode).
+int py_round(double v) { return static_cast<int>(std::nearbyint(v)); }
+
+std::string size_text(int h, int w) { return std::to_string(h) + "x" + std::to_string(w); }
+
+/// The plan under construction: the current frame size, the affine out = src * s + t per axis, the
+/// boxes, and the steps so far.
+struct planner {
+  sample_plan& out;
+  int h, w;
+  double sx = 1, tx = 0, sy = 1, ty = 0;
+  bool fx = false, fy = false;
+  box_set footprint;  // the source image's own rectangle, moved and clipped like a box
+
+  planner(sample_plan& o, int src_h, int src_w) : out(o), h(src_h), w(src_w) {
+    footprint.push({0.0, 0.0, double(src_w), double(src_h)}, 0);
+  }
+
+  void resize(int nh, int nw) {
+    const double kx = static_cast<double>(nw) / w, ky = static_cast<double>(nh) / h;
+    sx *= kx;
+    tx *= kx;
+    sy *= ky;
+    ty *= ky;
+    boxes_scale(out.boxes, kx, ky);
+    boxes_scale(footprint, kx, ky);
+    out.steps.push_back({geo_step::resize, nh, nw, 0, 0, {}});
+    h = nh;
+    w = nw;
+  }
+  void crop(int y0, int x0, int nh, int nw, std::array<std::uint8_t, 3> fill = {0, 0, 0}) {
+    tx -= x0;
+    ty -= y0;
+    boxes_crop(out.boxes, x0, y0, nw, nh);
+    boxes_crop(footprint, x0, y0, nw, nh);
+    out.steps.push_back({geo_step::crop, nh, nw, y0, x0, fill});
+    h = nh;
+    w = nw;
+  }
+  void hflip() {
+    sx = -sx;
+    tx = w - tx;
+    fx = !fx;
+    boxes_hflip(out.boxes, w);
+    boxes_hflip(footprint, w);
+    out.steps.push_back({geo_step::hflip, h, w, 0, 0, {}});
+  }
+  void vflip() {
+    sy = -sy;
+    ty = h - ty;
+    fy = !fy;
+    boxes_vflip(out.boxes, h);
+    boxes_vflip(footprint, h);
+    out.steps.push_back({geo_step::vflip, h, w, 0, 0, {}});
+  }
+};
+
+// torchvision's RandomResizedCrop.get_params: (top, left, height, width).
+std::array<int, 4> resized_crop_window(const random_resized_crop_op& op, int height, int width, counter_rng& rng) {
+  const double area = static_cast<double>(height) * width;
+  const double log_lo = std::log(op.ratio[0]), log_hi = std::log(op.ratio[1]);
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const double target_area = area * rng.uniform(op.scale[0], op.scale[1]);
+    const double aspect = std::exp(rng.uniform(log_lo, log_hi));
+    const int w = py_round(std::sqrt(target_area * aspect)), h = py_round(std::sqrt(target_area / aspect));
+    if (0 < w && w <= width && 0 < h && h <= height) {
+      const int i = static_cast<int>(rng.below(static_cast<std::uint64_t>(height - h + 1)));
+      const int j = static_cast<int>(rng.below(static_cast<std::uint64_t>(width - w + 1)));
+      return {i, j, h, w};
+    }
+  }
+  const double in_ratio = static_cast<double>(width) / height;
+  int w, h;
+  if (in_ratio < std::min(op.ratio[0], op.ratio[1])) {
+    w = width;
+    h = py_round(w / std::min(op.ratio[0], op.ratio[1]));
+  } else if (in_ratio > std::max(op.ratio[0], op.ratio[1])) {
+    h = height;
+    w = py_round(h * std::max(op.ratio[0], op.ratio[1]));
+  } else {
+    w = width;
+    h = height;
+  }
+  return {(height - h) / 2, (width - w) / 2, h, w};
+}
+
+// torchvision v2 RandomIoUCrop.make_params: (top, left, height, width), or nullopt for no crop. Boxes
+// whose centre is not strictly inside the chosen crop are dropped.
+std::optional<std::array<int, 4>> iou_crop_window(const random_iou_crop_op& op, int height, int width,
+                                                  box_set& boxes, counter_rng& rng) {
+  // torchvision loops until it draws the "no crop" option; the bound only guards against options
+  // without one (validation requires one) and is never reached in practice: P = (1 - 1/7)^1000.
+  for (int round = 0; round < 1000; ++round) {
+    const double min_iou = op.options[rng.below(op.options.size())];
+    if (min_iou >= 1.0) return std::nullopt;
+    for (int t = 0; t < op.trials; ++t) {
+      const double r0 = op.min_scale + (op.max_scale - op.min_scale) * rng.uniform();
+      const double r1 = op.min_scale + (op.max_scale - op.min_scale) * rng.uniform();
+      const int new_w = static_cast<int>(width * r0), new_h = static_cast<int>(height * r1);
+      if (new_h == 0) continue;
+      const double aspect = static_cast<double>(new_w) / new_h;
+      if (!(op.min_aspect_ratio <= aspect && aspect <= op.max_aspect_ratio)) continue;
+      const int left = static_cast<int>((width - new_w) * rng.uniform());
+      const int top = static_cast<int>((height - new_h) * rng.uniform());
+      const int right = left + new_w, bottom = top + new_h;
+      if (left == right || top == bottom) continue;
+      bool any = false;
+      double best = 0;
+      const std::array<double, 4> window{double(left), double(top), double(right), double(bottom)};
+      for (const auto& b : boxes.box) {
+        const double cx = 0.5 * (b[0] + b[2]), cy = 0.5 * (b[1] + b[3]);
+        if (!(left < cx && cx < right && top < cy && cy < bottom)) continue;
+        any = true;
+        best = std::max(best, box_iou(b, window));
+      }
+      if (!any || best < min_iou) continue;
+      boxes.keep_if([&](std::size_t i) {
+        const auto& b = boxes.box[i];
+        const double cx = 0.5 * (b[0] + b[2]), cy = 0.5 * (b[1] + b[3]);
+        return left < cx && cx < right && top < cy && cy < bottom;
+      });
+      return std::array<int, 4>{top, left, new_h, new_w};
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
-std::string plan_sample(const op_chain& chain, std::uint64_t seed, std::uint64_t epoch, std::uint64_t sample_id,
-                        int src_h, int src_w, sample_plan& out) {
+std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, int src_w, sample_plan& out,
+                        double min_size, double min_visibility) {
   out.src_h = src_h;
   out.src_w = src_w;
   out.steps.clear();
-  int h = src_h, w = src_w;
-  // out = src * s + t per axis
-  double sx = 1, tx = 0, sy = 1, ty = 0;
-  bool fx = false, fy = false;
+  planner p(out, src_h, src_w);
   for (std::size_t i = 0; i < chain.ops.size(); ++i) {
-    const transform& t = chain.ops[i];
     std::string err;
+    auto rng = [&] { return counter_rng::for_op(key.seed, key.epoch, key.sample_id, i); };
     std::visit(
         [&](const auto& op) {
           using T = std::decay_t<decltype(op)>;
           if constexpr (std::is_same_v<T, resize_op>) {
-            size2 sz = op.size ? *op.size : shorter_side_size(h, w, op.shorter, op.max_longer);
-            const double kx = static_cast<double>(sz[1]) / w, ky = static_cast<double>(sz[0]) / h;
-            sx *= kx;
-            tx *= kx;
-            sy *= ky;
-            ty *= ky;
-            out.steps.push_back({geo_step::resize, sz[0], sz[1], 0, 0});
-            h = sz[0];
-            w = sz[1];
+            size2 sz;
+            if (op.size) {
+              sz = *op.size;
+            } else {
+              int shorter = op.shorter.front();
+              if (op.shorter.size() > 1) shorter = op.shorter[rng().below(op.shorter.size())];
+              sz = shorter_side_size(p.h, p.w, shorter, op.max_longer);
+            }
+            p.resize(sz[0], sz[1]);
+          } else if constexpr (std::is_same_v<T, letterbox_op>) {
+            const double r = std::min(static_cast<double>(op.size[0]) / p.h, static_cast<double>(op.size[1]) / p.w);
+            const int nh = std::max(1, py_round(p.h * r)), nw = std::max(1, py_round(p.w * r));
+            p.resize(nh, nw);
+            p.crop(-((op.size[0] - nh) / 2), -((op.size[1] - nw) / 2), op.size[0], op.size[1], op.fill);
           } else if constexpr (std::is_same_v<T, center_crop_op>) {
-            const int y0 = center_origin(h, op.size[0]), x0 = center_origin(w, op.size[1]);
-            tx -= x0;
-            ty -= y0;
-            out.steps.push_back({geo_step::crop, op.size[0], op.size[1], y0, x0});
-            h = op.size[0];
-            w = op.size[1];
+            p.crop(center_origin(p.h, op.size[0]), center_origin(p.w, op.size[1]), op.size[0], op.size[1]);
           } else if constexpr (std::is_same_v<T, random_crop_op>) {
             const int th = op.size[0], tw = op.size[1];
-            if (!op.pad_if_needed && (th > h || tw > w)) {
-              err = "random_crop of " + std::to_string(th) + "x" + std::to_string(tw) + " does not fit a " +
-                    std::to_string(h) + "x" + std::to_string(w) + " image (set pad_if_needed)";
+            if (!op.pad_if_needed && (th > p.h || tw > p.w)) {
+              err = "random_crop of " + size_text(th, tw) + " does not fit a " + size_text(p.h, p.w) +
+                    " image (set pad_if_needed)";
               return;
             }
-            counter_rng rng = counter_rng::for_op(seed, epoch, sample_id, i);
+            counter_rng r = rng();
             // As torchvision with pad_if_needed: a short side is padded by the shortfall on both ends.
-            const int pad_y = std::max(0, th - h), pad_x = std::max(0, tw - w);
-            const int y0 = static_cast<int>(rng.below(static_cast<std::uint64_t>(h + 2 * pad_y - th + 1))) - pad_y;
-            const int x0 = static_cast<int>(rng.below(static_cast<std::uint64_t>(w + 2 * pad_x - tw + 1))) - pad_x;
-            tx -= x0;
-            ty -= y0;
-            out.steps.push_back({geo_step::crop, th, tw, y0, x0});
-            h = th;
-            w = tw;
+            const int pad_y = std::max(0, th - p.h), pad_x = std::max(0, tw - p.w);
+            const int y0 = static_cast<int>(r.below(static_cast<std::uint64_t>(p.h + 2 * pad_y - th + 1))) - pad_y;
+            const int x0 = static_cast<int>(r.below(static_cast<std::uint64_t>(p.w + 2 * pad_x - tw + 1))) - pad_x;
+            p.crop(y0, x0, th, tw);
+          } else if constexpr (std::is_same_v<T, random_resized_crop_op>) {
+            counter_rng r = rng();
+            const auto [top, left, h, w] = resized_crop_window(op, p.h, p.w, r);
+            p.crop(top, left, h, w);
+            p.resize(op.size[0], op.size[1]);
+          } else if constexpr (std::is_same_v<T, random_iou_crop_op>) {
+            counter_rng r = rng();
+            if (auto win = iou_crop_window(op, p.h, p.w, out.boxes, r)) p.crop((*win)[0], (*win)[1], (*win)[2], (*win)[3]);
           } else if constexpr (std::is_same_v<T, hflip_op>) {
-            counter_rng rng = counter_rng::for_op(seed, epoch, sample_id, i);
-            if (rng.bernoulli(op.p)) {
-              sx = -sx;
-              tx = w - tx;
-              fx = !fx;
-              out.steps.push_back({geo_step::hflip, h, w, 0, 0});
-            }
+            if (rng().bernoulli(op.p)) p.hflip();
           } else if constexpr (std::is_same_v<T, vflip_op>) {
-            counter_rng rng = counter_rng::for_op(seed, epoch, sample_id, i);
-            if (rng.bernoulli(op.p)) {
-              sy = -sy;
-              ty = h - ty;
-              fy = !fy;
-              out.steps.push_back({geo_step::vflip, h, w, 0, 0});
-            }
+            if (rng().bernoulli(op.p)) p.vflip();
+          } else if constexpr (std::is_same_v<T, normalize_op> || std::is_same_v<T, to_float_op>) {
+            // photometric, applied when the sample is written
+          } else {
+            static_assert(always_false<T>, "plan_sample: an op is not handled");
           }
         },
-        t);
+        chain.ops[i]);
     if (!err.empty()) return err;
   }
+  boxes_filter(out.boxes, min_size, min_visibility);
+  const int h = p.h, w = p.w;
   out.out_h = h;
   out.out_w = w;
   sample_geometry& g = out.geometry;
@@ -143,22 +277,24 @@ std::string plan_sample(const op_chain& chain, std::uint64_t seed, std::uint64_t
   g.source_width = src_w;
   g.output_height = h;
   g.output_width = w;
-  g.scale_x = sx;
-  g.offset_x = tx;
-  g.scale_y = sy;
-  g.offset_y = ty;
-  g.hflip = fx;
-  g.vflip = fy;
-  // The visible source rectangle: the output frame mapped back, clipped to the source.
-  const double ax = (0 - tx) / sx, bx = (w - tx) / sx, ay = (0 - ty) / sy, by = (h - ty) / sy;
-  const double x1 = std::clamp(std::min(ax, bx), 0.0, double(src_w)),
-               x2 = std::clamp(std::max(ax, bx), 0.0, double(src_w));
-  const double y1 = std::clamp(std::min(ay, by), 0.0, double(src_h)),
-               y2 = std::clamp(std::max(ay, by), 0.0, double(src_h));
-  g.crop_x = x1;
-  g.crop_y = y1;
-  g.crop_width = x2 - x1;
-  g.crop_height = y2 - y1;
+  g.scale_x = p.sx;
+  g.offset_x = p.tx;
+  g.scale_y = p.sy;
+  g.offset_y = p.ty;
+  g.hflip = p.fx;
+  g.vflip = p.fy;
+  // Where the source lands in the output (whole pixels: crops are whole and resizes map frame to
+  // frame), and that rectangle mapped back: the part of the source that is visible.
+  std::array<double, 4> f{0, 0, 0, 0};
+  if (p.footprint.size()) f = p.footprint.box[0];
+  out.visible = {std::clamp(py_round(f[0]), 0, w), std::clamp(py_round(f[1]), 0, h), std::clamp(py_round(f[2]), 0, w),
+                 std::clamp(py_round(f[3]), 0, h)};
+  const double ax = (f[0] - p.tx) / p.sx, bx = (f[2] - p.tx) / p.sx, ay = (f[1] - p.ty) / p.sy,
+               by = (f[3] - p.ty) / p.sy;
+  g.crop_x = std::min(ax, bx);
+  g.crop_y = std::min(ay, by);
+  g.crop_width = std::fabs(bx - ax);
+  g.crop_height = std::fabs(by - ay);
   return {};
 }
 

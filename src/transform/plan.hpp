@@ -3,6 +3,9 @@
 #include <imgbatch/batch.hpp>
 #include <imgbatch/spec.hpp>
 
+#include "transform/box_ops.hpp"
+
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,14 +18,19 @@ struct geo_step {
   enum kind_t { resize, crop, hflip, vflip } kind;
   int out_h = 0, out_w = 0;  ///< resize and crop: output size
   int y0 = 0, x0 = 0;        ///< crop: origin in the input; negative or overhanging means padding
+  std::array<std::uint8_t, 3> fill{0, 0, 0};  ///< crop: the image's padding colour (targets use their own)
 };
 
-/// What to do to one sample: decided from its header size, before any pixel is decoded.
+/// What to do to one sample: decided from its header size (and its boxes), before any pixel is decoded.
 struct sample_plan {
   int src_h = 0, src_w = 0;
   std::vector<geo_step> steps;
   int out_h = 0, out_w = 0;
   sample_geometry geometry;
+  /// Where the image lands in the output, (x1, y1, x2, y2) in whole pixels: the rest is padding.
+  std::array<int, 4> visible{0, 0, 0, 0};
+  /// The sample's boxes, moved by every step and filtered (when the pipeline has boxes).
+  box_set boxes;
 };
 
 /// The op list after validation, split into its geometric part and the final photometric op.
@@ -30,16 +38,22 @@ struct op_chain {
   std::vector<transform> ops;
   enum final_t { none, normalize, to_float } final_op = none;
   normalize_op norm;
-  /// Output size when every sample ends at the same size (a fixed resize or crop comes last).
+  /// Output size when every sample ends at the same size (a fixed resize, letterbox or crop comes last).
   std::optional<size2> fixed_size;
 };
 op_chain make_chain(const std::vector<transform>& ops);
 
-/// Resolves the ops for one sample. Random draws depend only on (seed, epoch, sample id, op index).
-/// Returns an empty string on success, else the reason the sample cannot be planned
-/// (for example a random_crop larger than the image without pad_if_needed).
-std::string plan_sample(const op_chain& chain, std::uint64_t seed, std::uint64_t epoch, std::uint64_t sample_id,
-                        int src_h, int src_w, sample_plan& out);
+/// What makes one sample's random draws: they depend only on (seed, epoch, sample id, op index).
+struct draw_key {
+  std::uint64_t seed = 0, epoch = 0, sample_id = 0;
+};
+
+/// Resolves the ops for one sample of src_h × src_w. `out.boxes` holds the sample's boxes in the source
+/// frame on entry (empty when the pipeline has none) and the moved, clipped boxes on return; boxes are
+/// then filtered by `min_size` and `min_visibility`. Returns "" on success, else why the sample cannot
+/// be planned (for example a random_crop larger than the image without pad_if_needed).
+std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, int src_w, sample_plan& out,
+                        double min_size = 0, double min_visibility = 0);
 
 /// torchvision's output size for resize(shorter, max_longer).
 size2 shorter_side_size(int h, int w, int shorter, int max_longer);

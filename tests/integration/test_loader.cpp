@@ -204,7 +204,7 @@ TEST_CASE("loader: geometry and paths are recorded per sample") {
   const sample_info& s = b->samples()[1];
   CHECK(s.id == 1);
   CHECK(s.image_path == (d.dir / "seg" / "images" / "0001.png").string());
-  CHECK(s.mask_path == (d.dir / "seg" / "masks" / "0001.png").string());
+  CHECK(s.file("mask") == (d.dir / "seg" / "masks" / "0001.png").string());
   CHECK(s.geometry.source_height == 21);
   CHECK(s.geometry.source_width == 33);
   CHECK(s.geometry.output_height == 10);

@@ -1,5 +1,8 @@
 #include "collate/batch_layout.hpp"
+#include "decode/decoder.hpp"
+#include "encode/png_writer.hpp"
 #include "support/fixtures.hpp"
+#include "target/mask_target.hpp"
 
 #include <doctest/doctest.h>
 
@@ -21,13 +24,15 @@ pipeline_spec spec_with(layout lay, dtype img, std::optional<mask_target> mask, 
 TEST_CASE("collate: NCHW float32 with normalize, written to the sample's slot, flips folded in") {
   auto spec =
       spec_with(layout::nchw, dtype::float32, std::nullopt, {normalize_op{{0.5f, 0.25f, 0.0f}, {0.5f, 0.25f, 1.0f}}});
-  batch_layout lay(spec);
+  const target_set none;
+  batch_layout lay(spec, none);
   batch_data b;
   lay.init(b);
-  lay.shape(b, 2, 1, 2);
+  const batch_shape shape{2, 1, 2, 0};
+  lay.shape(b, shape);
   image px = make_image(2, 1, 3, [](int x, int, int c) { return x == 0 ? 0 : 255 - c; });
   const pixel_lut lut = make_lut(make_chain(spec.transforms));
-  lay.write_image(b, 1, {image_view::of(px), true, false}, lut);
+  lay.write_image(b, 1, {image_view::of(px), true, false}, lut, shape);
   const tensor& t = b.tensors[0].second;
   CHECK(t.shape().size() == 4);
   CHECK(t.dim(1) == 3);
@@ -42,12 +47,14 @@ TEST_CASE("collate: NCHW float32 with normalize, written to the sample's slot, f
 
 TEST_CASE("collate: NHWC uint8 keeps pixels as they are") {
   auto spec = spec_with(layout::nhwc, dtype::uint8, std::nullopt, {});
-  batch_layout lay(spec);
+  const target_set none;
+  batch_layout lay(spec, none);
   batch_data b;
   lay.init(b);
-  lay.shape(b, 1, 2, 2);
+  const batch_shape shape{1, 2, 2, 0};
+  lay.shape(b, shape);
   image px = make_image(2, 2, 3, [](int x, int y, int c) { return 100 * y + 10 * x + c; });
-  lay.write_image(b, 0, {image_view::of(px), false, true}, make_lut(make_chain({})));
+  lay.write_image(b, 0, {image_view::of(px), false, true}, make_lut(make_chain({})), shape);
   const tensor& t = b.tensors[0].second;
   CHECK(std::vector<std::int64_t>(t.shape().begin(), t.shape().end()) == std::vector<std::int64_t>{1, 2, 2, 3});
   const std::uint8_t* d = t.data<std::uint8_t>();
@@ -55,31 +62,85 @@ TEST_CASE("collate: NHWC uint8 keeps pixels as they are") {
         std::vector<std::uint8_t>{100, 101, 102, 110, 111, 112, 0, 1, 2, 10, 11, 12});
 }
 
+namespace {
+// Writes a 4x1 palette mask (0, 1, 2, 255) and loads it through the mask target: decode, then write
+// into a batch padded to `shape` with the plan `ops`.
+batch_data load_mask(const mask_target& m, const std::vector<transform>& ops, const batch_shape& shape) {
+  imgbatch::test::temp_dir dir;
+  image mk = make_image(4, 1, 1, [](int x, int, int) { return x == 3 ? 255 : x; });
+  std::vector<std::array<std::uint8_t, 3>> palette(256, {0, 0, 0});
+  write_png((dir / "m.png").string(), mk, palette);
+  pipeline_spec spec = spec_with(layout::nchw, dtype::float32, m, ops);
+  const target_set targets = make_targets(spec);
+  batch_layout lay(spec, targets);
+  batch_data b;
+  lay.init(b);
+  lay.shape(b, shape);
+  sample_record rec;
+  rec.image = "image.png";
+  rec.files.emplace_back(file_role::mask, (dir / "m.png").string());
+  dataset_index index;
+  image_header header;
+  header.width = 4;
+  header.height = 1;
+  sample_plan plan;
+  REQUIRE(plan_sample(make_chain(ops), {}, 1, 4, plan).empty());
+  const sample_view view{rec, index, header, plan, spec.decode};
+  const target& t = *targets.list.at(0);
+  auto scratch = t.make_scratch();
+  decoder dec;
+  exec_scratch ex;
+  t.decode(view, scratch.get(), dec, 1, 4);
+  t.write(view, scratch.get(), ex, b, 0, shape);
+  return b;
+}
+}  // namespace
+
 TEST_CASE("collate: masks as int64 index maps and as one-hot with ignore pixels all zero") {
   mask_target m;
   m.num_classes = 3;
   m.ignore_index = 255;
-  batch_layout index_layout(spec_with(layout::nchw, dtype::float32, m, {}));
-  CHECK(index_layout.mask_type() == dtype::int64);
-  batch_data b;
-  index_layout.init(b);
-  index_layout.shape(b, 1, 1, 4);
-  image mk = make_image(4, 1, 1, [](int x, int, int) { return x == 3 ? 255 : x; });
-  index_layout.write_mask(b, 0, {image_view::of(mk), true, false});
-  const std::int64_t* d = b.tensors[1].second.data<std::int64_t>();
+  batch_data b = load_mask(m, {hflip_op{1.0}}, {1, 1, 4, 0});
+  const tensor& idx = *b.find("mask");
+  CHECK(idx.type() == dtype::int64);
+  const std::int64_t* d = idx.data<std::int64_t>();
   CHECK(std::vector<std::int64_t>(d, d + 4) == std::vector<std::int64_t>{255, 2, 1, 0});
 
   m.encoding = mask_encoding::one_hot;
-  batch_layout hot(spec_with(layout::nchw, dtype::float32, m, {}));
-  CHECK(hot.mask_type() == dtype::uint8);
-  batch_data h;
-  hot.init(h);
-  hot.shape(h, 1, 1, 4);
-  hot.write_mask(h, 0, {image_view::of(mk), false, false});
-  const tensor& t = h.tensors[1].second;
+  batch_data h = load_mask(m, {}, {1, 1, 4, 0});
+  const tensor& t = *h.find("mask");
+  CHECK(t.type() == dtype::uint8);
   CHECK(std::vector<std::int64_t>(t.shape().begin(), t.shape().end()) == std::vector<std::int64_t>{1, 3, 1, 4});
   const std::uint8_t* o = t.data<std::uint8_t>();
   CHECK(std::vector<std::uint8_t>(o, o + 12) == std::vector<std::uint8_t>{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0});
+}
+
+TEST_CASE("collate: a padded batch fills masks with ignore_index and images with the pad value") {
+  mask_target m;
+  m.num_classes = 3;
+  m.ignore_index = 255;
+  batch_data b = load_mask(m, {}, {1, 2, 6, 0});
+  const std::int64_t* d = b.find("mask")->data<std::int64_t>();
+  CHECK(std::vector<std::int64_t>(d, d + 12) ==
+        std::vector<std::int64_t>{0, 1, 2, 255, 255, 255, 255, 255, 255, 255, 255, 255});
+
+  auto spec = spec_with(layout::nchw, dtype::float32, std::nullopt, {});
+  spec.batch.pad = pad_spec{.to = std::nullopt, .divisor = 1, .value = {-1.0f, -2.0f, -3.0f}};
+  const target_set none;
+  batch_layout lay(spec, none);
+  batch_data img;
+  lay.init(img);
+  const batch_shape shape{1, 2, 3, 0};
+  lay.shape(img, shape);
+  image px = make_image(2, 1, 3, [](int x, int, int c) { return 10 * x + c; });
+  lay.write_image(img, 0, {image_view::of(px), false, false}, make_lut(make_chain({})), shape);
+  lay.write_valid(img, 0, {0, 0, 2, 1}, shape);
+  const float* f = img.find("image")->data<float>();
+  // channel 0 rows: [0, 10, pad], [pad, pad, pad]; channel 2: [2, 12, pad] ...
+  CHECK(std::vector<float>(f, f + 6) == std::vector<float>{0, 10, -1, -1, -1, -1});
+  CHECK(std::vector<float>(f + 12, f + 18) == std::vector<float>{2, 12, -3, -3, -3, -3});
+  const std::uint8_t* v = img.find("valid")->data<std::uint8_t>();
+  CHECK(std::vector<std::uint8_t>(v, v + 6) == std::vector<std::uint8_t>{1, 1, 0, 0, 0, 0});
 }
 
 TEST_CASE("tensor: typed access checks the dtype and storage grows only when needed") {

@@ -8,7 +8,7 @@ using namespace imgbatch::detail;
 namespace {
 sample_plan plan_of(std::vector<transform> ops, int h, int w, std::uint64_t id = 0, std::uint64_t epoch = 0) {
   sample_plan p;
-  REQUIRE(plan_sample(make_chain(ops), 1, epoch, id, h, w, p).empty());
+  REQUIRE(plan_sample(make_chain(ops), {1, epoch, id}, h, w, p).empty());
   return p;
 }
 }  // namespace
@@ -27,7 +27,7 @@ TEST_CASE("plan: resize by shorter side keeps aspect as torchvision computes it"
   CHECK(shorter_side_size(480, 640, 256, 0) == size2{256, 341});
   CHECK(shorter_side_size(640, 480, 256, 0) == size2{341, 256});
   CHECK(shorter_side_size(480, 640, 256, 300) == size2{225, 300});
-  auto p = plan_of({resize_op{.shorter = 100}}, 200, 300);
+  auto p = plan_of({resize_op{.shorter = {100}}}, 200, 300);
   CHECK(p.out_h == 100);
   CHECK(p.out_w == 150);
 }
@@ -56,10 +56,10 @@ TEST_CASE("plan: random draws depend only on seed, epoch, sample id and op index
 
 TEST_CASE("plan: a random crop that does not fit is an error unless padding is allowed") {
   sample_plan p;
-  CHECK(plan_sample(make_chain({random_crop_op{{100, 10}}}), 0, 0, 0, 50, 60, p) ==
+  CHECK(plan_sample(make_chain({random_crop_op{{100, 10}}}), {0, 0, 0}, 50, 60, p) ==
         "random_crop of 100x10 does not fit a 50x60 image (set pad_if_needed)");
   for (std::uint64_t id = 0; id < 32; ++id) {
-    REQUIRE(plan_sample(make_chain({random_crop_op{{100, 10}, true}}), 0, 0, id, 50, 60, p).empty());
+    REQUIRE(plan_sample(make_chain({random_crop_op{{100, 10}, true}}), {0, 0, id}, 50, 60, p).empty());
     CHECK(p.steps[0].y0 >= -50);  // padded by the 50-row shortfall on both sides
     CHECK(p.steps[0].y0 <= 0);
     CHECK(p.out_h == 100);
@@ -96,7 +96,7 @@ TEST_CASE("plan: geometry maps source coordinates to output coordinates") {
 
 TEST_CASE("plan: the chain knows when every sample ends at one size") {
   CHECK(make_chain({resize_op{.size = size2{8, 9}}, hflip_op{}, normalize_op{}}).fixed_size == size2{8, 9});
-  CHECK_FALSE(make_chain({random_crop_op{{4, 4}}, resize_op{.shorter = 10}}).fixed_size.has_value());
+  CHECK_FALSE(make_chain({random_crop_op{{4, 4}}, resize_op{.shorter = {10}}}).fixed_size.has_value());
   CHECK_FALSE(make_chain({hflip_op{}}).fixed_size.has_value());
   CHECK(make_chain({normalize_op{}}).final_op == op_chain::normalize);
 }

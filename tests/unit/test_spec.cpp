@@ -74,8 +74,8 @@ TEST_CASE("spec: errors name the key path and what was expected") {
   CHECK(error_of(with(R"("size": [256, 256])", R"("size": [256, 0])")) ==
         "transforms[0].size[1]: must be between 1 and 1048576, got 0");
   CHECK(error_of(with(R"("op": "hflip")", R"("op": "hflop")")) ==
-        "transforms[1].op: unknown op 'hflop' (expected resize, center_crop, random_crop, hflip, vflip, normalize, "
-        "to_float)");
+        "transforms[1].op: unknown op 'hflop' (expected resize, letterbox, center_crop, random_crop, "
+        "random_resized_crop, random_iou_crop, hflip, vflip, normalize, to_float)");
   CHECK(error_of(with(R"("layout": "NCHW")", R"("layout": "CHW")")) ==
         "batch.layout: 'CHW' is not one of 'NCHW', 'NHWC'");
   CHECK(error_of(with(R"("p": 0.5)", R"("p": 1.5)")) == "transforms[1].p: must be a probability in [0, 1]");
@@ -103,8 +103,8 @@ TEST_CASE("spec: inconsistent settings are refused with the reason") {
 TEST_CASE("spec: options of later versions are refused by name, not ignored") {
   CHECK(error_of(with(R"({"op": "hflip", "p": 0.5})", R"({"op": "color_jitter", "brightness": [0.8, 1.2]})")) ==
         "transforms[1].op: op 'color_jitter' is not supported by this version of imgbatch");
-  CHECK(error_of(with(R"("format": "folder")", R"("format": "coco")")) ==
-        "dataset.format: dataset format 'coco' is not supported by this version of imgbatch");
+  CHECK(error_of(with(R"("masks": "masks")", R"("masks": "masks", "depth": "depth")")) ==
+        "dataset.depth: a depth folder is not supported by this version of imgbatch");
 }
 
 TEST_CASE("spec: from_file names the file and resolves paths against its folder") {

@@ -1,0 +1,386 @@
+// COCO instances JSON (images, annotations, categories), read in one pass with simdjson On-Demand so a
+// train2017-sized file (about 450 MB) is indexed without building a DOM of it.
+#include <imgbatch/error.hpp>
+
+#include "dataset/box_check.hpp"
+#include "dataset/dataset.hpp"
+#include "dataset/rle.hpp"
+
+#include <simdjson.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace imgbatch::detail {
+namespace fs = std::filesystem;
+namespace od = simdjson::ondemand;
+
+namespace {
+
+struct coco_image {
+  std::int64_t id = -1;
+  std::string file_name;
+  int width = 0, height = 0;
+};
+
+struct coco_annotation {
+  std::int64_t id = -1, image_id = -1, category_id = -1;
+  double bbox[4] = {0, 0, 0, 0};
+  bool has_bbox = false;
+  bool crowd = false;
+  std::uint32_t segm = annotation::no_segmentation;
+};
+
+/// Turns simdjson error codes into dataset_error naming the file and the element.
+struct json_context {
+  const std::string& file;
+  [[noreturn]] void fail(const std::string& entry, const std::string& what) const {
+    throw dataset_error(file + ": " + entry + ": " + what);
+  }
+  void check(simdjson::error_code e, const std::string& entry, const char* what) const {
+    if (e) fail(entry, std::string(what) + " (" + simdjson::error_message(e) + ")");
+  }
+};
+
+std::int64_t get_int(od::value v, const json_context& c, const std::string& entry, const char* key) {
+  std::int64_t i;
+  if (v.get_int64().get(i) == simdjson::SUCCESS) return i;
+  double d = 0;
+  if (v.get_double().get(d) == simdjson::SUCCESS && d == static_cast<double>(static_cast<std::int64_t>(d)))
+    return static_cast<std::int64_t>(d);
+  c.fail(entry, std::string("'") + key + "' must be an integer");
+}
+
+double get_number(od::value v, const json_context& c, const std::string& entry, const char* key) {
+  double d = 0;
+  c.check(v.get_double().get(d), entry, (std::string("'") + key + "' must be a number").c_str());
+  return d;
+}
+
+void read_images(od::array arr, const json_context& c, std::vector<coco_image>& out) {
+  std::size_t i = 0;
+  for (auto item : arr) {
+    const std::string entry = "images[" + std::to_string(i++) + "]";
+    od::object obj;
+    c.check(item.get_object().get(obj), entry, "expected an object");
+    coco_image im;
+    for (auto field : obj) {
+      std::string_view key;
+      c.check(field.unescaped_key().get(key), entry, "bad key");
+      od::value v = field.value();
+      if (key == "id") im.id = get_int(v, c, entry, "id");
+      else if (key == "file_name") {
+        std::string_view s;
+        c.check(v.get_string().get(s), entry, "'file_name' must be a string");
+        im.file_name = s;
+      } else if (key == "width") im.width = static_cast<int>(get_int(v, c, entry, "width"));
+      else if (key == "height") im.height = static_cast<int>(get_int(v, c, entry, "height"));
+    }
+    if (im.id < 0 && im.file_name.empty()) c.fail(entry, "an image needs 'id' and 'file_name'");
+    if (im.file_name.empty()) c.fail(entry + " (id " + std::to_string(im.id) + ")", "no 'file_name'");
+    out.push_back(std::move(im));
+  }
+}
+
+void read_segmentation(od::value v, const json_context& c, const std::string& entry, segmentation& s) {
+  od::json_type t = od::json_type::null;
+  c.check(v.type().get(t), entry, "bad 'segmentation'");
+  if (t == od::json_type::array) {
+    for (auto ring : v.get_array()) {
+      od::array pts;
+      c.check(ring.get_array().get(pts), entry, "'segmentation' polygons must be arrays of numbers");
+      std::vector<double> poly;
+      for (auto n : pts) {
+        double d = 0;
+        c.check(n.get_double().get(d), entry, "'segmentation' polygons must be arrays of numbers");
+        poly.push_back(d);
+      }
+      if (poly.size() % 2) c.fail(entry, "a 'segmentation' polygon has an odd number of coordinates");
+      s.polygons.push_back(std::move(poly));
+    }
+    return;
+  }
+  if (t != od::json_type::object) c.fail(entry, "'segmentation' must be a list of polygons or an RLE object");
+  std::string counts_text;
+  bool have_counts = false;
+  for (auto field : v.get_object()) {
+    std::string_view key;
+    c.check(field.unescaped_key().get(key), entry, "bad key");
+    od::value fv = field.value();
+    if (key == "size") {
+      std::vector<std::int64_t> hw;
+      for (auto n : fv.get_array()) hw.push_back(get_int(n.value(), c, entry, "size"));
+      if (hw.size() != 2 || hw[0] <= 0 || hw[1] <= 0) c.fail(entry, "RLE 'size' must be [height, width]");
+      s.rle_height = static_cast<int>(hw[0]);
+      s.rle_width = static_cast<int>(hw[1]);
+    } else if (key == "counts") {
+      have_counts = true;
+      od::json_type ct = od::json_type::null;
+      c.check(fv.type().get(ct), entry, "bad RLE 'counts'");
+      if (ct == od::json_type::string) {
+        std::string_view text;
+        c.check(fv.get_string().get(text), entry, "bad RLE 'counts'");
+        counts_text = text;
+      } else {
+        for (auto n : fv.get_array()) {
+          const std::int64_t k = get_int(n.value(), c, entry, "counts");
+          if (k < 0 || k > 0xffffffffll) c.fail(entry, "RLE 'counts' must be non-negative");
+          s.rle_counts.push_back(static_cast<std::uint32_t>(k));
+        }
+      }
+    }
+  }
+  if (!have_counts || s.rle_height == 0) c.fail(entry, "an RLE 'segmentation' needs 'size' and 'counts'");
+  if (!counts_text.empty())
+    if (auto why = rle_from_string(counts_text, s.rle_counts); !why.empty()) c.fail(entry, "RLE 'counts': " + why);
+  std::uint64_t total = 0;
+  for (auto k : s.rle_counts) total += k;
+  if (total != static_cast<std::uint64_t>(s.rle_height) * static_cast<std::uint64_t>(s.rle_width))
+    c.fail(entry, "RLE 'counts' cover " + std::to_string(total) + " pixels, not " + std::to_string(s.rle_height) +
+                      "x" + std::to_string(s.rle_width));
+}
+
+void read_annotations(od::array arr, const json_context& c, bool want_segm, std::vector<coco_annotation>& out,
+                      std::vector<segmentation>& segms) {
+  std::size_t i = 0;
+  for (auto item : arr) {
+    std::string entry = "annotations[" + std::to_string(i++) + "]";
+    od::object obj;
+    c.check(item.get_object().get(obj), entry, "expected an object");
+    coco_annotation a;
+    for (auto field : obj) {
+      std::string_view key;
+      c.check(field.unescaped_key().get(key), entry, "bad key");
+      od::value v = field.value();
+      if (key == "id") {
+        a.id = get_int(v, c, entry, "id");
+      } else if (key == "image_id") {
+        a.image_id = get_int(v, c, entry, "image_id");
+      } else if (key == "category_id") {
+        a.category_id = get_int(v, c, entry, "category_id");
+      } else if (key == "iscrowd") {
+        a.crowd = get_int(v, c, entry, "iscrowd") != 0;
+      } else if (key == "bbox") {
+        int k = 0;
+        od::array b;
+        c.check(v.get_array().get(b), entry, "'bbox' must be [x, y, width, height]");
+        for (auto n : b) {
+          if (k == 4) c.fail(entry, "'bbox' must be [x, y, width, height]");
+          a.bbox[k++] = get_number(n.value(), c, entry, "bbox");
+        }
+        if (k != 4) c.fail(entry, "'bbox' must be [x, y, width, height]");
+        a.has_bbox = true;
+      } else if (key == "segmentation" && want_segm) {
+        segmentation s;
+        read_segmentation(v, c, entry, s);
+        if (!s.polygons.empty() || s.is_rle()) {
+          a.segm = static_cast<std::uint32_t>(segms.size());
+          segms.push_back(std::move(s));
+        }
+      }
+    }
+    if (!a.has_bbox) c.fail(entry + (a.id >= 0 ? " (id " + std::to_string(a.id) + ")" : ""), "no 'bbox'");
+    out.push_back(a);
+  }
+}
+
+void read_categories(od::array arr, const json_context& c, std::vector<class_info>& out) {
+  std::size_t i = 0;
+  for (auto item : arr) {
+    const std::string entry = "categories[" + std::to_string(i++) + "]";
+    od::object obj;
+    c.check(item.get_object().get(obj), entry, "expected an object");
+    class_info k;
+    bool have_id = false;
+    for (auto field : obj) {
+      std::string_view key;
+      c.check(field.unescaped_key().get(key), entry, "bad key");
+      od::value v = field.value();
+      if (key == "id") {
+        k.category_id = get_int(v, c, entry, "id");
+        have_id = true;
+      } else if (key == "name") {
+        std::string_view s;
+        c.check(v.get_string().get(s), entry, "'name' must be a string");
+        k.name = s;
+      }
+    }
+    if (!have_id) c.fail(entry, "a category needs an 'id'");
+    out.push_back(std::move(k));
+  }
+}
+
+bool is_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+}  // namespace
+
+void read_coco(const pipeline_spec& spec, dataset_index& index) {
+  const fs::path json_path = resolve(spec, spec.dataset.annotations);
+  const std::string file = json_path.string();
+  const fs::path images_dir = resolve(spec, spec.dataset.images);
+  const bool want_segm = spec.targets.mask.has_value() || spec.targets.instance_masks.has_value();
+
+  simdjson::padded_string text;
+  if (auto err = simdjson::padded_string::load(file).get(text))
+    throw dataset_error(file + ": cannot read the COCO annotations file (" + simdjson::error_message(err) + ")");
+  std::vector<coco_image> images;
+  std::vector<coco_annotation> anns;
+  std::vector<class_info> cats;
+  bool saw_images = false, saw_anns = false, saw_cats = false;
+  {
+    od::parser parser;
+    const json_context c{file};
+    od::document doc;
+    c.check(parser.iterate(text).get(doc), "(top level)", "invalid JSON");
+    od::object top;
+    c.check(doc.get_object().get(top), "(top level)", "expected a COCO object with images, annotations, categories");
+    for (auto field : top) {
+      std::string_view key;
+      c.check(field.unescaped_key().get(key), "(top level)", "invalid JSON");
+      od::value v = field.value();
+      od::array arr;
+      if (key == "images" || key == "annotations" || key == "categories")
+        c.check(v.get_array().get(arr), std::string(key), "expected an array");
+      if (key == "images") {
+        read_images(arr, c, images);
+        saw_images = true;
+      } else if (key == "annotations") {
+        read_annotations(arr, c, want_segm, anns, index.segmentations);
+        saw_anns = true;
+      } else if (key == "categories") {
+        read_categories(arr, c, cats);
+        saw_cats = true;
+      }
+    }
+    if (!saw_images || !saw_anns || !saw_cats)
+      throw dataset_error(file + ": not a COCO instances file: it needs 'images', 'annotations' and 'categories'");
+  }
+  text = simdjson::padded_string();  // the text is no longer needed: free it before building the index
+
+  // Categories: ids unique; labels are the ids, or 0..K-1 in ascending id order.
+  std::sort(cats.begin(), cats.end(), [](const auto& a, const auto& b) { return a.category_id < b.category_id; });
+  std::unordered_map<std::int64_t, std::int32_t> label_of;
+  for (std::size_t k = 0; k < cats.size(); ++k) {
+    if (k && cats[k].category_id == cats[k - 1].category_id) {
+      index.problems.push_back({file, "category id " + std::to_string(cats[k].category_id), "listed twice"});
+      continue;
+    }
+    switch (spec.dataset.category_labels) {
+      case label_mapping::category_id:
+        cats[k].label = static_cast<std::int32_t>(cats[k].category_id);
+        break;
+      case label_mapping::contiguous:
+        cats[k].label = static_cast<std::int32_t>(index.classes.size());
+        break;
+      case label_mapping::contiguous_from_1:
+        cats[k].label = static_cast<std::int32_t>(index.classes.size()) + 1;
+        break;
+    }
+    label_of.emplace(cats[k].category_id, cats[k].label);
+    index.classes.push_back(cats[k]);
+  }
+
+  // Images: ids unique, files present.
+  std::unordered_map<std::int64_t, std::uint32_t> image_of;
+  image_of.reserve(images.size());
+  std::vector<int> keep(images.size(), 1);
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const coco_image& im = images[i];
+    const std::string entry = "image id " + std::to_string(im.id);
+    if (!image_of.emplace(im.id, static_cast<std::uint32_t>(i)).second) {
+      index.problems.push_back({file, entry, "image id listed twice (" + im.file_name + ")"});
+      keep[i] = 0;
+      continue;
+    }
+    if (im.width <= 0 || im.height <= 0) {
+      index.problems.push_back({file, entry, "'width' and 'height' must be positive (" + im.file_name + ")"});
+      keep[i] = 0;
+      continue;
+    }
+    const std::string path = (images_dir / im.file_name).lexically_normal().string();
+    if (!is_file(path)) {
+      index.problems.push_back({path, entry, "image file not found", !spec.dataset.skip_missing});
+      keep[i] = 0;
+      ++index.skipped_missing;
+    }
+  }
+  if (!spec.dataset.skip_missing) index.skipped_missing = 0;
+
+  // Annotations, grouped by image in the images' order.
+  std::vector<std::uint32_t> owner(anns.size(), 0xffffffffu);
+  std::vector<annotation> converted(anns.size());
+  std::vector<std::uint32_t> per_image(images.size() + 1, 0);
+  for (std::size_t j = 0; j < anns.size(); ++j) {
+    const coco_annotation& a = anns[j];
+    const std::string entry = "annotation id " + std::to_string(a.id);
+    auto im = image_of.find(a.image_id);
+    if (im == image_of.end()) {
+      index.problems.push_back(
+          {file, entry, "refers to image id " + std::to_string(a.image_id) + ", which 'images' does not list", false});
+      continue;
+    }
+    auto cat = label_of.find(a.category_id);
+    if (cat == label_of.end()) {
+      index.problems.push_back({file, entry, "unknown category id " + std::to_string(a.category_id)});
+      continue;
+    }
+    if (a.crowd && spec.dataset.crowd == crowd_policy::drop) {
+      ++index.dropped_crowd;
+      continue;
+    }
+    annotation& out = converted[j];
+    out.x1 = static_cast<float>(a.bbox[0]);
+    out.y1 = static_cast<float>(a.bbox[1]);
+    out.x2 = static_cast<float>(a.bbox[0] + a.bbox[2]);
+    out.y2 = static_cast<float>(a.bbox[1] + a.bbox[3]);
+    out.label = cat->second;
+    out.segm = a.segm;
+    if (a.crowd) out.flags = spec.dataset.crowd == crowd_policy::ignore_region ? annotation::region_only : box_flag_crowd;
+    const coco_image& img = images[im->second];
+    if (a.segm != annotation::no_segmentation) {
+      const segmentation& s = index.segmentations[a.segm];
+      if (s.is_rle() && (s.rle_height != img.height || s.rle_width != img.width))
+        index.problems.push_back({file, entry,
+                                  "RLE size " + std::to_string(s.rle_height) + "x" + std::to_string(s.rle_width) +
+                                      " differs from its image's " + std::to_string(img.height) + "x" +
+                                      std::to_string(img.width) + " (height x width)"});
+    }
+    if (!admit_box(out, img.width, img.height, file, entry, index.problems)) {
+      if (!(out.flags & annotation::region_only)) continue;  // a crowd region is still painted in masks
+    }
+    owner[j] = im->second;
+    ++per_image[im->second];
+  }
+  std::vector<std::uint32_t> first(images.size(), 0);
+  std::uint32_t total = 0;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    first[i] = total;
+    total += keep[i] ? per_image[i] : 0;
+  }
+  index.annotations.resize(total);
+  std::vector<std::uint32_t> fill(images.size(), 0);
+  for (std::size_t j = 0; j < anns.size(); ++j) {
+    const std::uint32_t i = owner[j];
+    if (i == 0xffffffffu || !keep[i]) continue;
+    index.annotations[first[i] + fill[i]++] = converted[j];
+  }
+  index.records.reserve(images.size());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    if (!keep[i]) continue;
+    sample_record r;
+    r.source_id = images[i].id;
+    r.image = (images_dir / images[i].file_name).lexically_normal().string();
+    r.width = images[i].width;
+    r.height = images[i].height;
+    r.first_annotation = first[i];
+    r.annotation_count = fill[i];
+    r.annotation_file = file;
+    index.records.push_back(std::move(r));
+  }
+}
+
+}  // namespace imgbatch::detail

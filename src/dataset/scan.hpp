@@ -1,0 +1,30 @@
+#pragma once
+
+#include <imgbatch/spec.hpp>
+
+#include <filesystem>
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace imgbatch::detail {
+
+/// Relative path without extension -> file, for every file below `dir` whose lower-case extension is
+/// one of `extensions` (hidden entries skipped). Throws dataset_error when the folder is missing or two
+/// files share a key. `what` names the folder's role in messages ("images", "masks").
+std::map<std::string, std::string> scan_folder(const std::filesystem::path& dir, const char* what,
+                                               std::initializer_list<std::string_view> extensions);
+
+/// The extensions imgbatch decodes by content (.jpg, .jpeg, .jpe, .jfif, .png).
+extern const std::initializer_list<std::string_view> image_extensions;
+
+/// Up to five items joined by ", ", then "... (N in all)".
+std::string first_few(const std::vector<std::string>& v);
+
+/// The class names of a VOC or YOLO dataset: the inline list, or the lines of the names file (blank
+/// lines and trailing spaces dropped). Empty when neither is given. Throws dataset_error.
+std::vector<std::string> class_names(const pipeline_spec& spec);
+
+}  // namespace imgbatch::detail
