@@ -105,8 +105,9 @@ struct sampler_spec {
   int rank = 0;        ///< this process's shard
   int world_size = 1;  ///< shards; every shard gets the same number of samples
   /// Aspect-ratio bins (0 = off, else at least 2): every batch holds images of one bin only, so padding
-  /// stays small (torchvision's GroupedBatchSampler, detectron2's AspectRatioGroupedDataset). 2 splits
-  /// at width/height = 1; N >= 3 uses the N-1 edges 2^linspace(-1, 1, N-1) (torchvision's k gives 2k+2).
+  /// stays small (torchvision's GroupedBatchSampler, detectron2's AspectRatioGroupedDataset). N bins
+  /// have the N-1 edges 2^linspace(-1, 1, N-1) of width/height (2 bins: below 1 and from 1 up), so
+  /// torchvision's create_aspect_ratio_groups(k) is N = 2k + 2.
   int group_by_aspect = 0;
 };
 

@@ -84,12 +84,13 @@ pipeline_spec load_spec(const args& a) {
 
 std::string geometry_json(const sample_geometry& g) {
   std::ostringstream os;
+  auto z = [](double v) { return v + 0.0; };  // no "-0"
   os.precision(10);
   os << "{\"source_size\": [" << g.source_height << ", " << g.source_width << "], \"output_size\": [" << g.output_height
      << ", " << g.output_width << "], \"exif_orientation\": " << g.exif_orientation << ", \"scale\": [" << g.scale_y
-     << ", " << g.scale_x << "], \"offset\": [" << g.offset_y << ", " << g.offset_x
+     << ", " << g.scale_x << "], \"offset\": [" << z(g.offset_y) << ", " << z(g.offset_x)
      << "], \"hflip\": " << (g.hflip ? "true" : "false") << ", \"vflip\": " << (g.vflip ? "true" : "false")
-     << ", \"crop\": [" << g.crop_x << ", " << g.crop_y << ", " << g.crop_width << ", " << g.crop_height << "]}";
+     << ", \"crop\": [" << z(g.crop_x) << ", " << z(g.crop_y) << ", " << z(g.crop_width) << ", " << z(g.crop_height) << "]}";
   return os.str();
 }
 

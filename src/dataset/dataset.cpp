@@ -61,8 +61,9 @@ dataset_index build_index(const pipeline_spec& spec, bool throw_on_problems) {
       throw dataset_error(msg);
     }
     if (!index.problems.empty())
-      log().warn("dataset: {} annotation(s) mended, e.g. {} (`imgbatch check` lists all)", index.problems.size(),
-                 index.problems.front().text());
+      log().warn("dataset: {} problem(s) worked around (boxes clipped or dropped, files skipped), e.g. {} "
+                 "(`imgbatch check` lists all)",
+                 index.problems.size(), index.problems.front().text());
   }
   if (throw_on_problems && index.records.empty()) throw dataset_error("the dataset has no sample left to load");
   return index;

@@ -30,7 +30,7 @@ struct pass_graph::nodes {
       : batches(
             g,
             [&p](oneapi::tbb::flow_control& fc) -> std::size_t {
-              if (p.stopping_.load(std::memory_order_acquire) || p.next_batch_ >= p.in_.order_source->num_batches()) {
+              if (p.stopping_.load(std::memory_order_acquire) || p.next_batch_ >= p.in_.order.num_batches()) {
                 fc.stop();
                 return 0;
               }
@@ -105,7 +105,7 @@ void pass_graph::split_batch(const std::tuple<std::size_t, batch_buffer*>& j, Po
   batch_buffer* b = std::get<1>(j);
   std::size_t n = 0;
   try {
-    n = in_.order_source->batch_length(k);
+    n = in_.order.batch_length(k);
     b->data.epoch = in_.ctx.epoch;
     b->data.index = k;
     b->data.size = n;
@@ -118,7 +118,7 @@ void pass_graph::split_batch(const std::tuple<std::size_t, batch_buffer*>& j, Po
       finish_sample(in_.ctx, s);  // a workspace left by a cancelled pass goes back to the pool
       s.owner = b;
       s.index = i;
-      s.record = &(*in_.records)[in_.order[k * in_.batch_size + i]];
+      s.record = &(*in_.records)[in_.order.ids[in_.order.starts[k] + i]];
       s.failed = false;
     }
   } catch (...) {

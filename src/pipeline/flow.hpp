@@ -21,9 +21,7 @@ namespace imgbatch::detail {
 /// What one pass over an epoch needs; owned by the loader, outlives the pass.
 struct pass_inputs {
   const std::vector<sample_record>* records = nullptr;
-  const sampler* order_source = nullptr;
-  std::vector<std::uint64_t> order;  ///< sample ids of this epoch for this rank
-  std::size_t batch_size = 1;
+  epoch_order order;  ///< this rank's batches of the epoch
   stage_context ctx;
   ring<batch_buffer*>* ready = nullptr;
 };

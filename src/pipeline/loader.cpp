@@ -7,6 +7,7 @@
 #include "pipeline/flow.hpp"
 #include "pipeline/ring.hpp"
 #include "pipeline/workspace_pool.hpp"
+#include "sampler/aspect_bins.hpp"
 #include "sampler/sampler.hpp"
 #include "target/boxes_target.hpp"
 #include "target/target.hpp"
@@ -90,7 +91,8 @@ class loader_impl {
   explicit loader_impl(pipeline_spec spec)
       : spec_(std::move(spec)),
         index_(build_index(spec_)),
-        sampler_(spec_.sampler, index_.records.size(), static_cast<std::size_t>(spec_.batch.size)),
+        sampler_(spec_.sampler, index_.records.size(), static_cast<std::size_t>(spec_.batch.size),
+                 aspect_bins(spec_, index_)),
         chain_(make_chain(spec_.transforms)),
         lut_(make_lut(chain_)),
         targets_(make_targets(spec_)),
@@ -190,9 +192,7 @@ class loader_impl {
   void start_pass() {
     pass_inputs in;
     in.records = &index_.records;
-    in.order_source = &sampler_;
     sampler_.order(epoch_, in.order);
-    in.batch_size = static_cast<std::size_t>(spec_.batch.size);
     in.ctx = make_stage_context(spec_, index_, chain_, &lut_, layout_, targets_, counters_, workspaces_);
     in.ctx.epoch = epoch_;
     in.ready = &ready_;

@@ -8,27 +8,46 @@
 
 namespace imgbatch::detail {
 
-/// Epoch order of sample ids for this rank: sequential or a seeded shuffle (or draws with replacement),
-/// padded by wrapping so every rank gets the same count, then split into batches. A pure function of
-/// (spec, dataset size, epoch).
+/// One epoch's batches for this rank: batch k holds ids[starts[k]] .. ids[starts[k + 1] - 1].
+struct epoch_order {
+  std::vector<std::uint64_t> ids;
+  std::vector<std::size_t> starts;  ///< num_batches + 1 entries
+  std::size_t batch_length(std::size_t k) const noexcept { return starts[k + 1] - starts[k]; }
+  std::size_t num_batches() const noexcept { return starts.empty() ? 0 : starts.size() - 1; }
+};
+
+/// Epoch order of sample ids for this rank, a pure function of (spec, dataset, epoch):
+/// - plain: sequential or a seeded shuffle (or draws with replacement), padded by wrapping so every rank
+///   gets the same count (DistributedSampler), then cut into batches;
+/// - grouped by aspect ratio: the epoch's permutation is walked once and each sample joins the buffer
+///   of its bin; a full buffer becomes a batch (torchvision's GroupedBatchSampler). Leftovers become
+///   short batches unless drop_last. Batches are dealt to ranks in turn, wrapping so every rank gets
+///   the same number.
 class sampler {
  public:
-  sampler(const sampler_spec& spec, std::size_t dataset_size, std::size_t batch_size);
+  /// `bins`: the aspect-ratio bin of every sample when grouping (empty otherwise).
+  sampler(const sampler_spec& spec, std::size_t dataset_size, std::size_t batch_size, std::vector<int> bins = {});
 
   std::size_t num_batches() const noexcept { return batches_; }
-  /// Samples this rank sees per epoch (before drop_last trims the short batch).
+  /// Samples this rank sees per epoch.
   std::size_t samples_per_rank() const noexcept { return per_rank_; }
-  /// This rank's order for the epoch.
-  void order(std::uint64_t epoch, std::vector<std::uint64_t>& out) const;
-  /// Samples in batch k (the last may be short unless drop_last).
-  std::size_t batch_length(std::size_t k) const noexcept;
+  /// This rank's batches for the epoch.
+  void order(std::uint64_t epoch, epoch_order& out) const;
 
  private:
+  void grouped_order(std::uint64_t epoch, epoch_order& out) const;
+
   sampler_spec spec_;
   std::size_t n_;
   std::size_t batch_size_;
-  std::size_t per_rank_;
-  std::size_t batches_;
+  std::vector<int> bins_;
+  std::size_t per_rank_ = 0;
+  std::size_t batches_ = 0;
 };
+
+/// The aspect-ratio bin (0..bins-1) of a width/height ratio, as torchvision's create_aspect_ratio_groups
+/// with k = (bins - 2) / 2: the bins - 1 edges 2^linspace(-1, 1, bins - 1) ([1] for 2 bins, portrait
+/// and landscape as in detectron2), bin = the number of edges <= ratio.
+int aspect_bin(double width_over_height, int bins) noexcept;
 
 }  // namespace imgbatch::detail

@@ -64,6 +64,8 @@ void pipeline_spec::validate() const {
   }
   if (sampler.group_by_aspect < 0 || sampler.group_by_aspect == 1)
     throw config_error("sampler.group_by_aspect", "must be 0 (off) or a number of bins of at least 2");
+  if (sampler.group_by_aspect && sampler.replacement)
+    throw config_error("sampler.group_by_aspect", "cannot group draws with replacement (batches per epoch would vary)");
   if (targets.mask) {
     const auto& m = *targets.mask;
     if (m.num_classes < 1 || m.num_classes > 65536) throw config_error("targets.mask.num_classes", "must be 1..65536");

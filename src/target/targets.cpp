@@ -1,4 +1,5 @@
 #include "target/boxes_target.hpp"
+#include "target/instance_masks_target.hpp"
 #include "target/mask_target.hpp"
 #include "target/target.hpp"
 
@@ -10,6 +11,10 @@ target_set make_targets(const pipeline_spec& spec) {
   if (spec.targets.boxes) {
     set.list.push_back(std::make_unique<boxes_target_kind>(*spec.targets.boxes));
     set.boxes = &*spec.targets.boxes;
+    set.wants_boxes = true;
+  }
+  if (spec.targets.instance_masks) {
+    set.list.push_back(std::make_unique<instance_masks_target_kind>(spec));
     set.wants_boxes = true;
   }
   return set;

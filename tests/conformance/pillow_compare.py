@@ -5,6 +5,11 @@
       fixed (non-random) segmentation pipelines on imgbatch's own sample dataset, and on the labelme
       VOC photos with palette masks when TESTDATA is there: images within 1 of Pillow's BILINEAR,
       masks exactly Pillow's NEAREST, normalize exactly torchvision's float32 arithmetic.
+  pillow_compare.py detection IMGBATCH TESTDATA WORK
+      hflip + letterbox 512 (fill 114) + normalize on the real COCO sample: images within DESIGN.md
+      tolerance of Pillow (hflip, BILINEAR resize, paste on a 114 canvas), boxes within 1e-3 px of the
+      exact affine image of each annotation, computed here from the COCO file; the VOC and YOLO files
+      of the same images give the same boxes. Exits 77 (skipped) when TESTDATA is absent.
   pillow_compare.py full_decode IMGBATCH TESTDATA WORK
       full-size decode of the conformance JPEGs and PNGs equals Pillow's pixels exactly
       (EXIF orientation as ImageOps.exif_transpose, CMYK and grey converted as convert("RGB")).
@@ -49,6 +54,7 @@ def dump(imgbatch, spec, out, batches):
         meta = json.load(open(os.path.join(d, "meta.json")))
         tensors = {os.path.basename(p)[:-4]: np.load(p) for p in glob.glob(os.path.join(d, "*.npy"))}
         for i, s in enumerate(meta["samples"]):
+            s["_classes"] = meta.get("classes", [])
             yield s, {k: v[i] for k, v in tensors.items()}
 
 
@@ -130,6 +136,87 @@ def sample_pipeline(imgbatch, testdata, work):
         print(f"note: {voc} absent: real-photo comparison skipped")
 
 
+def letterbox_reference(path, size, fill):
+    """Pillow: hflip, BILINEAR resize to round(side * r), centred on a fill canvas (WORKLOADS.md det)."""
+    im = Image.open(path).convert("RGB").transpose(Image.FLIP_LEFT_RIGHT)
+    w, h = im.size
+    r = min(size / w, size / h)
+    nw, nh = round(w * r), round(h * r)
+    left, top = (size - nw) // 2, (size - nh) // 2
+    canvas = Image.new("RGB", (size, size), (fill, fill, fill))
+    canvas.paste(im.resize((nw, nh), Image.BILINEAR), (left, top))
+    return np.asarray(canvas), (w, h, nw, nh, left, top)
+
+
+def detection(imgbatch, testdata, work):
+    root = os.path.join(testdata, "detection_voc_coco_yolo")
+    if not os.path.isdir(root):
+        print(f"SKIPPED: {root} not found")
+        sys.exit(77)
+    coco_file = os.path.join(root, "gts/coco_format_v2/instances_v2.json")
+    coco = json.load(open(coco_file))
+    names = {c["id"]: c["name"] for c in coco["categories"]}
+    by_file = {im["file_name"]: im for im in coco["images"]}
+    anns = {}
+    for a in coco["annotations"]:
+        anns.setdefault(a["image_id"], []).append(a)
+    ops = [{"op": "hflip", "p": 1.0}, {"op": "letterbox", "size": [512, 512], "fill": [114, 114, 114]}]
+    common = {"transforms": ops, "batch": {"size": 4, "layout": "NHWC", "dtype": "uint8"},
+              "loader": {"threads": 2, "prefetch_batches": 2}}
+    specs = {
+        "coco": {"format": "coco", "root": root, "annotations": "gts/coco_format_v2/instances_v2.json",
+                 "images": "images", "missing_images": "skip"},
+        "voc": {"format": "voc", "root": root, "annotations": "gts/pascalvoc_format", "images": "images",
+                "classes": "voc.names"},
+        "yolo": {"format": "yolo", "root": root, "labels": "gts/yolo_format/obj_train_data", "images": "images",
+                 "classes": "gts/yolo_format/obj.names"},
+    }
+    boxes_of = {}
+    for fmt, ds in specs.items():
+        path = os.path.join(work, f"det_{fmt}.json")
+        with open(path, "w") as f:
+            json.dump(dict(common, dataset=ds), f)
+        out = {}
+        meta_classes = None
+        for s, t in dump(imgbatch, path, os.path.join(work, f"det_{fmt}"), 3):
+            n = int(t["box_count"])
+            cls = {c["label"]: c["name"] for c in s["_classes"]}
+            out[os.path.basename(s["image"])] = [(cls[int(l)], tuple(float(v) for v in b))
+                                                 for b, l in zip(t["boxes"][:n], t["labels"][:n])]
+            if fmt == "coco":
+                ref, (w, h, nw, nh, left, top) = letterbox_reference(s["image"], 512, 114)
+                diff = int(np.abs(ref.astype(int) - t["image"].astype(int)).max())
+                check(diff <= 1, f"letterbox: {s['image']}: image differs from Pillow by {diff}")
+                check(np.array_equal(ref[:, :left], t["image"][:, :left]) and np.array_equal(ref[:top], t["image"][:top]),
+                      f"letterbox: {s['image']}: fill differs")
+                im = by_file[os.path.basename(s["image"])]
+                kx, ky = nw / w, nh / h
+                want = []
+                for a in anns.get(im["id"], []):
+                    x, y, bw, bh = a["bbox"]
+                    want.append((names[a["category_id"]], ((w - (x + bw)) * kx + left, y * ky + top, (w - x) * kx + left, (y + bh) * ky + top)))
+                got = out[os.path.basename(s["image"])]
+                check(len(got) == len(want), f"letterbox: {s['image']}: {len(got)} boxes, want {len(want)}")
+                worst = max((max(abs(p - q) for p, q in zip(g[1], e[1])) for g, e in zip(got, want)), default=0)
+                check(all(g[0] == e[0] for g, e in zip(got, want)), f"letterbox: {s['image']}: labels {got} vs {want}")
+                check(worst <= 1e-3, f"letterbox: {s['image']}: boxes differ from the exact affine image by {worst}")
+        boxes_of[fmt] = out
+    check(len(boxes_of["coco"]) == 10, f"coco: {len(boxes_of['coco'])} images loaded, want the 10 present")
+    worst = 0.0
+    for fmt in ("voc", "yolo"):
+        check(sorted(boxes_of[fmt]) == sorted(boxes_of["coco"]), f"{fmt}: not the same images as coco")
+        for name, want in boxes_of["coco"].items():
+            got = boxes_of[fmt].get(name, [])
+            same = sorted(g[0] for g in got) == sorted(e[0] for e in want) and len(got) == len(want)
+            check(same, f"{fmt}: {name}: labels {[g[0] for g in got]} vs coco {[e[0] for e in want]}")
+            for g in got:  # match each box to the coco box of the same class nearest to it
+                d = min(max(abs(p - q) for p, q in zip(g[1], e[1])) for e in want if e[0] == g[0])
+                worst = max(worst, d)
+    check(worst <= 1e-3, f"voc/yolo boxes differ from coco's by {worst} px")
+    print(f"detection: hflip + letterbox equal to Pillow within 1; boxes within 1e-3 px of the exact affine image; "
+          f"coco, voc and yolo agree within {worst:.2g} px on {len(boxes_of['coco'])} images")
+
+
 def full_decode(imgbatch, testdata, work):
     table = os.path.join(testdata, "EXPECTED_DECODE.tsv")
     if not os.path.exists(table):
@@ -179,7 +266,7 @@ def main():
     mode, imgbatch, testdata, work = sys.argv[1:]
     testdata, work = os.path.abspath(testdata), os.path.abspath(work)
     os.makedirs(work, exist_ok=True)
-    {"sample_pipeline": sample_pipeline, "full_decode": full_decode}[mode](imgbatch, testdata, work)
+    {"sample_pipeline": sample_pipeline, "full_decode": full_decode, "detection": detection}[mode](imgbatch, testdata, work)
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
