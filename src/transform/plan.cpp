@@ -268,8 +268,15 @@ std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, i
         chain.ops[i]);
     if (!err.empty()) return err;
   }
-  boxes_filter(out.boxes, min_size, min_visibility);
   const int h = p.h, w = p.w;
+  // Boxes are inside the frame already; this only removes rounding dust such as -1e-14 after a flip.
+  for (auto& b : out.boxes.box) {
+    b[0] = std::clamp(b[0], 0.0, double(w));
+    b[2] = std::clamp(b[2], 0.0, double(w));
+    b[1] = std::clamp(b[1], 0.0, double(h));
+    b[3] = std::clamp(b[3], 0.0, double(h));
+  }
+  boxes_filter(out.boxes, min_size, min_visibility);
   out.out_h = h;
   out.out_w = w;
   sample_geometry& g = out.geometry;
@@ -283,10 +290,11 @@ std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, i
   g.offset_y = p.ty;
   g.hflip = p.fx;
   g.vflip = p.fy;
-  // Where the source lands in the output (whole pixels: crops are whole and resizes map frame to
-  // frame), and that rectangle mapped back: the part of the source that is visible.
+  // Where the source lands in the output, the pixels whose centre is inside it (rounding each edge to
+  // the nearest whole pixel), and that rectangle mapped back: the part of the source that is visible.
   std::array<double, 4> f{0, 0, 0, 0};
   if (p.footprint.size()) f = p.footprint.box[0];
+  out.footprint = f;
   out.visible = {std::clamp(py_round(f[0]), 0, w), std::clamp(py_round(f[1]), 0, h), std::clamp(py_round(f[2]), 0, w),
                  std::clamp(py_round(f[3]), 0, h)};
   const double ax = (f[0] - p.tx) / p.sx, bx = (f[2] - p.tx) / p.sx, ay = (f[1] - p.ty) / p.sy,

@@ -27,7 +27,10 @@ struct sample_plan {
   std::vector<geo_step> steps;
   int out_h = 0, out_w = 0;
   sample_geometry geometry;
-  /// Where the image lands in the output, (x1, y1, x2, y2) in whole pixels: the rest is padding.
+  /// Where the source image lands in the output, (x1, y1, x2, y2) in output pixels (after a crop that
+  /// pads and then a resize, its edges may fall between pixels).
+  std::array<double, 4> footprint{0, 0, 0, 0};
+  /// The output pixels whose centre lies inside the footprint (x1, y1, x2, y2): the rest is padding.
   std::array<int, 4> visible{0, 0, 0, 0};
   /// The sample's boxes, moved by every step and filtered (when the pipeline has boxes).
   box_set boxes;
