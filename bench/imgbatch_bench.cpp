@@ -1,6 +1,7 @@
-// imgbatch-bench SPEC [--epochs E] [--threads T] [--data DIR] [--json]
+// imgbatch-bench SPEC [--epochs E] [--threads T] [--data DIR] [--json] [--index-only]
 // One warm-up epoch, then E timed epochs; images/s (median over epochs), decoded megapixels/s, per-stage
-// worker time, peak RSS, and the decode ceiling of the same files measured in this same run.
+// worker time, peak RSS, and the decode ceiling of the same files measured in this same run. The time
+// to build the loader (index the dataset) is reported too; --index-only stops after it.
 #include <imgbatch/imgbatch.hpp>
 
 #include "dataset/dataset.hpp"
@@ -46,7 +47,7 @@ void touch(const batch& b) {
 }
 
 [[noreturn]] void usage() {
-  std::fputs("usage: imgbatch-bench SPEC [--epochs E] [--threads T] [--data DIR] [--json]\n", stderr);
+  std::fputs("usage: imgbatch-bench SPEC [--epochs E] [--threads T] [--data DIR] [--json] [--index-only]\n", stderr);
   std::exit(2);
 }
 
@@ -56,7 +57,7 @@ int main(int argc, char** argv) {
   if (argc < 2) usage();
   std::string spec_path = argv[1], data_dir;
   int epochs = 3, threads = -1;
-  bool json = false;
+  bool json = false, index_only = false;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
     else if (a == "--threads") threads = std::atoi(value().c_str());
     else if (a == "--data") data_dir = value();
     else if (a == "--json") json = true;
+    else if (a == "--index-only") index_only = true;
     else usage();
   }
   try {
@@ -76,7 +78,18 @@ int main(int argc, char** argv) {
     const int used_threads =
         spec.loader.threads > 0 ? spec.loader.threads : static_cast<int>(std::thread::hardware_concurrency());
 
+    const auto t_index = std::chrono::steady_clock::now();
     loader l(spec);
+    const double index_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_index).count();
+    if (index_only) {
+      const double rss = peak_rss_mib();
+      if (json)
+        std::printf("{\"index_s\": %.3f, \"samples\": %zu, \"peak_rss_mib\": %.1f}\n", index_s, l.dataset_size(), rss);
+      else
+        std::printf("indexed %zu samples in %.3f s (loader construction), peak RSS %.1f MiB\n", l.dataset_size(), index_s,
+                    rss);
+      return 0;
+    }
     auto run_epoch = [&](std::uint64_t e) {
       l.set_epoch(e);
       std::size_t n = 0;
@@ -125,9 +138,9 @@ int main(int argc, char** argv) {
           "], \"decode_ceiling_images_per_s\": %.1f, \"decode_one_core_images_per_s\": %.1f, "
           "\"ratio_to_ceiling\": %.3f, "
           "\"stage_ms_per_image\": {\"read\": %.3f, \"decode\": %.3f, \"augment\": %.3f, \"collate\": %.4f}, "
-          "\"consumer_wait_s\": %.3f, \"peak_rss_mib\": %.1f}\n",
+          "\"consumer_wait_s\": %.3f, \"peak_rss_mib\": %.1f, \"index_s\": %.3f}\n",
           ceiling, one_core, ips / ceiling, read_ms, decode_ms, augment_ms, collate_ms, after.wait_s - before.wait_s,
-          loader_rss);
+          loader_rss, index_s);
     } else {
       std::printf("workload %s: %zu samples/epoch, batch %d, %d threads, %d timed epochs after 1 warm-up\n",
                   name.c_str(), samples / static_cast<std::size_t>(epochs), spec.batch.size, used_threads, epochs);
@@ -141,6 +154,7 @@ int main(int argc, char** argv) {
                   augment_ms, collate_ms);
       std::printf("  consumer waited  %10.3f s\n  peak RSS         %10.1f MiB (loader run)\n",
                   after.wait_s - before.wait_s, loader_rss);
+      std::printf("  index built in   %10.3f s\n", index_s);
     }
     return 0;
   } catch (const std::exception& e) {
