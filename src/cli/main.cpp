@@ -31,7 +31,7 @@ const char* usage = R"(usage:
   imgbatch check SPEC [--threads T]
       decodes every sample and validates every annotation; lists each bad file; exit 1 if any
   imgbatch preview SPEC --out FILE.png [--epoch E] [--batch K]
-      one batch as a grid, masks blended
+      one batch as a grid, masks blended, boxes drawn with their class names
   imgbatch make-sample OUT [--n N] [--seed S]
       writes a small segmentation dataset and OUT/seg.json
   imgbatch version
@@ -168,7 +168,7 @@ int cmd_preview(const args& a) {
   long long i = 0;
   for (const batch& b : l) {
     if (i++ < k) continue;
-    detail::write_preview(b, spec, out);
+    detail::write_preview(b, spec, l.classes(), out);
     std::printf("wrote %s (%zu samples)\n", out.c_str(), b.size());
     return 0;
   }

@@ -1,5 +1,7 @@
 #include "cli/preview.hpp"
 
+#include "cli/font.hpp"
+
 #include "decode/image.hpp"
 #include "encode/png_writer.hpp"
 #include "transform/plan.hpp"
@@ -42,9 +44,47 @@ long long mask_at(const tensor& m, bool one_hot, std::size_t n, std::size_t y, s
   return -1;
 }
 
+// A box row of the `boxes` tensor as x1, y1, x2, y2 output pixels, whatever the format.
+std::array<double, 4> to_xyxy(const float* v, const boxes_target& t, double w, double h) {
+  double a = v[0], b = v[1], c = v[2], d = v[3];
+  if (t.format == box_format::xywh) {
+    c += a;
+    d += b;
+  } else if (t.format == box_format::cxcywh) {
+    const double cx = a, cy = b;
+    a = cx - c / 2;
+    b = cy - d / 2;
+    c = cx + c / 2;
+    d = cy + d / 2;
+  }
+  if (t.normalized) return {a * w, b * h, c * w, d * h};
+  return {a, b, c, d};
+}
+
+void draw_rect(image& im, int x1, int y1, int x2, int y2, std::array<std::uint8_t, 3> col, int x0, int y0, int w, int h) {
+  auto put = [&](int x, int y) {
+    if (x < 0 || y < 0 || x >= w || y >= h) return;
+    std::uint8_t* d = im.row(y0 + y) + 3 * (x0 + x);
+    d[0] = col[0];
+    d[1] = col[1];
+    d[2] = col[2];
+  };
+  for (int t = 0; t < 2; ++t) {
+    for (int x = x1; x <= x2; ++x) {
+      put(x, y1 + t);
+      put(x, y2 - t);
+    }
+    for (int y = y1; y <= y2; ++y) {
+      put(x1 + t, y);
+      put(x2 - t, y);
+    }
+  }
+}
+
 }  // namespace
 
-void write_preview(const batch& b, const pipeline_spec& spec, const std::string& path) {
+void write_preview(const batch& b, const pipeline_spec& spec, const std::vector<class_info>& classes,
+                   const std::string& path) {
   const tensor& img = b["image"];
   const bool nchw = spec.batch.image_layout == layout::nchw;
   const auto N = static_cast<std::size_t>(img.dim(0));
@@ -52,6 +92,8 @@ void write_preview(const batch& b, const pipeline_spec& spec, const std::string&
   const auto W = static_cast<std::size_t>(nchw ? img.dim(3) : img.dim(2));
   const op_chain chain = make_chain(spec.transforms);
   const tensor* mask = b.find("mask");
+  const tensor* boxes = b.find("boxes");
+  const tensor* inst = b.find("instance_masks");
   const bool one_hot = spec.targets.mask && spec.targets.mask->encoding == mask_encoding::one_hot;
   const int ignore = spec.targets.mask ? spec.targets.mask->ignore_index : -1;
   const auto cols = static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(N))));
@@ -80,8 +122,46 @@ void write_preview(const batch& b, const pipeline_spec& spec, const std::string&
             for (int c = 0; c < 3; ++c) px[c] = px[c] * 0.55 + col[static_cast<std::size_t>(c)] * 0.45;
           }
         }
+        if (inst) {
+          const auto M = static_cast<std::size_t>(inst->dim(1));
+          const std::uint8_t* im = inst->data<std::uint8_t>();
+          for (std::size_t m = 0; m < M; ++m)
+            if (im[((n * M + m) * H + y) * W + x]) {
+              const auto col = class_colour(static_cast<unsigned>(m + 1));
+              for (int c = 0; c < 3; ++c) px[c] = px[c] * 0.6 + col[static_cast<std::size_t>(c)] * 0.4;
+            }
+        }
         std::uint8_t* d = grid.row(static_cast<int>(oy + y)) + 3 * (ox + x);
         for (int c = 0; c < 3; ++c) d[c] = static_cast<std::uint8_t>(std::clamp(std::lround(px[c]), 0L, 255L));
+      }
+    }
+    if (boxes && spec.targets.boxes) {
+      const auto M = static_cast<std::size_t>(boxes->dim(1));
+      const int count = b["box_count"].data<std::int32_t>()[n];
+      const auto& g = b.samples()[n].geometry;
+      for (int m = 0; m < count; ++m) {
+        const float* v = boxes->data<float>() + (n * M + static_cast<std::size_t>(m)) * 4;
+        const auto r = to_xyxy(v, *spec.targets.boxes, g.output_width, g.output_height);
+        const std::int32_t label = b["labels"].data<std::int32_t>()[n * M + static_cast<std::size_t>(m)];
+        const auto col = class_colour(static_cast<unsigned>(std::max(label, 0) + 1));
+        const int x1 = static_cast<int>(std::floor(r[0])), y1 = static_cast<int>(std::floor(r[1]));
+        const int x2 = static_cast<int>(std::ceil(r[2])) - 1, y2 = static_cast<int>(std::ceil(r[3])) - 1;
+        draw_rect(grid, x1, y1, x2, y2, col, static_cast<int>(ox), static_cast<int>(oy), static_cast<int>(W),
+                  static_cast<int>(H));
+        std::string name = std::to_string(label);
+        for (const auto& k : classes)
+          if (k.label == label) name = k.name;
+        const int tx = static_cast<int>(ox) + std::max(0, x1), ty = static_cast<int>(oy) + std::max(0, y1 - glyph_height - 3);
+        const int tw = static_cast<int>(name.size()) * (glyph_width + 1) + 2;
+        for (int yy = ty; yy < ty + glyph_height + 2 && yy < grid.height; ++yy)
+          for (int xx = tx; xx < tx + tw && xx < static_cast<int>(ox + W); ++xx) {
+            std::uint8_t* d = grid.row(yy) + 3 * xx;
+            d[0] = col[0];
+            d[1] = col[1];
+            d[2] = col[2];
+          }
+        const bool light = col[0] + col[1] + col[2] > 384;
+        draw_text(grid, tx + 1, ty + 1, name, light ? std::array<std::uint8_t, 3>{0, 0, 0} : std::array<std::uint8_t, 3>{255, 255, 255});
       }
     }
   }
