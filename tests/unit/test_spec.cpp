@@ -137,3 +137,128 @@ TEST_CASE("spec: a pipeline built in C++ is validated the same way") {
   s.batch.size = 0;
   CHECK_THROWS_WITH_AS(s.validate(), "batch.size: must be at least 1", config_error);
 }
+
+namespace {
+const char* det_json = R"({
+  "dataset":   {"format": "coco", "root": "det", "annotations": "annotations.json", "images": "images"},
+  "sampler":   {"shuffle": true, "seed": 0, "drop_last": true},
+  "transforms": [
+    {"op": "hflip", "p": 0.5},
+    {"op": "letterbox", "size": [512, 512], "fill": [114, 114, 114]},
+    {"op": "normalize", "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
+  ],
+  "batch":     {"size": 16, "layout": "NCHW", "dtype": "float32"},
+  "loader":    {"threads": 2, "prefetch_batches": 4}
+})";
+
+std::string det_error(const std::string& from, const std::string& to) {
+  std::string s = det_json;
+  auto at = s.find(from);
+  REQUIRE(at != std::string::npos);
+  return error_of(s.replace(at, from.size(), to));
+}
+}  // namespace
+
+TEST_CASE("spec: the det workload parses; annotated datasets carry boxes unless told not to") {
+  pipeline_spec s = pipeline_spec::from_json(det_json);
+  CHECK(s.dataset.format == dataset_format::coco);
+  CHECK(s.dataset.annotations == "annotations.json");
+  REQUIRE(s.targets.boxes.has_value());
+  CHECK(s.targets.boxes->format == box_format::xyxy);
+  const auto& lb = std::get<letterbox_op>(s.transforms[1]);
+  CHECK(lb.size == size2{512, 512});
+  CHECK(lb.fill == std::array<std::uint8_t, 3>{114, 114, 114});
+  std::string off = det_json;
+  off.insert(off.find("\"sampler\""), R"("targets": {"boxes": false}, )");
+  CHECK_FALSE(pipeline_spec::from_json(off).targets.boxes.has_value());
+  std::string opts = det_json;
+  opts.insert(opts.find("\"sampler\""),
+              R"("targets": {"boxes": {"format": "cxcywh", "normalized": true, "min_size": 2, "min_visibility": 0.25, "max_boxes": 50}, "instance_masks": true}, )");
+  pipeline_spec o = pipeline_spec::from_json(opts);
+  CHECK(o.targets.boxes->format == box_format::cxcywh);
+  CHECK(o.targets.boxes->normalized);
+  CHECK(o.targets.boxes->min_size == 2);
+  CHECK(o.targets.boxes->min_visibility == 0.25);
+  CHECK(o.targets.boxes->max_boxes == 50);
+  CHECK(o.targets.instance_masks.has_value());
+}
+
+TEST_CASE("spec: new ops, padding and grouping parse, and to_json reads back to the same spec") {
+  std::string s = det_json;
+  s.replace(s.find(R"({"op": "hflip", "p": 0.5})"), std::string(R"({"op": "hflip", "p": 0.5})").size(),
+            R"({"op": "random_iou_crop", "min_scale": 0.5, "options": [0.3, 1.0], "trials": 10},
+               {"op": "random_resized_crop", "size": [300, 400], "scale": [0.2, 0.9], "ratio": [0.5, 2]},
+               {"op": "resize", "shorter": [480, 512, 544], "max_longer": 900})");
+  s.replace(s.find(R"("dtype": "float32"})"), std::string(R"("dtype": "float32"})").size(),
+            R"("dtype": "float32", "pad": {"to": "max", "divisor": 32, "value": 0.5}})");
+  s.replace(s.find(R"("drop_last": true})"), std::string(R"("drop_last": true})").size(),
+            R"("drop_last": true, "group_by_aspect": 2})");
+  s.replace(s.find(R"("images": "images"})"), std::string(R"("images": "images"})").size(),
+            R"("images": "images", "crowd": "ignore_region", "category_labels": "contiguous_from_1", "empty_images": "drop", "missing_images": "skip", "annotation_frame": "stored"})");
+  pipeline_spec a = pipeline_spec::from_json(s);
+  const auto& iou = std::get<random_iou_crop_op>(a.transforms[0]);
+  CHECK(iou.min_scale == 0.5);
+  CHECK(iou.options == std::vector<double>{0.3, 1.0});
+  CHECK(iou.trials == 10);
+  const auto& rrc = std::get<random_resized_crop_op>(a.transforms[1]);
+  CHECK(rrc.size == size2{300, 400});
+  CHECK(rrc.scale == std::array<double, 2>{0.2, 0.9});
+  CHECK(std::get<resize_op>(a.transforms[2]).shorter == std::vector<int>{480, 512, 544});
+  REQUIRE(a.batch.pad.has_value());
+  CHECK_FALSE(a.batch.pad->to.has_value());
+  CHECK(a.batch.pad->divisor == 32);
+  CHECK(a.batch.pad->value == std::array<float, 3>{0.5f, 0.5f, 0.5f});
+  CHECK(a.sampler.group_by_aspect == 2);
+  CHECK(a.dataset.crowd == crowd_policy::ignore_region);
+  CHECK(a.dataset.category_labels == label_mapping::contiguous_from_1);
+  CHECK_FALSE(a.dataset.keep_empty);
+  CHECK(a.dataset.skip_missing);
+  CHECK(a.dataset.frame == annotation_frame::stored);
+  // to_json is read back to the same values
+  pipeline_spec b = pipeline_spec::from_json(a.to_json());
+  CHECK(b.to_json() == a.to_json());
+  CHECK(std::get<random_iou_crop_op>(b.transforms[0]).options == iou.options);
+  CHECK(std::get<random_resized_crop_op>(b.transforms[1]).ratio == rrc.ratio);
+  CHECK(b.batch.pad->divisor == 32);
+  CHECK(b.dataset.crowd == crowd_policy::ignore_region);
+  CHECK(b.targets.boxes.has_value());
+}
+
+TEST_CASE("spec: detection mistakes are named by key path") {
+  CHECK(det_error(R"("annotations": "annotations.json", )", "") ==
+        "dataset.annotations: required: the COCO instances JSON file");
+  CHECK(det_error(R"("format": "coco")", R"("format": "voc")") ==
+        "dataset.classes: required for VOC: the class names in label order, or a names file");
+  CHECK(det_error(R"("size": [512, 512], "fill": [114, 114, 114])", R"("size": [512, 512], "fill": [114, 300, 0])") ==
+        "transforms[1].fill[1]: must be between 0 and 255, got 300");
+  CHECK(det_error(R"({"op": "hflip", "p": 0.5})", R"({"op": "random_resized_crop", "size": [8, 8], "scale": [0, 1]})") ==
+        "transforms[0].scale: must be [low, high] with 0 < low <= high <= 1 (fractions of the area)");
+  CHECK(det_error(R"("dtype": "float32"})", R"("dtype": "float32", "pad": {"to": "min"}})") ==
+        "batch.pad.to: expected \"max\" or [height, width]");
+  CHECK(det_error(R"("drop_last": true})", R"("drop_last": true, "group_by_aspect": 1})") ==
+        "sampler.group_by_aspect: must be 0 (off) or a number of bins of at least 2");
+  CHECK(det_error(R"("images": "images"})", R"("images": "images", "crowd": "keep"})") ==
+        "dataset.crowd: 'keep' is not one of 'flag', 'drop', 'ignore_region'");
+  pipeline_spec m = pipeline_spec::from_json(det_json);
+  m.targets.mask = mask_target{.num_classes = 91, .ignore_index = -1};
+  CHECK_THROWS_WITH_AS(m.validate(),
+                       "targets.mask.ignore_index: a mask painted from COCO needs one for crowd regions and overlapping "
+                       "instances",
+                       config_error);
+  m.targets.mask->ignore_index = 255;
+  m.dataset.category_labels = label_mapping::contiguous;
+  CHECK_THROWS_WITH_AS(m.validate(), doctest::Contains("\"contiguous\" makes the first category label 0"), config_error);
+  pipeline_spec f = pipeline_spec::from_json(seg_json);
+  f.targets.boxes = boxes_target{};
+  CHECK_THROWS_WITH_AS(f.validate(), "targets.boxes: boxes come from a coco, voc or yolo dataset, not from a folder dataset",
+                       config_error);
+  f.targets.boxes.reset();
+  f.transforms.insert(f.transforms.begin(), random_iou_crop_op{});
+  CHECK_THROWS_WITH_AS(f.validate(), "transforms[0]: random_iou_crop chooses its crop by the boxes: it needs targets.boxes",
+                       config_error);
+  f.transforms.erase(f.transforms.begin());
+  f.batch.pad = pad_spec{};
+  f.targets.mask->ignore_index = -1;
+  CHECK_THROWS_WITH_AS(f.validate(), "batch.pad: padding a mask needs targets.mask.ignore_index (padding must not become class 0)",
+                       config_error);
+}
