@@ -33,7 +33,7 @@ const char* usage = R"(usage:
   imgbatch preview SPEC --out FILE.png [--epoch E] [--batch K]
       one batch as a grid, masks blended, boxes drawn with their class names
   imgbatch make-sample OUT [--n N] [--seed S]
-      writes a small segmentation dataset and OUT/seg.json
+      writes a small dataset with masks and COCO boxes, OUT/seg.json and OUT/det.json
   imgbatch version
 )";
 
@@ -180,7 +180,8 @@ int cmd_make_sample(const args& a) {
   if (a.positional.empty()) throw error("make-sample needs OUT");
   const int n = static_cast<int>(a.number("n", 64));
   detail::make_sample_dataset(a.positional[0], n, static_cast<std::uint64_t>(a.number("seed", 0)));
-  std::printf("wrote %d samples to %s/seg and %s/seg.json\n", n, a.positional[0].c_str(), a.positional[0].c_str());
+  std::printf("wrote %d samples to %s/seg with %s/seg.json (segmentation) and %s/det.json (COCO detection)\n", n,
+              a.positional[0].c_str(), a.positional[0].c_str(), a.positional[0].c_str());
   return 0;
 }
 

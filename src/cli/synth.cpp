@@ -12,6 +12,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 #include <vector>
 
 namespace imgbatch::detail {
@@ -86,8 +87,39 @@ std::vector<std::array<std::uint8_t, 3>> voc_palette() {
   return pal;
 }
 
-void make_one(const std::filesystem::path& img_path, const std::filesystem::path& mask_path, std::uint64_t seed,
-              std::uint64_t index, const std::vector<std::array<std::uint8_t, 3>>& palette) {
+// One object's COCO annotation: its visible pixels' box and its outline.
+struct instance {
+  int cls = 0;
+  int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;  // visible pixels, inclusive
+  long pixels = 0;
+  std::vector<double> polygon;
+};
+
+std::vector<double> outline(const object& o) {
+  std::vector<double> xy;
+  const double ca = std::cos(o.angle), sa = std::sin(o.angle);
+  auto put = [&](double u, double v) {
+    xy.push_back(std::round((o.cx + u * ca - v * sa) * 100) / 100);
+    xy.push_back(std::round((o.cy + u * sa + v * ca) * 100) / 100);
+  };
+  if (o.ellipse) {
+    for (int k = 0; k < 32; ++k) put(o.rx * std::cos(k * M_PI / 16), o.ry * std::sin(k * M_PI / 16));
+  } else {
+    put(-o.rx, -o.ry);
+    put(o.rx, -o.ry);
+    put(o.rx, o.ry);
+    put(-o.rx, o.ry);
+  }
+  return xy;
+}
+
+struct scene {
+  int width = 0, height = 0;
+  std::vector<instance> instances;
+};
+
+scene make_one(const std::filesystem::path& img_path, const std::filesystem::path& mask_path, std::uint64_t seed,
+               std::uint64_t index, const std::vector<std::array<std::uint8_t, 3>>& palette) {
   counter_rng rng = counter_rng::for_op(seed, 0, index, 0xda7a);
   const int w = 320 + 64 * static_cast<int>(rng.below(6)), h = 240 + 48 * static_cast<int>(rng.below(6));
   const double horizon = h * rng.uniform(0.3, 0.6);
@@ -115,6 +147,10 @@ void make_one(const std::filesystem::path& img_path, const std::filesystem::path
   image im, mask;
   im.reset(w, h, 3);
   mask.reset(w, h, 1);
+  scene out;
+  out.width = w;
+  out.height = h;
+  out.instances.resize(objects.size());
   for (int y = 0; y < h; ++y) {
     for (int x = 0; x < w; ++x) {
       std::array<double, 3> px;
@@ -131,7 +167,9 @@ void make_one(const std::filesystem::path& img_path, const std::filesystem::path
         for (int k = 0; k < 3; ++k)
           px[static_cast<std::size_t>(k)] = ground[static_cast<std::size_t>(k)] * (0.6 + 0.5 * t) * (0.7 + 0.6 * tex);
       }
-      for (const auto& o : objects) {  // later objects sit in front
+      int front = -1;
+      for (std::size_t oi = 0; oi < objects.size(); ++oi) {  // later objects sit in front
+        const object& o = objects[oi];
         const double d = inside(o, x + 0.5, y + 0.5);
         if (d <= -1) continue;
         const double cover = std::clamp(d + 0.5, 0.0, 1.0);  // antialiased edge
@@ -141,7 +179,18 @@ void make_one(const std::filesystem::path& img_path, const std::filesystem::path
           const double v = o.color[static_cast<std::size_t>(k)] * shade * tex;
           px[static_cast<std::size_t>(k)] = px[static_cast<std::size_t>(k)] * (1 - cover) + v * cover;
         }
-        if (d > 0) cls = o.cls;
+        if (d > 0) {
+          cls = o.cls;
+          front = static_cast<int>(oi);
+        }
+      }
+      if (front >= 0) {
+        instance& in = out.instances[static_cast<std::size_t>(front)];
+        in.x0 = std::min(in.x0, x);
+        in.y0 = std::min(in.y0, y);
+        in.x1 = std::max(in.x1, x);
+        in.y1 = std::max(in.y1, y);
+        ++in.pixels;
       }
       const double grain = (lattice(grain_key, x, y) - 0.5) * 10;
       std::uint8_t* p = im.row(y) + 3 * x;
@@ -168,6 +217,11 @@ void make_one(const std::filesystem::path& img_path, const std::filesystem::path
     }
   write_jpeg(img_path.string(), im, 88 + static_cast<int>(rng.below(8)));
   write_png(mask_path.string(), banded, palette);
+  for (std::size_t oi = 0; oi < objects.size(); ++oi) {
+    out.instances[oi].cls = objects[oi].cls;
+    out.instances[oi].polygon = outline(objects[oi]);
+  }
+  return out;
 }
 
 }  // namespace
@@ -180,12 +234,53 @@ void make_sample_dataset(const std::filesystem::path& out, int count, std::uint6
   fs::create_directories(masks, ec);
   if (ec) throw error(out.string() + ": cannot create: " + ec.message());
   const auto palette = voc_palette();
+  std::ostringstream coco_images, coco_anns;
+  int ann_id = 0;
+  coco_images.precision(10);
+  coco_anns.precision(10);
   for (int i = 0; i < count; ++i) {
     char stem[32];
     std::snprintf(stem, sizeof stem, "%06d", i);
-    make_one(images / (std::string(stem) + ".jpg"), masks / (std::string(stem) + ".png"), seed,
-             static_cast<std::uint64_t>(i), palette);
+    const scene sc = make_one(images / (std::string(stem) + ".jpg"), masks / (std::string(stem) + ".png"), seed,
+                              static_cast<std::uint64_t>(i), palette);
+    coco_images << (i ? ",\n  " : "\n  ") << "{\"id\": " << i + 1 << ", \"file_name\": \"" << stem
+                << ".jpg\", \"width\": " << sc.width << ", \"height\": " << sc.height << "}";
+    for (const instance& in : sc.instances) {
+      if (in.pixels < 16) continue;  // hidden behind the others
+      coco_anns << (ann_id ? ",\n  " : "\n  ");
+      ++ann_id;
+      coco_anns << "{\"id\": " << ann_id << ", \"image_id\": " << i + 1
+                << ", \"category_id\": " << in.cls << ", \"iscrowd\": 0, \"area\": " << in.pixels << ", \"bbox\": ["
+                << in.x0 << ", " << in.y0 << ", " << in.x1 + 1 - in.x0 << ", " << in.y1 + 1 - in.y0
+                << "], \"segmentation\": [[";
+      for (std::size_t k = 0; k < in.polygon.size(); ++k) coco_anns << (k ? ", " : "") << in.polygon[k];
+      coco_anns << "]]}";
+    }
   }
+  static const char* const names[num_classes] = {
+      "background", "aeroplane", "bicycle", "bird",  "boat",        "bottle", "bus",   "car",  "cat",   "chair", "cow",
+      "diningtable", "dog",      "horse",   "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor"};
+  std::ostringstream coco;
+  coco << "{\"images\": [" << coco_images.str() << "\n], \"annotations\": [" << coco_anns.str()
+       << "\n], \"categories\": [";
+  for (int c = 1; c < num_classes; ++c) coco << (c > 1 ? ", " : "") << "{\"id\": " << c << ", \"name\": \"" << names[c] << "\"}";
+  coco << "]}\n";
+  const std::string coco_text = coco.str();
+  write_file((out / "seg" / "annotations.json").string(), coco_text.data(), coco_text.size());
+  const std::string det_spec = R"({
+  "dataset":   {"format": "coco", "root": "seg", "annotations": "annotations.json", "images": "images"},
+  "targets":   {"instance_masks": true},
+  "sampler":   {"shuffle": true, "seed": 0, "drop_last": true},
+  "transforms": [
+    {"op": "hflip", "p": 0.5},
+    {"op": "letterbox", "size": [384, 384], "fill": [114, 114, 114]},
+    {"op": "normalize", "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
+  ],
+  "batch":     {"size": 16, "layout": "NCHW", "dtype": "float32"},
+  "loader":    {"threads": 2, "prefetch_batches": 4}
+}
+)";
+  write_file((out / "det.json").string(), det_spec.data(), det_spec.size());
   const std::string spec = R"({
   "dataset":   {"format": "folder", "root": "seg", "images": "images", "masks": "masks"},
   "targets":   {"mask": {"num_classes": 21, "ignore_index": 255, "encoding": "index"}},
