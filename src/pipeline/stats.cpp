@@ -12,7 +12,9 @@ std::string loader_stats::to_string() const {
                 "collate %.3fs; consumer waited %.3fs; %.2f batches ready on average",
                 static_cast<unsigned long long>(batches), static_cast<unsigned long long>(samples),
                 static_cast<double>(decoded_pixels) * 1e-6, read_s, decode_s, augment_s, collate_s, wait_s, mean_ready);
-  return buf;
+  std::string out = buf;
+  if (boxes_truncated) out += "; " + std::to_string(boxes_truncated) + " boxes over max_boxes dropped";
+  return out;
 }
 
 std::ostream& operator<<(std::ostream& os, const loader_stats& s) { return os << s.to_string(); }
