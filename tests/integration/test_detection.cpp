@@ -477,3 +477,35 @@ TEST_CASE("detection: a predicted mask maps back to the source by nearest neighb
   g.mask_to_source(mask.data(), 4, 10, 99, out.data());
   CHECK(out == std::vector<std::uint8_t>{99, 16, 14, 12, 99, 36, 34, 32});
 }
+
+TEST_CASE("detection: VOC XML is parsed as XML: a part's box is not the object's, missing fields are optional") {
+  const fs::path root = testdata / "datumaro_formats/voc_dataset/voc_dataset1";
+  if (!have(root)) return;
+  pipeline_spec s;
+  s.dataset.format = dataset_format::voc;
+  s.dataset.root = root;
+  s.dataset.images = "JPEGImages";
+  s.dataset.annotations = "Annotations";
+  s.dataset.classes = {"aeroplane", "bicycle", "bird",  "boat",        "bottle", "bus",   "car",  "cat",   "chair", "cow",
+                       "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor"};
+  s.targets.boxes = boxes_target{};
+  s.batch.size = 1;
+  // 2007_000002.jpg has no XML: loaded without boxes, and `check` says so.
+  const auto report = detail::check_dataset(s, 1, {});
+  REQUIRE(report.problems.size() == 1);
+  CHECK(report.problems[0].file == (root / "JPEGImages" / "2007_000002.jpg").lexically_normal().string());
+  CHECK(report.problems[0].reason.find("no annotation file") == 0);
+  loader l(s);
+  auto bs = all_batches(l);
+  REQUIRE(bs.size() == 2);
+  const ragged_boxes r = bs[0].boxes();
+  // cat [1, 2, 3, 4] (truncated, not difficult), person [4, 5, 6, 7]: its <part> head [5.5, 6, 7.5, 8] is ignored
+  CHECK(std::vector<float>(r.boxes.begin(), r.boxes.end()) == std::vector<float>{1, 2, 3, 4, 4, 5, 6, 7});
+  CHECK(std::vector<std::int32_t>(r.labels.begin(), r.labels.end()) == std::vector<std::int32_t>{7, 14});
+  CHECK(std::vector<std::uint8_t>(r.flags.begin(), r.flags.end()) == std::vector<std::uint8_t>{0, 0});
+  CHECK(bs[1].boxes().offsets.back() == 0);
+  // An unknown class name is a problem naming the file and the object.
+  s.dataset.classes = {"cat"};
+  CHECK_THROWS_WITH_AS(loader{s}, doctest::Contains("2007_000001.xml: <object> 2: class 'person' is not in dataset.classes"),
+                       dataset_error);
+}
