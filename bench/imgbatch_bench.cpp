@@ -86,8 +86,8 @@ int main(int argc, char** argv) {
       if (json)
         std::printf("{\"index_s\": %.3f, \"samples\": %zu, \"peak_rss_mib\": %.1f}\n", index_s, l.dataset_size(), rss);
       else
-        std::printf("indexed %zu samples in %.3f s (loader construction), peak RSS %.1f MiB\n", l.dataset_size(), index_s,
-                    rss);
+        std::printf("indexed %zu samples in %.3f s (loader construction), peak RSS %.1f MiB\n", l.dataset_size(),
+                    index_s, rss);
       return 0;
     }
     auto run_epoch = [&](std::uint64_t e) {

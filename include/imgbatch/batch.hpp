@@ -3,7 +3,6 @@
 #include <imgbatch/tensor.hpp>
 
 #include <array>
-
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -46,7 +45,7 @@ struct sample_geometry {
 
 /// One sample of a batch: its dataset index, its files and its geometry.
 struct sample_info {
-  std::uint64_t id = 0;       ///< position in the dataset index
+  std::uint64_t id = 0;         ///< position in the dataset index
   std::int64_t source_id = -1;  ///< the dataset's own image id (COCO `image_id`), -1 where it has none
   std::string image_path;
   /// The files read for this sample's targets, as {target name, path} ("mask", later "depth").

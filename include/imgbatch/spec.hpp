@@ -51,10 +51,10 @@ struct dataset_spec {
   std::vector<std::string> classes;
   /// ... or as a names file, one name per line.
   std::filesystem::path classes_file;
-  crowd_policy crowd = crowd_policy::flag;  ///< coco
+  crowd_policy crowd = crowd_policy::flag;                     ///< coco
   label_mapping category_labels = label_mapping::category_id;  ///< coco: how category ids become labels
-  bool keep_empty = true;       ///< keep images that have no annotation (`"empty_images": "keep" | "drop"`)
-  bool skip_missing = false;    ///< coco: images listed but absent on disk are dropped (`"missing_images": "skip"`)
+  bool keep_empty = true;     ///< keep images that have no annotation (`"empty_images": "keep" | "drop"`)
+  bool skip_missing = false;  ///< coco: images listed but absent on disk are dropped (`"missing_images": "skip"`)
   annotation_frame frame = annotation_frame::decoded;
 };
 
@@ -81,10 +81,10 @@ enum class box_format {
 /// `min_size` output pixels, or when less than `min_visibility` of their area is still visible.
 struct boxes_target {
   box_format format = box_format::xyxy;
-  bool normalized = false;     ///< divide x by the sample's output width and y by its output height
-  double min_size = 0;         ///< output pixels, both sides
-  double min_visibility = 0;   ///< fraction of the box's area (at output scale) that must stay visible
-  int max_boxes = 0;           ///< M of the N×M tensors; 0 = the batch's largest count. Excess is dropped.
+  bool normalized = false;    ///< divide x by the sample's output width and y by its output height
+  double min_size = 0;        ///< output pixels, both sides
+  double min_visibility = 0;  ///< fraction of the box's area (at output scale) that must stay visible
+  int max_boxes = 0;          ///< M of the N×M tensors; 0 = the batch's largest count. Excess is dropped.
 };
 
 /// One binary mask per box (COCO polygons or RLE), N×M×H×W uint8, moved like the mask target.

@@ -17,7 +17,7 @@ struct check_problem {
 };
 
 struct check_report {
-  std::size_t samples = 0;  ///< samples checked
+  std::size_t samples = 0;              ///< samples checked
   std::vector<check_problem> problems;  ///< dataset problems first (in file order), then samples by id
 };
 

@@ -90,7 +90,8 @@ std::string geometry_json(const sample_geometry& g) {
      << ", " << g.output_width << "], \"exif_orientation\": " << g.exif_orientation << ", \"scale\": [" << g.scale_y
      << ", " << g.scale_x << "], \"offset\": [" << z(g.offset_y) << ", " << z(g.offset_x)
      << "], \"hflip\": " << (g.hflip ? "true" : "false") << ", \"vflip\": " << (g.vflip ? "true" : "false")
-     << ", \"crop\": [" << z(g.crop_x) << ", " << z(g.crop_y) << ", " << z(g.crop_width) << ", " << z(g.crop_height) << "]}";
+     << ", \"crop\": [" << z(g.crop_x) << ", " << z(g.crop_y) << ", " << z(g.crop_width) << ", " << z(g.crop_height)
+     << "]}";
   return os.str();
 }
 
@@ -126,7 +127,8 @@ int cmd_dump(const args& a) {
       const sample_info& s = b.samples()[i];
       meta << (i ? ",\n  " : "\n  ") << "{\"id\": " << s.id << ", \"image\": " << detail::json_quote(s.image_path);
       if (s.source_id >= 0) meta << ", \"source_id\": " << s.source_id;
-      for (const auto& [target, path] : s.files) meta << ", " << detail::json_quote(target) << ": " << detail::json_quote(path);
+      for (const auto& [target, path] : s.files)
+        meta << ", " << detail::json_quote(target) << ": " << detail::json_quote(path);
       meta << ", \"geometry\": " << geometry_json(s.geometry) << "}";
     }
     meta << "\n]}\n";

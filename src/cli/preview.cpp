@@ -1,7 +1,6 @@
 #include "cli/preview.hpp"
 
 #include "cli/font.hpp"
-
 #include "decode/image.hpp"
 #include "encode/png_writer.hpp"
 #include "transform/plan.hpp"
@@ -61,7 +60,8 @@ std::array<double, 4> to_xyxy(const float* v, const boxes_target& t, double w, d
   return {a, b, c, d};
 }
 
-void draw_rect(image& im, int x1, int y1, int x2, int y2, std::array<std::uint8_t, 3> col, int x0, int y0, int w, int h) {
+void draw_rect(image& im, int x1, int y1, int x2, int y2, std::array<std::uint8_t, 3> col, int x0, int y0, int w,
+               int h) {
   auto put = [&](int x, int y) {
     if (x < 0 || y < 0 || x >= w || y >= h) return;
     std::uint8_t* d = im.row(y0 + y) + 3 * (x0 + x);
@@ -151,7 +151,8 @@ void write_preview(const batch& b, const pipeline_spec& spec, const std::vector<
         std::string name = std::to_string(label);
         for (const auto& k : classes)
           if (k.label == label) name = k.name;
-        const int tx = static_cast<int>(ox) + std::max(0, x1), ty = static_cast<int>(oy) + std::max(0, y1 - glyph_height - 3);
+        const int tx = static_cast<int>(ox) + std::max(0, x1),
+                  ty = static_cast<int>(oy) + std::max(0, y1 - glyph_height - 3);
         const int tw = static_cast<int>(name.size()) * (glyph_width + 1) + 2;
         for (int yy = ty; yy < ty + glyph_height + 2 && yy < grid.height; ++yy)
           for (int xx = tx; xx < tx + tw && xx < static_cast<int>(ox + W); ++xx) {
@@ -161,7 +162,8 @@ void write_preview(const batch& b, const pipeline_spec& spec, const std::vector<
             d[2] = col[2];
           }
         const bool light = col[0] + col[1] + col[2] > 384;
-        draw_text(grid, tx + 1, ty + 1, name, light ? std::array<std::uint8_t, 3>{0, 0, 0} : std::array<std::uint8_t, 3>{255, 255, 255});
+        draw_text(grid, tx + 1, ty + 1, name,
+                  light ? std::array<std::uint8_t, 3>{0, 0, 0} : std::array<std::uint8_t, 3>{255, 255, 255});
       }
     }
   }

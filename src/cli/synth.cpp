@@ -249,21 +249,22 @@ void make_sample_dataset(const std::filesystem::path& out, int count, std::uint6
       if (in.pixels < 16) continue;  // hidden behind the others
       coco_anns << (ann_id ? ",\n  " : "\n  ");
       ++ann_id;
-      coco_anns << "{\"id\": " << ann_id << ", \"image_id\": " << i + 1
-                << ", \"category_id\": " << in.cls << ", \"iscrowd\": 0, \"area\": " << in.pixels << ", \"bbox\": ["
-                << in.x0 << ", " << in.y0 << ", " << in.x1 + 1 - in.x0 << ", " << in.y1 + 1 - in.y0
-                << "], \"segmentation\": [[";
+      coco_anns << "{\"id\": " << ann_id << ", \"image_id\": " << i + 1 << ", \"category_id\": " << in.cls
+                << ", \"iscrowd\": 0, \"area\": " << in.pixels << ", \"bbox\": [" << in.x0 << ", " << in.y0 << ", "
+                << in.x1 + 1 - in.x0 << ", " << in.y1 + 1 - in.y0 << "], \"segmentation\": [[";
       for (std::size_t k = 0; k < in.polygon.size(); ++k) coco_anns << (k ? ", " : "") << in.polygon[k];
       coco_anns << "]]}";
     }
   }
   static const char* const names[num_classes] = {
-      "background", "aeroplane", "bicycle", "bird",  "boat",        "bottle", "bus",   "car",  "cat",   "chair", "cow",
-      "diningtable", "dog",      "horse",   "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor"};
+      "background", "aeroplane", "bicycle",     "bird",  "boat",        "bottle", "bus",
+      "car",        "cat",       "chair",       "cow",   "diningtable", "dog",    "horse",
+      "motorbike",  "person",    "pottedplant", "sheep", "sofa",        "train",  "tvmonitor"};
   std::ostringstream coco;
   coco << "{\"images\": [" << coco_images.str() << "\n], \"annotations\": [" << coco_anns.str()
        << "\n], \"categories\": [";
-  for (int c = 1; c < num_classes; ++c) coco << (c > 1 ? ", " : "") << "{\"id\": " << c << ", \"name\": \"" << names[c] << "\"}";
+  for (int c = 1; c < num_classes; ++c)
+    coco << (c > 1 ? ", " : "") << "{\"id\": " << c << ", \"name\": \"" << names[c] << "\"}";
   coco << "]}\n";
   const std::string coco_text = coco.str();
   write_file((out / "seg" / "annotations.json").string(), coco_text.data(), coco_text.size());

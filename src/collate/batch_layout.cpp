@@ -119,7 +119,8 @@ void batch_layout::write_valid(batch_data& b, std::size_t slot, const std::array
   std::uint8_t* d = b.find("valid")->data<std::uint8_t>() + slot * static_cast<std::size_t>(s.height) * s.width;
   std::memset(d, 0, static_cast<std::size_t>(s.height) * s.width);
   for (int y = r[1]; y < r[3] && y < s.height; ++y)
-    std::memset(d + static_cast<std::size_t>(y) * s.width + r[0], 1, static_cast<std::size_t>(std::min(r[2], s.width) - r[0]));
+    std::memset(d + static_cast<std::size_t>(y) * s.width + r[0], 1,
+                static_cast<std::size_t>(std::min(r[2], s.width) - r[0]));
 }
 
 }  // namespace imgbatch::detail

@@ -38,8 +38,8 @@ void sample_geometry::mask_to_source(const std::uint8_t* mask, int height, int w
       const double cx = x + 0.5;
       const double ox = cx * scale_x + offset_x;
       const auto ix = static_cast<long>(std::floor(ox));
-      const bool inside = row_visible && cx >= crop_x && cx < crop_x + crop_width && iy >= 0 && iy < height &&
-                          ix >= 0 && ix < width;
+      const bool inside =
+          row_visible && cx >= crop_x && cx < crop_x + crop_width && iy >= 0 && iy < height && ix >= 0 && ix < width;
       d[x] = inside ? mask[static_cast<std::size_t>(iy) * width + ix] : fill;
     }
   }

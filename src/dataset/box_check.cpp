@@ -35,8 +35,8 @@ bool admit_box(annotation& a, double width, double height, const std::string& fi
     std::snprintf(size, sizeof size, "%gx%g", width, height);
     const bool empty = a.x2 <= a.x1 || a.y2 <= a.y1;
     problems.push_back({file, entry,
-                        "box (x1, y1, x2, y2) " + before + " reaches outside its " + size + " image: " +
-                            (empty ? "dropped, nothing of it is inside" : "clipped to " + box_text(a)),
+                        "box (x1, y1, x2, y2) " + before + " reaches outside its " + size +
+                            " image: " + (empty ? "dropped, nothing of it is inside" : "clipped to " + box_text(a)),
                         false});
     return !empty;
   }

@@ -7,6 +7,7 @@
 #include "dataset/rle.hpp"
 
 #include <simdjson.h>
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -58,29 +59,43 @@ double get_number(od::value v, const json_context& c, const std::string& entry, 
   return d;
 }
 
-void read_images(od::array arr, const json_context& c, std::vector<coco_image>& out) {
+// Calls start(entry) for every object of an array named `what`, field(entry, key, value) for each of its
+// fields in document order, then end(entry); `entry` names the element ("images[3]") for messages.
+template <class Start, class Field, class End>
+void for_each_object(od::array arr, const json_context& c, const char* what, Start start, Field field, End end) {
   std::size_t i = 0;
   for (auto item : arr) {
-    const std::string entry = "images[" + std::to_string(i++) + "]";
+    std::string entry = std::string(what) + "[" + std::to_string(i++) + "]";
     od::object obj;
     c.check(item.get_object().get(obj), entry, "expected an object");
-    coco_image im;
-    for (auto field : obj) {
+    start();
+    for (auto f : obj) {
       std::string_view key;
-      c.check(field.unescaped_key().get(key), entry, "bad key");
-      od::value v = field.value();
-      if (key == "id") im.id = get_int(v, c, entry, "id");
-      else if (key == "file_name") {
-        std::string_view s;
-        c.check(v.get_string().get(s), entry, "'file_name' must be a string");
-        im.file_name = s;
-      } else if (key == "width") im.width = static_cast<int>(get_int(v, c, entry, "width"));
-      else if (key == "height") im.height = static_cast<int>(get_int(v, c, entry, "height"));
+      c.check(f.unescaped_key().get(key), entry, "bad key");
+      field(entry, key, f.value());
     }
+    end(entry);
+  }
+}
+
+void read_images(od::array arr, const json_context& c, std::vector<coco_image>& out) {
+  coco_image im;
+  auto start = [&] { im = coco_image{}; };
+  auto field = [&](const std::string& entry, std::string_view key, od::value v) {
+    if (key == "id") im.id = get_int(v, c, entry, "id");
+    else if (key == "file_name") {
+      std::string_view s;
+      c.check(v.get_string().get(s), entry, "'file_name' must be a string");
+      im.file_name = s;
+    } else if (key == "width") im.width = static_cast<int>(get_int(v, c, entry, "width"));
+    else if (key == "height") im.height = static_cast<int>(get_int(v, c, entry, "height"));
+  };
+  auto end = [&](const std::string& entry) {
     if (im.id < 0 && im.file_name.empty()) c.fail(entry, "an image needs 'id' and 'file_name'");
     if (im.file_name.empty()) c.fail(entry + " (id " + std::to_string(im.id) + ")", "no 'file_name'");
     out.push_back(std::move(im));
-  }
+  };
+  for_each_object(arr, c, "images", start, field, end);
 }
 
 void read_segmentation(od::value v, const json_context& c, const std::string& entry, segmentation& s) {
@@ -137,78 +152,71 @@ void read_segmentation(od::value v, const json_context& c, const std::string& en
   std::uint64_t total = 0;
   for (auto k : s.rle_counts) total += k;
   if (total != static_cast<std::uint64_t>(s.rle_height) * static_cast<std::uint64_t>(s.rle_width))
-    c.fail(entry, "RLE 'counts' cover " + std::to_string(total) + " pixels, not " + std::to_string(s.rle_height) +
-                      "x" + std::to_string(s.rle_width));
+    c.fail(entry, "RLE 'counts' cover " + std::to_string(total) + " pixels, not " + std::to_string(s.rle_height) + "x" +
+                      std::to_string(s.rle_width));
 }
 
 void read_annotations(od::array arr, const json_context& c, bool want_segm, std::vector<coco_annotation>& out,
                       std::vector<segmentation>& segms) {
-  std::size_t i = 0;
-  for (auto item : arr) {
-    std::string entry = "annotations[" + std::to_string(i++) + "]";
-    od::object obj;
-    c.check(item.get_object().get(obj), entry, "expected an object");
-    coco_annotation a;
-    for (auto field : obj) {
-      std::string_view key;
-      c.check(field.unescaped_key().get(key), entry, "bad key");
-      od::value v = field.value();
-      if (key == "id") {
-        a.id = get_int(v, c, entry, "id");
-      } else if (key == "image_id") {
-        a.image_id = get_int(v, c, entry, "image_id");
-      } else if (key == "category_id") {
-        a.category_id = get_int(v, c, entry, "category_id");
-      } else if (key == "iscrowd") {
-        a.crowd = get_int(v, c, entry, "iscrowd") != 0;
-      } else if (key == "bbox") {
-        int k = 0;
-        od::array b;
-        c.check(v.get_array().get(b), entry, "'bbox' must be [x, y, width, height]");
-        for (auto n : b) {
-          if (k == 4) c.fail(entry, "'bbox' must be [x, y, width, height]");
-          a.bbox[k++] = get_number(n.value(), c, entry, "bbox");
-        }
-        if (k != 4) c.fail(entry, "'bbox' must be [x, y, width, height]");
-        a.has_bbox = true;
-      } else if (key == "segmentation" && want_segm) {
-        segmentation s;
-        read_segmentation(v, c, entry, s);
-        if (!s.polygons.empty() || s.is_rle()) {
-          a.segm = static_cast<std::uint32_t>(segms.size());
-          segms.push_back(std::move(s));
-        }
+  coco_annotation a;
+  auto start = [&] { a = coco_annotation{}; };
+  auto field = [&](const std::string& entry, std::string_view key, od::value v) {
+    if (key == "id") {
+      a.id = get_int(v, c, entry, "id");
+    } else if (key == "image_id") {
+      a.image_id = get_int(v, c, entry, "image_id");
+    } else if (key == "category_id") {
+      a.category_id = get_int(v, c, entry, "category_id");
+    } else if (key == "iscrowd") {
+      a.crowd = get_int(v, c, entry, "iscrowd") != 0;
+    } else if (key == "bbox") {
+      int k = 0;
+      od::array b;
+      c.check(v.get_array().get(b), entry, "'bbox' must be [x, y, width, height]");
+      for (auto n : b) {
+        if (k == 4) c.fail(entry, "'bbox' must be [x, y, width, height]");
+        a.bbox[k++] = get_number(n.value(), c, entry, "bbox");
+      }
+      if (k != 4) c.fail(entry, "'bbox' must be [x, y, width, height]");
+      a.has_bbox = true;
+    } else if (key == "segmentation" && want_segm) {
+      segmentation s;
+      read_segmentation(v, c, entry, s);
+      if (!s.polygons.empty() || s.is_rle()) {
+        a.segm = static_cast<std::uint32_t>(segms.size());
+        segms.push_back(std::move(s));
       }
     }
+  };
+  auto end = [&](const std::string& entry) {
     if (!a.has_bbox) c.fail(entry + (a.id >= 0 ? " (id " + std::to_string(a.id) + ")" : ""), "no 'bbox'");
     out.push_back(a);
-  }
+  };
+  for_each_object(arr, c, "annotations", start, field, end);
 }
 
 void read_categories(od::array arr, const json_context& c, std::vector<class_info>& out) {
-  std::size_t i = 0;
-  for (auto item : arr) {
-    const std::string entry = "categories[" + std::to_string(i++) + "]";
-    od::object obj;
-    c.check(item.get_object().get(obj), entry, "expected an object");
-    class_info k;
-    bool have_id = false;
-    for (auto field : obj) {
-      std::string_view key;
-      c.check(field.unescaped_key().get(key), entry, "bad key");
-      od::value v = field.value();
-      if (key == "id") {
-        k.category_id = get_int(v, c, entry, "id");
-        have_id = true;
-      } else if (key == "name") {
-        std::string_view s;
-        c.check(v.get_string().get(s), entry, "'name' must be a string");
-        k.name = s;
-      }
+  class_info k;
+  bool have_id = false;
+  auto start = [&] {
+    k = class_info{};
+    have_id = false;
+  };
+  auto field = [&](const std::string& entry, std::string_view key, od::value v) {
+    if (key == "id") {
+      k.category_id = get_int(v, c, entry, "id");
+      have_id = true;
+    } else if (key == "name") {
+      std::string_view s;
+      c.check(v.get_string().get(s), entry, "'name' must be a string");
+      k.name = s;
     }
+  };
+  auto end = [&](const std::string& entry) {
     if (!have_id) c.fail(entry, "a category needs an 'id'");
     out.push_back(std::move(k));
-  }
+  };
+  for_each_object(arr, c, "categories", start, field, end);
 }
 
 bool is_file(const std::string& path) {
@@ -339,7 +347,8 @@ void read_coco(const pipeline_spec& spec, dataset_index& index) {
     out.y2 = static_cast<float>(a.bbox[1] + a.bbox[3]);
     out.label = cat->second;
     out.segm = a.segm;
-    if (a.crowd) out.flags = spec.dataset.crowd == crowd_policy::ignore_region ? annotation::region_only : box_flag_crowd;
+    if (a.crowd)
+      out.flags = spec.dataset.crowd == crowd_policy::ignore_region ? annotation::region_only : box_flag_crowd;
     const coco_image& img = images[im->second];
     if (a.segm != annotation::no_segmentation) {
       const segmentation& s = index.segmentations[a.segm];

@@ -49,8 +49,9 @@ dataset_index build_index(const pipeline_spec& spec, bool throw_on_problems) {
   }
   for (std::size_t i = 0; i < index.records.size(); ++i) index.records[i].id = i;
   if (index.dropped_empty || index.dropped_crowd || index.skipped_missing)
-    log().info("dataset: {} images kept; dropped {} without annotations, {} crowd annotations; skipped {} missing images",
-               index.records.size(), index.dropped_empty, index.dropped_crowd, index.skipped_missing);
+    log().info(
+        "dataset: {} images kept; dropped {} without annotations, {} crowd annotations; skipped {} missing images",
+        index.records.size(), index.dropped_empty, index.dropped_crowd, index.skipped_missing);
   if (throw_on_problems) {
     std::vector<const index_problem*> fatal;
     for (const auto& p : index.problems)
@@ -61,9 +62,10 @@ dataset_index build_index(const pipeline_spec& spec, bool throw_on_problems) {
       throw dataset_error(msg);
     }
     if (!index.problems.empty())
-      log().warn("dataset: {} problem(s) worked around (boxes clipped or dropped, files skipped), e.g. {} "
-                 "(`imgbatch check` lists all)",
-                 index.problems.size(), index.problems.front().text());
+      log().warn(
+          "dataset: {} problem(s) worked around (boxes clipped or dropped, files skipped), e.g. {} "
+          "(`imgbatch check` lists all)",
+          index.problems.size(), index.problems.front().text());
   }
   if (throw_on_problems && index.records.empty()) throw dataset_error("the dataset has no sample left to load");
   return index;

@@ -45,8 +45,8 @@ struct sample_record {
   std::string image;
   std::vector<std::pair<file_role, std::string>> files;
   std::uint32_t first_annotation = 0, annotation_count = 0;  ///< into dataset_index::annotations
-  int width = 0, height = 0;  ///< size the annotations declare (0 = not declared)
-  bool normalized = false;    ///< annotation coordinates are fractions of the decoded size (YOLO)
+  int width = 0, height = 0;                                 ///< size the annotations declare (0 = not declared)
+  bool normalized = false;      ///< annotation coordinates are fractions of the decoded size (YOLO)
   std::string annotation_file;  ///< where the annotations came from, for messages (may be empty)
 
   const std::string* file(file_role r) const noexcept {

@@ -6,9 +6,8 @@
 #include "dataset/dataset.hpp"
 #include "dataset/scan.hpp"
 
-#include <pugixml.hpp>
-
 #include <cstdlib>
+#include <pugixml.hpp>
 #include <unordered_map>
 
 namespace imgbatch::detail {
@@ -45,7 +44,8 @@ void read_voc(const pipeline_spec& spec, dataset_index& index) {
     index.classes.push_back({static_cast<std::int32_t>(i), static_cast<std::int64_t>(i), names[i]});
   }
   for (const auto& [key, xml] : xmls)
-    if (!images.count(key)) index.problems.push_back({xml, "", "no image of this name in " + images_dir.string() + ": ignored", false});
+    if (!images.count(key))
+      index.problems.push_back({xml, "", "no image of this name in " + images_dir.string() + ": ignored", false});
 
   index.records.reserve(images.size());
   for (const auto& [key, image] : images) {
@@ -54,7 +54,8 @@ void read_voc(const pipeline_spec& spec, dataset_index& index) {
     r.first_annotation = static_cast<std::uint32_t>(index.annotations.size());
     auto x = xmls.find(key);
     if (x == xmls.end()) {
-      index.problems.push_back({image, "", "no annotation file " + (xml_dir / (key + ".xml")).string() + ": loaded without boxes", false});
+      index.problems.push_back(
+          {image, "", "no annotation file " + (xml_dir / (key + ".xml")).string() + ": loaded without boxes", false});
       index.records.push_back(std::move(r));
       continue;
     }
@@ -63,7 +64,8 @@ void read_voc(const pipeline_spec& spec, dataset_index& index) {
     pugi::xml_document doc;
     const pugi::xml_parse_result parsed = doc.load_file(file.c_str());
     if (!parsed) {
-      index.problems.push_back({file, "offset " + std::to_string(parsed.offset), std::string("invalid XML: ") + parsed.description()});
+      index.problems.push_back(
+          {file, "offset " + std::to_string(parsed.offset), std::string("invalid XML: ") + parsed.description()});
       continue;
     }
     const pugi::xml_node root = doc.child("annotation");

@@ -24,7 +24,8 @@ void read_yolo(const pipeline_spec& spec, dataset_index& index) {
   for (std::size_t i = 0; i < names.size(); ++i)
     index.classes.push_back({static_cast<std::int32_t>(i), static_cast<std::int64_t>(i), names[i]});
   for (const auto& [key, txt] : labels)
-    if (!images.count(key)) index.problems.push_back({txt, "", "no image of this name in " + images_dir.string() + ": ignored", false});
+    if (!images.count(key))
+      index.problems.push_back({txt, "", "no image of this name in " + images_dir.string() + ": ignored", false});
 
   index.records.reserve(images.size());
   std::string line;
@@ -51,11 +52,14 @@ void read_yolo(const pipeline_spec& spec, dataset_index& index) {
         int c = -1;
         auto [end, ec] = std::from_chars(cls.data(), cls.data() + cls.size(), c);
         if (!ok || ec != std::errc() || end != cls.data() + cls.size() || c < 0) {
-          index.problems.push_back({file, entry, "expected 'class cx cy w h' with an integer class >= 0, got '" + line + "'"});
+          index.problems.push_back(
+              {file, entry, "expected 'class cx cy w h' with an integer class >= 0, got '" + line + "'"});
           continue;
         }
         if (!names.empty() && static_cast<std::size_t>(c) >= names.size()) {
-          index.problems.push_back({file, entry, "class " + std::to_string(c) + " is beyond the " + std::to_string(names.size()) + " class names"});
+          index.problems.push_back(
+              {file, entry,
+               "class " + std::to_string(c) + " is beyond the " + std::to_string(names.size()) + " class names"});
           continue;
         }
         annotation a;

@@ -44,8 +44,8 @@ struct sample_slot {
 struct batch_buffer {
   batch_data data;
   std::vector<sample_slot> slots;
-  std::atomic<std::size_t> to_plan{0};     // samples not yet planned: the last one fixes the shape
-  std::atomic<std::size_t> remaining{0};   // samples not yet written: the last one finishes the batch
+  std::atomic<std::size_t> to_plan{0};    // samples not yet planned: the last one fixes the shape
+  std::atomic<std::size_t> remaining{0};  // samples not yet written: the last one finishes the batch
   batch_shape shape;
   std::exception_ptr error;  // set by collate from the first failed slot
   bool held = false;         // handed to the consumer and not yet released (pool mutex)

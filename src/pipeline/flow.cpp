@@ -27,15 +27,14 @@ struct pass_graph::nodes {
   flow::function_node<batch_buffer*, flow::continue_msg> deliver;
 
   explicit nodes(pass_graph& p)
-      : batches(
-            g,
-            [&p](oneapi::tbb::flow_control& fc) -> std::size_t {
-              if (p.stopping_.load(std::memory_order_acquire) || p.next_batch_ >= p.in_.order.num_batches()) {
-                fc.stop();
-                return 0;
-              }
-              return p.next_batch_++;
-            }),
+      : batches(g,
+                [&p](oneapi::tbb::flow_control& fc) -> std::size_t {
+                  if (p.stopping_.load(std::memory_order_acquire) || p.next_batch_ >= p.in_.order.num_batches()) {
+                    fc.stop();
+                    return 0;
+                  }
+                  return p.next_batch_++;
+                }),
         tokens(g),
         join(g),
         split(g, flow::unlimited, [&p](const job& j, auto& ports) { p.split_batch(j, ports); }),

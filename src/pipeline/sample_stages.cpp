@@ -63,7 +63,9 @@ std::string check_declared_size(const stage_context& ctx, const sample_slot& s) 
   if (r.width == fw && r.height == fh) return {};
   std::string why = "the annotations (" + r.annotation_file + ") give its size as " + size_text(r.width, r.height) +
                     " but the image is " + size_text(fw, fh) +
-                    (stored ? " as stored" : oriented && h.orientation != 1 ? " after EXIF orientation" : "");
+                    (stored                           ? " as stored"
+                     : oriented && h.orientation != 1 ? " after EXIF orientation"
+                                                      : "");
   if (r.width == fh && r.height == fw && h.orientation >= 5) {
     why += "; the swapped size matches: its EXIF orientation " + std::to_string(h.orientation) +
            " turns it by 90 degrees. ";
@@ -159,8 +161,8 @@ void shape_batch(const stage_context& ctx, batch_buffer& b) noexcept {
         shape.height = std::max(shape.height, h);
         shape.width = std::max(shape.width, w);
       } else if (ctx.pad && (h > shape.height || w > shape.width)) {
-        s.fail(s.record->image, "output is " + size_text(w, h) + ", larger than batch.pad.to " +
-                                    size_text(shape.width, shape.height));
+        s.fail(s.record->image,
+               "output is " + size_text(w, h) + ", larger than batch.pad.to " + size_text(shape.width, shape.height));
       } else if (!ctx.pad && (h != shape.height || w != shape.width)) {
         s.fail(s.record->image, "output is " + size_text(w, h) + " but this batch is " +
                                     size_text(shape.width, shape.height) + " (its first sample, " +
@@ -189,7 +191,8 @@ void shape_batch(const stage_context& ctx, batch_buffer& b) noexcept {
   try {
     ctx.layout->shape(b.data, shape);
   } catch (const std::bad_alloc&) {
-    for (std::size_t i = 0; i < n; ++i) b.slots[i].fail(b.slots[i].record->image, "out of memory for the batch tensors");
+    for (std::size_t i = 0; i < n; ++i)
+      b.slots[i].fail(b.slots[i].record->image, "out of memory for the batch tensors");
   } catch (const std::exception& e) {
     for (std::size_t i = 0; i < n; ++i) b.slots[i].fail(b.slots[i].record->image, e.what());
   }

@@ -125,7 +125,8 @@ std::string pipeline_spec::to_json() const {
     os << ", \"classes\": " << detail::json_quote(dataset.classes_file.string());
   } else if (!dataset.classes.empty()) {
     os << ", \"classes\": [";
-    for (std::size_t i = 0; i < dataset.classes.size(); ++i) os << (i ? ", " : "") << detail::json_quote(dataset.classes[i]);
+    for (std::size_t i = 0; i < dataset.classes.size(); ++i)
+      os << (i ? ", " : "") << detail::json_quote(dataset.classes[i]);
     os << "]";
   }
   if (dataset.format == dataset_format::coco) {

@@ -245,9 +245,9 @@ void read_dataset(object_reader r, pipeline_spec& s) {
         {{"flag", crowd_policy::flag}, {"drop", crowd_policy::drop}, {"ignore_region", crowd_policy::ignore_region}});
   if (auto v = r.string("category_labels"))
     s.dataset.category_labels = choose<label_mapping>(r.sub("category_labels"), *v,
-                                             {{"category_id", label_mapping::category_id},
-                                              {"contiguous", label_mapping::contiguous},
-                                              {"contiguous_from_1", label_mapping::contiguous_from_1}});
+                                                      {{"category_id", label_mapping::category_id},
+                                                       {"contiguous", label_mapping::contiguous},
+                                                       {"contiguous_from_1", label_mapping::contiguous_from_1}});
   if (auto v = r.string("empty_images"))
     s.dataset.keep_empty = choose<bool>(r.sub("empty_images"), *v, {{"keep", true}, {"drop", false}});
   if (auto v = r.string("missing_images"))
@@ -287,8 +287,9 @@ void read_targets(object_reader r, pipeline_spec& s) {
       object_reader br(*e, r.sub("boxes"));
       boxes_target b;
       if (auto v = br.string("format"))
-        b.format = choose<box_format>(br.sub("format"), *v,
-                                      {{"xyxy", box_format::xyxy}, {"xywh", box_format::xywh}, {"cxcywh", box_format::cxcywh}});
+        b.format = choose<box_format>(
+            br.sub("format"), *v,
+            {{"xyxy", box_format::xyxy}, {"xywh", box_format::xywh}, {"cxcywh", box_format::cxcywh}});
       if (auto v = br.boolean("normalized")) b.normalized = *v;
       if (auto v = br.number("min_size")) b.min_size = *v;
       if (auto v = br.number("min_visibility")) b.min_visibility = *v;
@@ -337,8 +338,8 @@ transform read_op(object_reader r) {
       if (e->get_array().get(a) == simdjson::SUCCESS) {
         if (a.size() == 0) throw config_error(r.sub("shorter"), "expected a size or a non-empty list of sizes");
         for (element v : a)
-          op.shorter.push_back(static_cast<int>(
-              object_reader::as_integer(v, r.sub("shorter") + "[" + std::to_string(op.shorter.size()) + "]", 1, 1 << 20)));
+          op.shorter.push_back(static_cast<int>(object_reader::as_integer(
+              v, r.sub("shorter") + "[" + std::to_string(op.shorter.size()) + "]", 1, 1 << 20)));
       } else {
         op.shorter.push_back(static_cast<int>(object_reader::as_integer(*e, r.sub("shorter"), 1, 1 << 20)));
       }

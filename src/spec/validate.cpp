@@ -20,7 +20,8 @@ void pipeline_spec::validate() const {
   } else {
     if (dataset.images.empty()) throw config_error("dataset.images", "required: the folder of the images");
     if (!dataset.masks.empty())
-      throw config_error("dataset.masks", "only the folder format reads mask files (COCO masks are painted from its segmentations)");
+      throw config_error("dataset.masks",
+                         "only the folder format reads mask files (COCO masks are painted from its segmentations)");
   }
   if (dataset.format == dataset_format::coco && dataset.annotations.empty())
     throw config_error("dataset.annotations", "required: the COCO instances JSON file");
@@ -33,12 +34,15 @@ void pipeline_spec::validate() const {
     throw config_error("dataset.labels", "required: the folder of YOLO label files");
   if (targets.boxes && !annotated)
     throw config_error("targets.boxes", "boxes come from a coco, voc or yolo dataset, not from a " +
-                                            std::string(dataset.format == dataset_format::folder ? "folder" : "list") + " dataset");
+                                            std::string(dataset.format == dataset_format::folder ? "folder" : "list") +
+                                            " dataset");
   if (targets.instance_masks && dataset.format != dataset_format::coco)
-    throw config_error("targets.instance_masks", "instance masks are painted from COCO segmentations: needs a coco dataset");
+    throw config_error("targets.instance_masks",
+                       "instance masks are painted from COCO segmentations: needs a coco dataset");
   if (targets.mask && (dataset.format == dataset_format::voc || dataset.format == dataset_format::yolo))
     throw config_error("targets.mask", "masks come from mask files (folder, list) or COCO segmentations, not from a " +
-                                           std::string(dataset.format == dataset_format::voc ? "voc" : "yolo") + " dataset");
+                                           std::string(dataset.format == dataset_format::voc ? "voc" : "yolo") +
+                                           " dataset");
   if (targets.mask && dataset.format == dataset_format::coco) {
     if (targets.mask->ignore_index < 0)
       throw config_error("targets.mask.ignore_index",
@@ -60,7 +64,8 @@ void pipeline_spec::validate() const {
     if (batch.pad->to && ((*batch.pad->to)[0] < 1 || (*batch.pad->to)[1] < 1))
       throw config_error("batch.pad.to", "must be positive");
     if (targets.mask && targets.mask->ignore_index < 0)
-      throw config_error("batch.pad", "padding a mask needs targets.mask.ignore_index (padding must not become class 0)");
+      throw config_error("batch.pad",
+                         "padding a mask needs targets.mask.ignore_index (padding must not become class 0)");
   }
   if (sampler.group_by_aspect < 0 || sampler.group_by_aspect == 1)
     throw config_error("sampler.group_by_aspect", "must be 0 (off) or a number of bins of at least 2");
@@ -113,7 +118,8 @@ void pipeline_spec::validate() const {
       if (!(rr->ratio[0] > 0 && rr->ratio[0] <= rr->ratio[1] && std::isfinite(rr->ratio[1])))
         throw config_error(path + ".ratio", "must be [low, high] with 0 < low <= high (width / height)");
     } else if (const auto* ic = std::get_if<random_iou_crop_op>(&t)) {
-      if (!targets.boxes) throw config_error(path, "random_iou_crop chooses its crop by the boxes: it needs targets.boxes");
+      if (!targets.boxes)
+        throw config_error(path, "random_iou_crop chooses its crop by the boxes: it needs targets.boxes");
       if (!(ic->min_scale > 0 && ic->min_scale <= ic->max_scale && ic->max_scale <= 1))
         throw config_error(path + ".min_scale", "needs 0 < min_scale <= max_scale <= 1");
       if (!(ic->min_aspect_ratio > 0 && ic->min_aspect_ratio <= ic->max_aspect_ratio))

@@ -19,7 +19,9 @@ instance_masks_target_kind::instance_masks_target_kind(const pipeline_spec& spec
     : stored_frame_(spec.dataset.frame == annotation_frame::stored),
       max_boxes_(spec.targets.boxes ? spec.targets.boxes->max_boxes : 0) {}
 
-void instance_masks_target_kind::add_tensors(batch_data& b) const { b.tensors.emplace_back("instance_masks", tensor{}); }
+void instance_masks_target_kind::add_tensors(batch_data& b) const {
+  b.tensors.emplace_back("instance_masks", tensor{});
+}
 
 std::unique_ptr<target_scratch> instance_masks_target_kind::make_scratch() const {
   return std::make_unique<instance_scratch>();
@@ -32,7 +34,8 @@ std::size_t instance_masks_target_kind::box_count(const sample_view& s) const {
 
 void instance_masks_target_kind::shape(batch_data& b, const batch_shape& s) const {
   b.find("instance_masks")
-      ->reshape(dtype::uint8, {static_cast<std::int64_t>(s.n), static_cast<std::int64_t>(s.max_boxes), s.height, s.width});
+      ->reshape(dtype::uint8,
+                {static_cast<std::int64_t>(s.n), static_cast<std::int64_t>(s.max_boxes), s.height, s.width});
 }
 
 void instance_masks_target_kind::write(const sample_view& s, target_scratch* scratch, exec_scratch& ex, batch_data& b,

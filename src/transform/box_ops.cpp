@@ -65,27 +65,43 @@ void boxes_filter(box_set& b, double min_size, double min_visibility) {
 
 std::array<double, 2> orient_point(int o, double w, double h, double x, double y) noexcept {
   switch (o) {
-    case 2: return {w - x, y};
-    case 3: return {w - x, h - y};
-    case 4: return {x, h - y};
-    case 5: return {y, x};
-    case 6: return {h - y, x};
-    case 7: return {h - y, w - x};
-    case 8: return {y, w - x};
-    default: return {x, y};
+    case 2:
+      return {w - x, y};
+    case 3:
+      return {w - x, h - y};
+    case 4:
+      return {x, h - y};
+    case 5:
+      return {y, x};
+    case 6:
+      return {h - y, x};
+    case 7:
+      return {h - y, w - x};
+    case 8:
+      return {y, w - x};
+    default:
+      return {x, y};
   }
 }
 
 std::array<double, 2> unorient_point(int o, double w, double h, double x, double y) noexcept {
   switch (o) {
-    case 2: return {w - x, y};
-    case 3: return {w - x, h - y};
-    case 4: return {x, h - y};
-    case 5: return {y, x};
-    case 6: return {y, h - x};
-    case 7: return {w - y, h - x};
-    case 8: return {w - y, x};
-    default: return {x, y};
+    case 2:
+      return {w - x, y};
+    case 3:
+      return {w - x, h - y};
+    case 4:
+      return {x, h - y};
+    case 5:
+      return {y, x};
+    case 6:
+      return {y, h - x};
+    case 7:
+      return {w - y, h - x};
+    case 8:
+      return {w - y, x};
+    default:
+      return {x, y};
   }
 }
 

@@ -27,7 +27,8 @@ struct exec_result {
 enum class resample { bilinear, nearest };
 
 /// Runs a plan's steps on `src`. Images use bilinear, masks and depth nearest; padding uses `fill`
-/// (one pixel's bytes), or, when null, each crop step's own fill (the image's letterbox colour). The result may view `src` (crops are views) or scratch.
+/// (one pixel's bytes), or, when null, each crop step's own fill (the image's letterbox colour). The result may view
+/// `src` (crops are views) or scratch.
 exec_result run_plan(const sample_plan& plan, const image_view& src, resample mode, const std::uint8_t* fill,
                      exec_scratch& scratch);
 

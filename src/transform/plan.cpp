@@ -164,8 +164,8 @@ std::array<int, 4> resized_crop_window(const random_resized_crop_op& op, int hei
 
 // torchvision v2 RandomIoUCrop.make_params: (top, left, height, width), or nullopt for no crop. Boxes
 // whose centre is not strictly inside the chosen crop are dropped.
-std::optional<std::array<int, 4>> iou_crop_window(const random_iou_crop_op& op, int height, int width,
-                                                  box_set& boxes, counter_rng& rng) {
+std::optional<std::array<int, 4>> iou_crop_window(const random_iou_crop_op& op, int height, int width, box_set& boxes,
+                                                  counter_rng& rng) {
   // torchvision loops until it draws the "no crop" option; the bound only guards against options
   // without one (validation requires one) and is never reached in practice: P = (1 - 1/7)^1000.
   for (int round = 0; round < 1000; ++round) {
@@ -254,7 +254,8 @@ std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, i
             p.resize(op.size[0], op.size[1]);
           } else if constexpr (std::is_same_v<T, random_iou_crop_op>) {
             counter_rng r = rng();
-            if (auto win = iou_crop_window(op, p.h, p.w, out.boxes, r)) p.crop((*win)[0], (*win)[1], (*win)[2], (*win)[3]);
+            if (auto win = iou_crop_window(op, p.h, p.w, out.boxes, r))
+              p.crop((*win)[0], (*win)[1], (*win)[2], (*win)[3]);
           } else if constexpr (std::is_same_v<T, hflip_op>) {
             if (rng().bernoulli(op.p)) p.hflip();
           } else if constexpr (std::is_same_v<T, vflip_op>) {

@@ -16,8 +16,8 @@ namespace imgbatch::detail {
 /// One geometric step with every random choice resolved.
 struct geo_step {
   enum kind_t { resize, crop, hflip, vflip } kind;
-  int out_h = 0, out_w = 0;  ///< resize and crop: output size
-  int y0 = 0, x0 = 0;        ///< crop: origin in the input; negative or overhanging means padding
+  int out_h = 0, out_w = 0;                   ///< resize and crop: output size
+  int y0 = 0, x0 = 0;                         ///< crop: origin in the input; negative or overhanging means padding
   std::array<std::uint8_t, 3> fill{0, 0, 0};  ///< crop: the image's padding colour (targets use their own)
 };
 

@@ -36,15 +36,17 @@ std::vector<batch> all_batches(loader& l) {
 // A COCO dataset in `dir`: images/<name>.png of the given sizes (w, h), every pixel a colour of its own
 // position, and annotations.json from `annotations_json` (a JSON array) and `images_json`.
 void write_coco(const fs::path& dir, const std::vector<std::pair<std::string, std::array<int, 2>>>& images,
-                const std::string& annotations_json, const std::string& categories_json =
-                                                          R"([{"id": 1, "name": "cat"}, {"id": 3, "name": "dog"}, {"id": 7, "name": "owl"}])") {
+                const std::string& annotations_json,
+                const std::string& categories_json =
+                    R"([{"id": 1, "name": "cat"}, {"id": 3, "name": "dog"}, {"id": 7, "name": "owl"}])") {
   fs::create_directories(dir / "images");
   std::ostringstream os;
   os << "{\"images\": [";
   int id = 1;
   for (const auto& [name, wh] : images) {
-    detail::write_png((dir / "images" / name).string(),
-                      test::make_image(wh[0], wh[1], 3, [](int x, int y, int c) { return (x * 3 + y * 5 + c * 50) % 256; }));
+    detail::write_png((dir / "images" / name).string(), test::make_image(wh[0], wh[1], 3, [](int x, int y, int c) {
+                        return (x * 3 + y * 5 + c * 50) % 256;
+                      }));
     os << (id > 1 ? ", " : "") << "{\"id\": " << id * 10 << ", \"file_name\": \"" << name << "\", \"width\": " << wh[0]
        << ", \"height\": " << wh[1] << "}";
     ++id;
@@ -117,7 +119,8 @@ TEST_CASE("detection: the real COCO sample loads its 10 present images with thei
           CHECK(label >= 1);
           CHECK(r.labels[static_cast<std::size_t>(r.offsets[i]) + m] == label);
           for (int k = 0; k < 4; ++k)
-            CHECK(r.boxes[(static_cast<std::size_t>(r.offsets[i]) + m) * 4 + k] == row(boxes, i, m)[static_cast<std::size_t>(k)]);
+            CHECK(r.boxes[(static_cast<std::size_t>(r.offsets[i]) + m) * 4 + k] ==
+                  row(boxes, i, m)[static_cast<std::size_t>(k)]);
         }
       }
     }
@@ -197,7 +200,9 @@ TEST_CASE("detection: COCO, VOC and YOLO problems are named with their file and 
   for (const auto& p : report.problems) lines.insert(p.file + ": " + p.entry + ": " + p.reason);
   CHECK(lines.count(json + ": annotation id 2: unknown category id 5"));
   CHECK(lines.count(json + ": annotation id 3: refers to image id 99, which 'images' does not list"));
-  CHECK(lines.count(json + ": annotation id 4: box (x1, y1, x2, y2) [6, 6, 11, 11] reaches outside its 8x8 image: clipped to [6, 6, 8, 8]"));
+  CHECK(lines.count(
+      json +
+      ": annotation id 4: box (x1, y1, x2, y2) [6, 6, 11, 11] reaches outside its 8x8 image: clipped to [6, 6, 8, 8]"));
   CHECK(lines.count(json + ": annotation id 5: box (x1, y1, x2, y2) [2, 2, 1, 5] has a negative width or height"));
   CHECK(report.problems.size() == 4);
   // The loader refuses the fatal ones, naming them.
@@ -300,7 +305,8 @@ TEST_CASE("detection: boxes in xywh, cxcywh and normalised form; max_boxes trunc
   CHECK(first_boxes(box_format::xyxy, false).first == std::vector<float>{2, 1, 8, 5, 10, 5, 14, 7});
   CHECK(first_boxes(box_format::xywh, false).first == std::vector<float>{2, 1, 6, 4, 10, 5, 4, 2});
   CHECK(first_boxes(box_format::cxcywh, false).first == std::vector<float>{5, 3, 6, 4, 12, 6, 4, 2});
-  CHECK(first_boxes(box_format::xyxy, true).first == std::vector<float>{0.1f, 0.1f, 0.4f, 0.5f, 0.5f, 0.5f, 0.7f, 0.7f});
+  CHECK(first_boxes(box_format::xyxy, true).first ==
+        std::vector<float>{0.1f, 0.1f, 0.4f, 0.5f, 0.5f, 0.5f, 0.7f, 0.7f});
   auto [one, dropped] = first_boxes(box_format::xyxy, false, 1);
   CHECK(one == std::vector<float>{2, 1, 8, 5});
   CHECK(dropped == 1);
@@ -340,7 +346,8 @@ TEST_CASE("detection: mixed sizes pad to the batch's largest, rounded to the div
   // Without pad, mixed sizes are refused whichever sample finishes first.
   s.batch.pad.reset();
   loader none(s);
-  CHECK_THROWS_WITH_AS(all_batches(none), doctest::Contains("b.png: output is 7x13 but this batch is 20x10 (its first sample"),
+  CHECK_THROWS_WITH_AS(all_batches(none),
+                       doctest::Contains("b.png: output is 7x13 but this batch is 20x10 (its first sample"),
                        sample_error);
 }
 
@@ -398,12 +405,13 @@ TEST_CASE("detection: COCO polygons and RLE become the class mask and instance m
   batch flagged = load(crowd_policy::flag);
   CHECK(mask_of(flagged) == want);  // the crowd region covers the polygon too
   const tensor& inst = flagged["instance_masks"];
-  REQUIRE(std::vector<std::int64_t>(inst.shape().begin(), inst.shape().end()) == std::vector<std::int64_t>{1, 2, 10, 5});
+  REQUIRE(std::vector<std::int64_t>(inst.shape().begin(), inst.shape().end()) ==
+          std::vector<std::int64_t>{1, 2, 10, 5});
   const std::uint8_t* im = inst.data<std::uint8_t>();
   for (int y = 0; y < 10; ++y)
     for (int x = 0; x < 5; ++x) {
-      CHECK(im[y * 5 + x] == (x == 0 && y < 2));   // polygon
-      CHECK(im[50 + y * 5 + x] == (x < 2));          // RLE
+      CHECK(im[y * 5 + x] == (x == 0 && y < 2));  // polygon
+      CHECK(im[50 + y * 5 + x] == (x < 2));       // RLE
     }
   batch dropped = load(crowd_policy::drop);
   std::vector<std::uint8_t> poly(50, 0);
@@ -486,8 +494,9 @@ TEST_CASE("detection: VOC XML is parsed as XML: a part's box is not the object's
   s.dataset.root = root;
   s.dataset.images = "JPEGImages";
   s.dataset.annotations = "Annotations";
-  s.dataset.classes = {"aeroplane", "bicycle", "bird",  "boat",        "bottle", "bus",   "car",  "cat",   "chair", "cow",
-                       "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor"};
+  s.dataset.classes = {"aeroplane", "bicycle",     "bird",  "boat",        "bottle", "bus",      "car",
+                       "cat",       "chair",       "cow",   "diningtable", "dog",    "horse",    "motorbike",
+                       "person",    "pottedplant", "sheep", "sofa",        "train",  "tvmonitor"};
   s.targets.boxes = boxes_target{};
   s.batch.size = 1;
   // 2007_000002.jpg has no XML: loaded without boxes, and `check` says so.
@@ -506,6 +515,7 @@ TEST_CASE("detection: VOC XML is parsed as XML: a part's box is not the object's
   CHECK(bs[1].boxes().offsets.back() == 0);
   // An unknown class name is a problem naming the file and the object.
   s.dataset.classes = {"cat"};
-  CHECK_THROWS_WITH_AS(loader{s}, doctest::Contains("2007_000001.xml: <object> 2: class 'person' is not in dataset.classes"),
+  CHECK_THROWS_WITH_AS(loader{s},
+                       doctest::Contains("2007_000001.xml: <object> 2: class 'person' is not in dataset.classes"),
                        dataset_error);
 }

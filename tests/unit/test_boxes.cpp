@@ -24,7 +24,8 @@ sample_plan plan_boxes(const std::vector<transform>& ops, int h, int w, const st
 }
 
 void check_box(const box& got, const box& want) {
-  for (int k = 0; k < 4; ++k) CHECK(got[static_cast<std::size_t>(k)] == doctest::Approx(want[static_cast<std::size_t>(k)]).epsilon(1e-12));
+  for (int k = 0; k < 4; ++k)
+    CHECK(got[static_cast<std::size_t>(k)] == doctest::Approx(want[static_cast<std::size_t>(k)]).epsilon(1e-12));
 }
 }  // namespace
 
@@ -38,7 +39,8 @@ TEST_CASE("boxes: hflip and vflip mirror in the frame") {
 
 TEST_CASE("boxes: resize scales x and y by the size ratios, both forms") {
   // 50x100 -> [25, 200]: x * 2, y * 0.5
-  check_box(plan_boxes({resize_op{.size = size2{25, 200}}}, 50, 100, {{10, 20, 30, 40}}).boxes.box[0], {20, 10, 60, 20});
+  check_box(plan_boxes({resize_op{.size = size2{25, 200}}}, 50, 100, {{10, 20, 30, 40}}).boxes.box[0],
+            {20, 10, 60, 20});
   // shorter 25 on 50x100 -> 25x50: both * 0.5
   check_box(plan_boxes({resize_op{.shorter = {25}}}, 50, 100, {{10, 20, 30, 40}}).boxes.box[0], {5, 10, 15, 20});
 }
@@ -174,14 +176,30 @@ TEST_CASE("boxes: over thousands of random chains, boxes stay inside, follow the
     const int n_ops = 1 + static_cast<int>(rng.below(4));
     for (int k = 0; k < n_ops; ++k) {
       switch (rng.below(8)) {
-        case 0: ops.push_back(hflip_op{0.5}); break;
-        case 1: ops.push_back(vflip_op{0.5}); break;
-        case 2: ops.push_back(resize_op{.size = size2{10 + int(rng.below(100)), 10 + int(rng.below(100))}}); break;
-        case 3: ops.push_back(letterbox_op{{32 + int(rng.below(64)), 32 + int(rng.below(64))}, {0, 0, 0}}); break;
-        case 4: ops.push_back(center_crop_op{{5 + int(rng.below(150)), 5 + int(rng.below(150))}}); break;
-        case 5: ops.push_back(random_crop_op{{5 + int(rng.below(150)), 5 + int(rng.below(150))}, true}); break;
-        case 6: ops.push_back(random_resized_crop_op{{8 + int(rng.below(64)), 8 + int(rng.below(64))}}); break;
-        default: ops.push_back(resize_op{.shorter = {10 + int(rng.below(60))}}); break;
+        case 0:
+          ops.push_back(hflip_op{0.5});
+          break;
+        case 1:
+          ops.push_back(vflip_op{0.5});
+          break;
+        case 2:
+          ops.push_back(resize_op{.size = size2{10 + int(rng.below(100)), 10 + int(rng.below(100))}});
+          break;
+        case 3:
+          ops.push_back(letterbox_op{{32 + int(rng.below(64)), 32 + int(rng.below(64))}, {0, 0, 0}});
+          break;
+        case 4:
+          ops.push_back(center_crop_op{{5 + int(rng.below(150)), 5 + int(rng.below(150))}});
+          break;
+        case 5:
+          ops.push_back(random_crop_op{{5 + int(rng.below(150)), 5 + int(rng.below(150))}, true});
+          break;
+        case 6:
+          ops.push_back(random_resized_crop_op{{8 + int(rng.below(64)), 8 + int(rng.below(64))}});
+          break;
+        default:
+          ops.push_back(resize_op{.shorter = {10 + int(rng.below(60))}});
+          break;
       }
     }
     std::vector<box> src;
@@ -211,7 +229,8 @@ TEST_CASE("boxes: over thousands of random chains, boxes stay inside, follow the
       const double ay = s[1] * g.scale_y + g.offset_y, by = s[3] * g.scale_y + g.offset_y;
       const box full{std::min(ax, bx), std::min(ay, by), std::max(ax, bx), std::max(ay, by)};
       const auto& v = p.footprint;
-      const box want{std::max(full[0], v[0]), std::max(full[1], v[1]), std::min(full[2], v[2]), std::min(full[3], v[3])};
+      const box want{std::max(full[0], v[0]), std::max(full[1], v[1]), std::min(full[2], v[2]),
+                     std::min(full[3], v[3])};
       for (int k = 0; k < 4; ++k) CHECK(std::fabs(b[k] - want[k]) < 1e-6);
       // and maps back onto the source box wherever it was not clipped
       const box back = g.box_to_source(b);

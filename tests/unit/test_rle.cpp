@@ -29,7 +29,7 @@ TEST_CASE("rle: compressed counts strings decode as rleFrString") {
   CHECK(c == std::vector<std::uint32_t>{100});
   CHECK(rle_from_string("6T", c) == "ends inside a number");
   CHECK(rle_from_string("6 2", c) == "character ' ' is not in the RLE alphabet");
-  CHECK(rle_from_string("0M", c) == "a run length is negative");  // the second count is not a difference: -3
+  CHECK(rle_from_string("0M", c) == "a run length is negative");   // the second count is not a difference: -3
   CHECK(rle_from_string("33M", c) == "a run length is negative");  // nor the third
   CHECK(rle_from_string("333M", c).empty());                       // the fourth is: 3 + (-3) = 0
   CHECK(c == std::vector<std::uint32_t>{3, 3, 3, 0});

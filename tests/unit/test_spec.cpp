@@ -172,8 +172,9 @@ TEST_CASE("spec: the det workload parses; annotated datasets carry boxes unless 
   off.insert(off.find("\"sampler\""), R"("targets": {"boxes": false}, )");
   CHECK_FALSE(pipeline_spec::from_json(off).targets.boxes.has_value());
   std::string opts = det_json;
-  opts.insert(opts.find("\"sampler\""),
-              R"("targets": {"boxes": {"format": "cxcywh", "normalized": true, "min_size": 2, "min_visibility": 0.25, "max_boxes": 50}, "instance_masks": true}, )");
+  opts.insert(
+      opts.find("\"sampler\""),
+      R"("targets": {"boxes": {"format": "cxcywh", "normalized": true, "min_size": 2, "min_visibility": 0.25, "max_boxes": 50}, "instance_masks": true}, )");
   pipeline_spec o = pipeline_spec::from_json(opts);
   CHECK(o.targets.boxes->format == box_format::cxcywh);
   CHECK(o.targets.boxes->normalized);
@@ -193,8 +194,9 @@ TEST_CASE("spec: new ops, padding and grouping parse, and to_json reads back to 
             R"("dtype": "float32", "pad": {"to": "max", "divisor": 32, "value": 0.5}})");
   s.replace(s.find(R"("drop_last": true})"), std::string(R"("drop_last": true})").size(),
             R"("drop_last": true, "group_by_aspect": 2})");
-  s.replace(s.find(R"("images": "images"})"), std::string(R"("images": "images"})").size(),
-            R"("images": "images", "crowd": "ignore_region", "category_labels": "contiguous_from_1", "empty_images": "drop", "missing_images": "skip", "annotation_frame": "stored"})");
+  s.replace(
+      s.find(R"("images": "images"})"), std::string(R"("images": "images"})").size(),
+      R"("images": "images", "crowd": "ignore_region", "category_labels": "contiguous_from_1", "empty_images": "drop", "missing_images": "skip", "annotation_frame": "stored"})");
   pipeline_spec a = pipeline_spec::from_json(s);
   const auto& iou = std::get<random_iou_crop_op>(a.transforms[0]);
   CHECK(iou.min_scale == 0.5);
@@ -231,8 +233,9 @@ TEST_CASE("spec: detection mistakes are named by key path") {
         "dataset.classes: required for VOC: the class names in label order, or a names file");
   CHECK(det_error(R"("size": [512, 512], "fill": [114, 114, 114])", R"("size": [512, 512], "fill": [114, 300, 0])") ==
         "transforms[1].fill[1]: must be between 0 and 255, got 300");
-  CHECK(det_error(R"({"op": "hflip", "p": 0.5})", R"({"op": "random_resized_crop", "size": [8, 8], "scale": [0, 1]})") ==
-        "transforms[0].scale: must be [low, high] with 0 < low <= high <= 1 (fractions of the area)");
+  CHECK(
+      det_error(R"({"op": "hflip", "p": 0.5})", R"({"op": "random_resized_crop", "size": [8, 8], "scale": [0, 1]})") ==
+      "transforms[0].scale: must be [low, high] with 0 < low <= high <= 1 (fractions of the area)");
   CHECK(det_error(R"("dtype": "float32"})", R"("dtype": "float32", "pad": {"to": "min"}})") ==
         "batch.pad.to: expected \"max\" or [height, width]");
   CHECK(det_error(R"("drop_last": true})", R"("drop_last": true, "group_by_aspect": 1})") ==
@@ -241,24 +244,29 @@ TEST_CASE("spec: detection mistakes are named by key path") {
         "dataset.crowd: 'keep' is not one of 'flag', 'drop', 'ignore_region'");
   pipeline_spec m = pipeline_spec::from_json(det_json);
   m.targets.mask = mask_target{.num_classes = 91, .ignore_index = -1};
-  CHECK_THROWS_WITH_AS(m.validate(),
-                       "targets.mask.ignore_index: a mask painted from COCO needs one for crowd regions and overlapping "
-                       "instances",
-                       config_error);
+  CHECK_THROWS_WITH_AS(
+      m.validate(),
+      "targets.mask.ignore_index: a mask painted from COCO needs one for crowd regions and overlapping "
+      "instances",
+      config_error);
   m.targets.mask->ignore_index = 255;
   m.dataset.category_labels = label_mapping::contiguous;
-  CHECK_THROWS_WITH_AS(m.validate(), doctest::Contains("\"contiguous\" makes the first category label 0"), config_error);
+  CHECK_THROWS_WITH_AS(m.validate(), doctest::Contains("\"contiguous\" makes the first category label 0"),
+                       config_error);
   pipeline_spec f = pipeline_spec::from_json(seg_json);
   f.targets.boxes = boxes_target{};
-  CHECK_THROWS_WITH_AS(f.validate(), "targets.boxes: boxes come from a coco, voc or yolo dataset, not from a folder dataset",
+  CHECK_THROWS_WITH_AS(f.validate(),
+                       "targets.boxes: boxes come from a coco, voc or yolo dataset, not from a folder dataset",
                        config_error);
   f.targets.boxes.reset();
   f.transforms.insert(f.transforms.begin(), random_iou_crop_op{});
-  CHECK_THROWS_WITH_AS(f.validate(), "transforms[0]: random_iou_crop chooses its crop by the boxes: it needs targets.boxes",
+  CHECK_THROWS_WITH_AS(f.validate(),
+                       "transforms[0]: random_iou_crop chooses its crop by the boxes: it needs targets.boxes",
                        config_error);
   f.transforms.erase(f.transforms.begin());
   f.batch.pad = pad_spec{};
   f.targets.mask->ignore_index = -1;
-  CHECK_THROWS_WITH_AS(f.validate(), "batch.pad: padding a mask needs targets.mask.ignore_index (padding must not become class 0)",
+  CHECK_THROWS_WITH_AS(f.validate(),
+                       "batch.pad: padding a mask needs targets.mask.ignore_index (padding must not become class 0)",
                        config_error);
 }
