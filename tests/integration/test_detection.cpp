@@ -519,3 +519,42 @@ TEST_CASE("detection: VOC XML is parsed as XML: a part's box is not the object's
                        doctest::Contains("2007_000001.xml: <object> 2: class 'person' is not in dataset.classes"),
                        dataset_error);
 }
+
+TEST_CASE("detection: batches of real photos are byte-identical with 1 and 2 threads, padding and boxes included") {
+  const fs::path root = testdata / "detection_voc_coco_yolo";
+  if (!have(root)) return;
+  auto run = [&](int threads) {
+    pipeline_spec s;
+    s.dataset.format = dataset_format::coco;
+    s.dataset.root = root;
+    s.dataset.annotations = "gts/coco_format_v2/instances_v2.json";
+    s.dataset.images = "images";
+    s.dataset.skip_missing = true;
+    s.targets.boxes = boxes_target{};
+    s.sampler = {.shuffle = true, .seed = 11};
+    // sizes differ per sample (random_iou_crop, multi-scale resize): the batch shape comes from padding
+    s.transforms = {hflip_op{}, random_iou_crop_op{}, resize_op{.shorter = {96, 128, 160}, .max_longer = 200}};
+    s.batch.size = 4;
+    s.batch.pad = pad_spec{.divisor = 16};
+    s.batch.image_type = dtype::uint8;
+    s.loader.threads = threads;
+    loader l(s);
+    std::vector<std::vector<std::uint8_t>> out;
+    for (std::uint64_t e = 0; e < 3; ++e) {
+      l.set_epoch(e);
+      for (const batch& b : l)
+        for (auto name : b.names()) {
+          const tensor& t = b[name];
+          const auto* p = static_cast<const std::uint8_t*>(t.raw());
+          out.emplace_back(p, p + t.nbytes());
+          out.emplace_back(reinterpret_cast<const std::uint8_t*>(t.shape().data()),
+                           reinterpret_cast<const std::uint8_t*>(t.shape().data() + t.rank()));
+        }
+    }
+    return out;
+  };
+  const auto one = run(1), two = run(2);
+  REQUIRE(one.size() == two.size());
+  for (std::size_t i = 0; i < one.size(); ++i) CHECK(one[i] == two[i]);
+  CHECK(one.size() > 20);
+}
