@@ -213,8 +213,21 @@ def detection(imgbatch, testdata, work):
                 d = min(max(abs(p - q) for p, q in zip(g[1], e[1])) for e in want if e[0] == g[0])
                 worst = max(worst, d)
     check(worst <= 1e-3, f"voc/yolo boxes differ from coco's by {worst} px")
-    print(f"detection: hflip + letterbox equal to Pillow within 1; boxes within 1e-3 px of the exact affine image; "
-          f"coco, voc and yolo agree within {worst:.2g} px on {len(boxes_of['coco'])} images")
+    # The same with normalize, float32 NCHW: torchvision's float32 arithmetic on Pillow's uint8 result.
+    path = os.path.join(work, "det_norm.json")
+    with open(path, "w") as f:
+        json.dump(dict(common, dataset=specs["coco"], transforms=ops + [{"op": "normalize"}],
+                       batch={"size": 4, "layout": "NCHW", "dtype": "float32"}), f)
+    worst_f, n = 0.0, 0
+    for s, t in dump(imgbatch, path, os.path.join(work, "det_norm"), 3):
+        u8, _ = letterbox_reference(s["image"], 512, 114)
+        ref = ((u8.astype(np.float32) / np.float32(255) - MEAN) / STD).transpose(2, 0, 1)
+        worst_f = max(worst_f, float(np.abs(ref - t["image"]).max()))
+        n += 1
+    check(n == 10, f"normalize: {n} samples")
+    check(worst_f <= 1.0 / 255 / 0.224 + 1e-6, f"detection normalize differs by {worst_f}")
+    print(f"detection: hflip + letterbox within 1 of Pillow (+ normalize: max |diff| {worst_f:.3g}); boxes within 1e-3 px "
+          f"of the exact affine image; coco, voc and yolo agree within {worst:.2g} px on {len(boxes_of['coco'])} images")
 
 
 def full_decode(imgbatch, testdata, work):

@@ -1,4 +1,5 @@
 // Boxes through every geometric op, against values worked out by hand in the comments.
+#include "decode/orientation.hpp"
 #include "transform/plan.hpp"
 #include "util/rng.hpp"
 
@@ -70,6 +71,11 @@ TEST_CASE("boxes: letterbox scales to fit, centres with (size - new) // 2, and p
   check_box(q.boxes.box[0], {16, 0, 16 + 27, 40});
   CHECK(q.geometry.scale_x == doctest::Approx(0.54));
   CHECK(q.geometry.offset_x == doctest::Approx(16));
+  // Python rounds halves to even: 50x100 into 25x25: r = 0.25, 50 * 0.25 = 12.5 -> 12 (not 13), top (25-12)//2 = 6.
+  auto half = plan_boxes({letterbox_op{{25, 25}, {0, 0, 0}}}, 50, 100, {{0, 0, 100, 50}});
+  CHECK(half.steps[0].out_h == 12);
+  CHECK(half.steps[0].out_w == 25);
+  check_box(half.boxes.box[0], {0, 6, 25, 18});
 }
 
 TEST_CASE("boxes: center_crop shifts, clips, drops empty boxes, and min_visibility counts the visible area") {
@@ -100,8 +106,10 @@ TEST_CASE("boxes: random_crop and random_resized_crop move boxes by the window t
       CHECK(p.boxes.size() == 0);
     }
   }
-  for (std::uint64_t id = 0; id < 200; ++id) {
-    auto p = plan_boxes({random_resized_crop_op{{16, 32}, {0.1, 1.0}, {0.5, 2.0}}}, 50, 100, {{0, 0, 100, 50}}, id);
+  int interior = 0;
+  for (std::uint64_t id = 0; id < 400; ++id) {
+    auto p = plan_boxes({random_resized_crop_op{{16, 32}, {0.1, 1.0}, {0.5, 2.0}}}, 50, 100,
+                        {{0, 0, 100, 50}, {40, 20, 60, 30}}, id);
     REQUIRE(p.steps.size() == 2);
     const geo_step &c = p.steps[0], &r = p.steps[1];
     CHECK(r.out_h == 16);
@@ -112,9 +120,25 @@ TEST_CASE("boxes: random_crop and random_resized_crop move boxes by the window t
     CHECK(c.y0 >= 0);
     CHECK(c.x0 + c.out_w <= 100);
     CHECK(c.y0 + c.out_h <= 50);
-    const double area = double(c.out_h) * c.out_w / 5000.0;
-    CHECK(area >= 0.1 - 0.01);
+    // torchvision's draw: area in [0.1, 1] of the image and w/h in [0.5, 2], up to the rounding of each side
+    const double area = double(c.out_h) * c.out_w / 5000.0, ratio = double(c.out_w) / c.out_h;
+    CHECK(area >= 0.1 * 0.9);
+    CHECK(area <= 1.0);
+    CHECK(ratio >= 0.5 * (1 - 1.0 / c.out_h) - 1e-9);
+    CHECK(ratio <= 2.0 * (1 + 1.0 / c.out_w) + 1e-9);
+    // An interior box: shifted by the window, scaled by output / window, clipped to the output.
+    const double kx = 32.0 / c.out_w, ky = 16.0 / c.out_h;
+    const box want{std::clamp((40.0 - c.x0) * kx, 0.0, 32.0), std::clamp((20.0 - c.y0) * ky, 0.0, 16.0),
+                   std::clamp((60.0 - c.x0) * kx, 0.0, 32.0), std::clamp((30.0 - c.y0) * ky, 0.0, 16.0)};
+    if (want[2] > want[0] && want[3] > want[1]) {
+      REQUIRE(p.boxes.size() == 2);
+      check_box(p.boxes.box[1], want);
+      ++interior;
+    } else {
+      CHECK(p.boxes.size() == 1);
+    }
   }
+  CHECK(interior > 100);
 }
 
 TEST_CASE("boxes: random_resized_crop falls back to torchvision's centre crop") {
@@ -167,6 +191,61 @@ TEST_CASE("boxes: random_iou_crop keeps boxes whose centre is inside and meets i
   CHECK(uncropped > 30);
 }
 
+TEST_CASE("boxes: random_iou_crop only takes a crop that overlaps a box whose centre it holds by the minimum IoU") {
+  random_iou_crop_op op;
+  op.options = {0.5, 1.0};
+  int cropped = 0;
+  for (std::uint64_t id = 0; id < 300; ++id) {
+    const std::vector<box> src{{10, 10, 40, 30}, {60, 5, 95, 45}, {45, 40, 55, 48}};
+    auto p = plan_boxes({op}, 50, 100, src, id);
+    if (p.steps.empty()) continue;
+    ++cropped;
+    const geo_step& c = p.steps[0];
+    const box window{double(c.x0), double(c.y0), double(c.x0 + c.out_w), double(c.y0 + c.out_h)};
+    double best = 0;
+    for (std::size_t i = 0; i < p.boxes.size(); ++i) {
+      const box& s = src[p.boxes.source[i]];
+      // IoU by hand: intersection over union of the source box and the window
+      const double iw = std::min(s[2], window[2]) - std::max(s[0], window[0]);
+      const double ih = std::min(s[3], window[3]) - std::max(s[1], window[1]);
+      const double inter = std::max(iw, 0.0) * std::max(ih, 0.0);
+      const double uni = (s[2] - s[0]) * (s[3] - s[1]) + double(c.out_w) * c.out_h - inter;
+      best = std::max(best, inter / uni);
+      // and the box is moved into the window's frame
+      check_box(p.boxes.box[i], {std::max(s[0], window[0]) - c.x0, std::max(s[1], window[1]) - c.y0,
+                                 std::min(s[2], window[2]) - c.x0, std::min(s[3], window[3]) - c.y0});
+    }
+    CHECK(best >= 0.5);
+  }
+  CHECK(cropped > 50);
+}
+
+TEST_CASE("boxes: EXIF orientation moves a box where apply_orientation moves its pixel, and back") {
+  // A 3x2 stored image; each pixel's value is its index. For every orientation, the one-pixel box of a
+  // stored pixel must land on the decoded pixel that holds the same value.
+  image stored;
+  stored.reset(3, 2, 1, 1);
+  for (int i = 0; i < 6; ++i) stored.pixels[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(i);
+  for (int o = 1; o <= 8; ++o) {
+    image oriented;
+    apply_orientation(stored, o, oriented);
+    for (int y = 0; y < 2; ++y)
+      for (int x = 0; x < 3; ++x) {
+        const box b = orient_box(o, 3, 2, {double(x), double(y), x + 1.0, y + 1.0});
+        const int ox = static_cast<int>(b[0]), oy = static_cast<int>(b[1]);
+        CHECK(b[2] - b[0] == 1.0);
+        CHECK(b[3] - b[1] == 1.0);
+        REQUIRE(ox < oriented.width);
+        REQUIRE(oy < oriented.height);
+        CHECK(oriented.row(oy)[ox] == y * 3 + x);
+        const auto back = unorient_point(o, 3, 2, b[0] + 0.25, b[1] + 0.75);
+        const auto there = orient_point(o, 3, 2, back[0], back[1]);
+        CHECK(there[0] == doctest::Approx(b[0] + 0.25));
+        CHECK(there[1] == doctest::Approx(b[1] + 0.75));
+      }
+  }
+}
+
 TEST_CASE("boxes: over thousands of random chains, boxes stay inside, follow the affine, and keep their sources") {
   counter_rng rng(12345);
   int checked = 0;
@@ -175,7 +254,7 @@ TEST_CASE("boxes: over thousands of random chains, boxes stay inside, follow the
     std::vector<transform> ops;
     const int n_ops = 1 + static_cast<int>(rng.below(4));
     for (int k = 0; k < n_ops; ++k) {
-      switch (rng.below(8)) {
+      switch (rng.below(9)) {
         case 0:
           ops.push_back(hflip_op{0.5});
           break;

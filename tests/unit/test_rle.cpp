@@ -52,6 +52,21 @@ TEST_CASE("rle: a rectangle polygon covers the pixels whose centres are inside i
     for (int x = 0; x < 6; ++x) CHECK(r[static_cast<std::size_t>(y * 6 + x)] == (x >= 1 && x <= 3 && y >= 1 && y <= 2));
 }
 
+TEST_CASE("rle: fractional vertices are rounded on maskApi's 5x grid, then the pixel-centre rule holds") {
+  // [0.7, 3.2] x [0.7, 2.4]: on the 5x grid x = (int)(3.5 + .5) = 4 .. (int)(16 + .5) = 16, y = 4 .. 12.
+  // Boundary points where u steps: x with (xd + .5) / 5 - .5 whole: xd = 7, 12 -> x = 1, 2; the top edge
+  // (v = 4) gives y = ceil(4.5 / 5 - .5) = 1, the bottom (v = 12) y = ceil(12.5 / 5 - .5) = 2.
+  // So columns 1 and 2, row 1 only: the pixels whose centres (x + .5, y + .5) lie inside.
+  const double xy[] = {0.7, 0.7, 3.2, 0.7, 3.2, 2.4, 0.7, 2.4};
+  std::vector<std::uint32_t> c;
+  rle_from_polygon(xy, 4, 4, 5, c);
+  const auto r = raster_of(c, 4, 5);
+  std::vector<std::uint8_t> want(20, 0);
+  want[1 * 5 + 1] = want[1 * 5 + 2] = 1;
+  CHECK(r == want);
+  CHECK(rle_from_string("oooooooooooo0", c) == "a number is too long");
+}
+
 TEST_CASE("rle: a segmentation paints the union of its polygons") {
   segmentation s;
   s.polygons = {{0, 0, 1, 0, 1, 2, 0, 2}, {3, 3, 5, 3, 5, 4, 3, 4}};

@@ -70,6 +70,7 @@ TEST_CASE("sampler: with replacement draws dataset-size ids in range") {
 }
 
 TEST_CASE("sampler: aspect bins follow torchvision's bisect_right over the edges 2^linspace(-1, 1, N-1)") {
+  // torchvision: bins = (2 ** np.linspace(-1, 1, 2 * k + 1)).tolist() if k > 0 else [1.0]
   CHECK(aspect_bin(0.99, 2) == 0);  // k=0: edges [1.0]
   CHECK(aspect_bin(1.0, 2) == 1);
   CHECK(aspect_bin(1.01, 2) == 1);

@@ -206,6 +206,7 @@ TEST_CASE("spec: new ops, padding and grouping parse, and to_json reads back to 
   CHECK(rrc.size == size2{300, 400});
   CHECK(rrc.scale == std::array<double, 2>{0.2, 0.9});
   CHECK(std::get<resize_op>(a.transforms[2]).shorter == std::vector<int>{480, 512, 544});
+  CHECK(std::get<resize_op>(a.transforms[2]).max_longer == 900);
   REQUIRE(a.batch.pad.has_value());
   CHECK_FALSE(a.batch.pad->to.has_value());
   CHECK(a.batch.pad->divisor == 32);
@@ -221,9 +222,35 @@ TEST_CASE("spec: new ops, padding and grouping parse, and to_json reads back to 
   CHECK(b.to_json() == a.to_json());
   CHECK(std::get<random_iou_crop_op>(b.transforms[0]).options == iou.options);
   CHECK(std::get<random_resized_crop_op>(b.transforms[1]).ratio == rrc.ratio);
+  CHECK(std::get<random_iou_crop_op>(b.transforms[0]).min_scale == 0.5);
+  CHECK(std::get<random_iou_crop_op>(b.transforms[0]).trials == 10);
+  CHECK(std::get<random_resized_crop_op>(b.transforms[1]).scale == rrc.scale);
+  CHECK(std::get<resize_op>(b.transforms[2]).shorter == std::vector<int>{480, 512, 544});
+  CHECK(std::get<resize_op>(b.transforms[2]).max_longer == 900);
+  CHECK(std::get<letterbox_op>(b.transforms[3]).fill == std::array<std::uint8_t, 3>{114, 114, 114});
   CHECK(b.batch.pad->divisor == 32);
+  CHECK_FALSE(b.batch.pad->to.has_value());
+  CHECK(b.batch.pad->value == std::array<float, 3>{0.5f, 0.5f, 0.5f});
+  CHECK(b.sampler.group_by_aspect == 2);
   CHECK(b.dataset.crowd == crowd_policy::ignore_region);
+  CHECK(b.dataset.category_labels == label_mapping::contiguous_from_1);
+  CHECK_FALSE(b.dataset.keep_empty);
+  CHECK(b.dataset.skip_missing);
+  CHECK(b.dataset.frame == annotation_frame::stored);
   CHECK(b.targets.boxes.has_value());
+  // boxes options and instance masks survive too
+  pipeline_spec o = a;
+  o.targets.boxes = boxes_target{.format = box_format::xywh, .normalized = true, .min_size = 2.5, .min_visibility = 0.3, .max_boxes = 7};
+  o.targets.instance_masks = instance_masks_target{};
+  o.batch.pad->to = size2{640, 480};
+  pipeline_spec p = pipeline_spec::from_json(o.to_json());
+  CHECK(p.targets.boxes->format == box_format::xywh);
+  CHECK(p.targets.boxes->normalized);
+  CHECK(p.targets.boxes->min_size == 2.5);
+  CHECK(p.targets.boxes->min_visibility == 0.3);
+  CHECK(p.targets.boxes->max_boxes == 7);
+  CHECK(p.targets.instance_masks.has_value());
+  CHECK(p.batch.pad->to == size2{640, 480});
 }
 
 TEST_CASE("spec: detection mistakes are named by key path") {
