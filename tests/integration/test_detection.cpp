@@ -761,3 +761,24 @@ TEST_CASE("detection: VOC difficult is flag bit 1; min_size and min_visibility d
   s.targets.boxes->min_visibility = 0.81;
   CHECK(load().first == std::vector<std::int32_t>{1, 0});
 }
+
+TEST_CASE("detection: a compressed RLE string in the JSON becomes its instance mask") {
+  test::temp_dir dir;
+  // "6230009" decodes to [6,2,3,2,3,2,12] over 5 rows x 6 columns (test_rle.cpp): x 1..3, y 1..2.
+  write_coco(dir.path(), {{"a.png", {6, 5}}},
+             R"([{"id": 1, "image_id": 10, "category_id": 1, "bbox": [1, 1, 3, 2], "iscrowd": 1,
+                  "segmentation": {"size": [5, 6], "counts": "6230009"}}])");
+  pipeline_spec s = coco_spec(dir.path());
+  s.batch.size = 1;
+  s.targets.instance_masks = instance_masks_target{};
+  loader l(s);
+  auto b = all_batches(l).at(0);
+  const tensor& inst = b["instance_masks"];
+  REQUIRE(inst.numel() == 30);
+  for (int y = 0; y < 5; ++y)
+    for (int x = 0; x < 6; ++x) CHECK(inst.data<std::uint8_t>()[y * 6 + x] == (x >= 1 && x <= 3 && y >= 1 && y <= 2));
+  // an RLE whose counts do not cover its size is named
+  write_coco(dir.path(), {{"a.png", {6, 5}}},
+             R"([{"id": 4, "image_id": 10, "category_id": 1, "bbox": [1, 1, 3, 2], "segmentation": {"size": [5, 6], "counts": "623"}}])");
+  CHECK_THROWS_WITH_AS(loader{s}, doctest::Contains("annotations[0]: RLE 'counts' cover 11 pixels, not 5x6"), dataset_error);
+}
