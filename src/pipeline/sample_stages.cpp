@@ -32,7 +32,7 @@ thread_local exec_scratch tls_scratch;
 std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
 
 sample_view view_of(const stage_context& ctx, const sample_slot& s) {
-  return {*s.record, *ctx.index, s.header, s.plan, ctx.decode};
+  return {*s.record, *ctx.index, s.header, s.plan, ctx.decode, ctx.frame};
 }
 
 // Runs f, turning any exception into the slot's failure (naming `file` unless a target names its own).
@@ -57,9 +57,9 @@ std::string check_declared_size(const stage_context& ctx, const sample_slot& s) 
   if (r.width <= 0 || r.height <= 0) return {};
   const image_header& h = s.header;
   const bool oriented = ctx.decode.apply_exif;
-  const int dw = oriented ? h.oriented_width() : h.width, dh = oriented ? h.oriented_height() : h.height;
   const bool stored = ctx.frame == annotation_frame::stored;
-  const int fw = stored ? h.width : dw, fh = stored ? h.height : dh;
+  const annotation_space a = annotation_space_of(h, ctx.decode, ctx.frame);
+  const int fw = a.width, fh = a.height;
   if (r.width == fw && r.height == fh) return {};
   std::string why = "the annotations (" + r.annotation_file + ") give its size as " + size_text(r.width, r.height) +
                     " but the image is " + size_text(fw, fh) +
@@ -81,16 +81,15 @@ void initial_boxes(const stage_context& ctx, const sample_slot& s, box_set& out)
   out.clear();
   const sample_record& r = *s.record;
   const image_header& h = s.header;
-  const bool orient = ctx.frame == annotation_frame::stored && ctx.decode.apply_exif && h.orientation != 1;
-  const double fw = orient || !ctx.decode.apply_exif ? h.width : h.oriented_width();
-  const double fh = orient || !ctx.decode.apply_exif ? h.height : h.oriented_height();
+  const annotation_space space = annotation_space_of(h, ctx.decode, ctx.frame);
+  const double fw = space.width, fh = space.height;
   const auto anns = ctx.index->annotations_of(r);
   for (std::size_t i = 0; i < anns.size(); ++i) {
     const annotation& a = anns[i];
     if (a.flags & annotation::region_only) continue;
     std::array<double, 4> b{a.x1, a.y1, a.x2, a.y2};
     if (r.normalized) b = {b[0] * fw, b[1] * fh, b[2] * fw, b[3] * fh};
-    if (orient) b = orient_box(h.orientation, h.width, h.height, b);
+    if (space.orient) b = orient_box(h.orientation, h.width, h.height, b);
     out.push(b, static_cast<std::uint32_t>(i));
   }
 }

@@ -16,8 +16,7 @@ struct instance_scratch : target_scratch {
 }  // namespace
 
 instance_masks_target_kind::instance_masks_target_kind(const pipeline_spec& spec)
-    : stored_frame_(spec.dataset.frame == annotation_frame::stored),
-      max_boxes_(spec.targets.boxes ? spec.targets.boxes->max_boxes : 0) {}
+    : max_boxes_(spec.targets.boxes ? spec.targets.boxes->max_boxes : 0) {}
 
 void instance_masks_target_kind::add_tensors(batch_data& b) const {
   b.tensors.emplace_back("instance_masks", tensor{});
@@ -46,9 +45,9 @@ void instance_masks_target_kind::write(const sample_view& s, target_scratch* scr
   const box_set& boxes = s.plan.boxes;
   std::size_t n = std::min(boxes.size(), M);
   if (max_boxes_ > 0) n = std::min(n, static_cast<std::size_t>(max_boxes_));
-  const bool orient = stored_frame_ && s.decode.apply_exif && s.header.orientation != 1;
-  const int h = orient || !s.decode.apply_exif ? s.header.height : s.header.oriented_height();
-  const int w = orient || !s.decode.apply_exif ? s.header.width : s.header.oriented_width();
+  const annotation_space space = s.annotations();
+  const bool orient = space.orient;
+  const int h = space.height, w = space.width;
   const auto annotations = s.index.annotations_of(s.record);
   const std::uint8_t zero = 0;
   for (std::size_t i = 0; i < n; ++i) {

@@ -19,7 +19,6 @@ class instance_masks_target_kind final : public target {
              const batch_shape& shape) const override;
 
  private:
-  bool stored_frame_;
   int max_boxes_;
 };
 

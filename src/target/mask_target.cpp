@@ -89,11 +89,11 @@ void write_mask(const exec_result& px, const mask_target& m, tensor& t, std::siz
 }
 
 // Paints the sample's COCO segmentations into m.raster at the decoded image size.
-void paint(const sample_view& s, const mask_target& spec, bool stored_frame, mask_scratch& m, int image_height,
-           int image_width) {
+void paint(const sample_view& s, const mask_target& spec, mask_scratch& m) {
   // Annotations are in the decoded frame, or in the stored one and then oriented like the image.
-  const bool orient = stored_frame && s.decode.apply_exif && s.header.orientation != 1;
-  const int h = orient ? s.header.height : image_height, w = orient ? s.header.width : image_width;
+  const annotation_space space = s.annotations();
+  const bool orient = space.orient;
+  const int h = space.height, w = space.width;
   const auto n = static_cast<std::size_t>(h) * w;
   // As torchvision's references (ConvertCocoPolysToMask): each pixel takes the label of the one
   // instance covering it; pixels covered by several instances, and crowd regions, are ignore_index.
@@ -133,8 +133,7 @@ void paint(const sample_view& s, const mask_target& spec, bool stored_frame, mas
 mask_target_kind::mask_target_kind(const pipeline_spec& spec)
     : spec_(*spec.targets.mask),
       type_(spec_.type ? *spec_.type : (spec_.encoding == mask_encoding::one_hot ? dtype::uint8 : dtype::int64)),
-      from_annotations_(spec.dataset.format == dataset_format::coco),
-      stored_frame_(spec.dataset.frame == annotation_frame::stored) {}
+      from_annotations_(spec.dataset.format == dataset_format::coco) {}
 
 void mask_target_kind::add_tensors(batch_data& b) const { b.tensors.emplace_back("mask", tensor{}); }
 
@@ -153,7 +152,7 @@ void mask_target_kind::decode(const sample_view& s, target_scratch* scratch, dec
                               int image_width) const {
   auto& m = static_cast<mask_scratch&>(*scratch);
   if (from_annotations_) {
-    paint(s, spec_, stored_frame_, m, image_height, image_width);
+    paint(s, spec_, m);  // at the annotations' size, which the plan stage checked against the image
     if (auto why = check_mask_values(m.raster, spec_); !why.empty())
       throw target_failure(s.record.annotation_file, s.record.image + ": " + why);
     return;

@@ -25,7 +25,6 @@ class mask_target_kind final : public target {
   mask_target spec_;
   dtype type_;
   bool from_annotations_;  // COCO: painted from segmentations instead of read from a file
-  bool stored_frame_;
 };
 
 /// Checks that every mask value is a class id or the ignore index; returns the problem or "".

@@ -26,6 +26,19 @@ struct batch_shape {
   std::size_t max_boxes = 0;  ///< M of the N×M box tensors
 };
 
+/// The pixel grid a sample's annotations are drawn on: its size, and whether the EXIF orientation must
+/// then move them into the decoded image's frame (annotation_frame::stored with orientation applied).
+struct annotation_space {
+  int width = 0, height = 0;
+  bool orient = false;
+};
+inline annotation_space annotation_space_of(const image_header& h, const decode_options& d,
+                                            annotation_frame f) noexcept {
+  const bool orient = f == annotation_frame::stored && d.apply_exif && h.orientation != 1;
+  const bool stored_grid = orient || !d.apply_exif;
+  return {stored_grid ? h.width : h.oriented_width(), stored_grid ? h.height : h.oriented_height(), orient};
+}
+
 /// What a target sees of one sample.
 struct sample_view {
   const sample_record& record;
@@ -33,6 +46,8 @@ struct sample_view {
   const image_header& header;  ///< of the image: stored size and EXIF orientation
   const sample_plan& plan;     ///< its geometry, boxes already moved
   const decode_options& decode;
+  annotation_frame frame = annotation_frame::decoded;
+  annotation_space annotations() const noexcept { return annotation_space_of(header, decode, frame); }
 };
 
 /// A target's per-thread working memory for one sample (decoded rasters, file bytes). Borrowed with

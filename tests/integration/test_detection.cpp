@@ -169,7 +169,8 @@ TEST_CASE("detection: every output box maps back onto its annotation within 1e-3
         const auto& g = info.geometry;
         const double edge[4] = {g.crop_x, g.crop_y, g.crop_x + g.crop_width, g.crop_y + g.crop_height};
         for (auto k = r.offsets[i]; k < r.offsets[i + 1]; ++k) {
-          const auto back = g.box_to_source({r.boxes[k * 4], r.boxes[k * 4 + 1], r.boxes[k * 4 + 2], r.boxes[k * 4 + 3]});
+          const auto back =
+              g.box_to_source({r.boxes[k * 4], r.boxes[k * 4 + 1], r.boxes[k * 4 + 2], r.boxes[k * 4 + 3]});
           // the annotation of the same class that agrees best; every side not on the crop's edge must match
           double best = 1e9;
           int best_sides = 0;
@@ -584,8 +585,9 @@ TEST_CASE("detection: batches of real photos are byte-identical with 1 and 2 thr
 TEST_CASE("detection: labels, flags and instance masks follow their boxes when a crop drops one") {
   test::temp_dir dir;
   // 40 wide, 20 high; a center_crop to 20x20 keeps x 10..30: box 1 (x 0..8) is dropped, 2 and 3 stay.
-  write_coco(dir.path(), {{"a.png", {40, 20}}},
-             R"([{"id": 1, "image_id": 10, "category_id": 1, "bbox": [0, 0, 8, 8], "segmentation": [[0, 0, 8, 0, 8, 8, 0, 8]]},
+  write_coco(
+      dir.path(), {{"a.png", {40, 20}}},
+      R"([{"id": 1, "image_id": 10, "category_id": 1, "bbox": [0, 0, 8, 8], "segmentation": [[0, 0, 8, 0, 8, 8, 0, 8]]},
                  {"id": 2, "image_id": 10, "category_id": 3, "bbox": [12, 2, 4, 6], "iscrowd": 1,
                   "segmentation": [[12, 2, 16, 2, 16, 8, 12, 8]]},
                  {"id": 3, "image_id": 10, "category_id": 7, "bbox": [20, 10, 6, 4], "segmentation": [[20, 10, 26, 10, 26, 14, 20, 14]]}])");
@@ -607,7 +609,7 @@ TEST_CASE("detection: labels, flags and instance masks follow their boxes when a
   const std::uint8_t* m = inst.data<std::uint8_t>();
   for (int y = 0; y < 20; ++y)
     for (int x = 0; x < 20; ++x) {
-      CHECK(m[y * 20 + x] == (x >= 2 && x < 6 && y >= 2 && y < 8));          // annotation 2, moved
+      CHECK(m[y * 20 + x] == (x >= 2 && x < 6 && y >= 2 && y < 8));            // annotation 2, moved
       CHECK(m[400 + y * 20 + x] == (x >= 10 && x < 16 && y >= 10 && y < 14));  // annotation 3, moved
     }
 }
@@ -627,13 +629,14 @@ TEST_CASE("detection: boxes sit on the pixels of their objects after every geome
                     }));
   std::ostringstream anns;
   for (std::size_t k = 0; k < 3; ++k)
-    anns << (k ? ", " : "[") << "{\"id\": " << k + 1 << ", \"image_id\": 1, \"category_id\": " << k + 1 << ", \"bbox\": ["
-         << rects[k][0] << ", " << rects[k][1] << ", " << rects[k][2] - rects[k][0] << ", " << rects[k][3] - rects[k][1]
-         << "]}";
+    anns << (k ? ", " : "[") << "{\"id\": " << k + 1 << ", \"image_id\": 1, \"category_id\": " << k + 1
+         << ", \"bbox\": [" << rects[k][0] << ", " << rects[k][1] << ", " << rects[k][2] - rects[k][0] << ", "
+         << rects[k][3] - rects[k][1] << "]}";
   anns << "]";
   test::write_text(dir / "annotations.json",
                    R"({"images": [{"id": 1, "file_name": "r.png", "width": 200, "height": 150}], "annotations": )" +
-                       anns.str() + R"(, "categories": [{"id": 1, "name": "r"}, {"id": 2, "name": "g"}, {"id": 3, "name": "b"}]})");
+                       anns.str() +
+                       R"(, "categories": [{"id": 1, "name": "r"}, {"id": 2, "name": "g"}, {"id": 3, "name": "b"}]})");
   const std::vector<std::vector<transform>> chains = {
       {hflip_op{1.0}},
       {vflip_op{1.0}, letterbox_op{{160, 160}, {0, 0, 0}}},
@@ -655,7 +658,9 @@ TEST_CASE("detection: boxes sit on the pixels of their objects after every geome
         const tensor& img = b["image"];
         const auto H = img.dim(1), W = img.dim(2);
         const std::uint8_t* px = img.data<std::uint8_t>();
-        const auto at = [&](double x, double y) { return px + (static_cast<std::int64_t>(y) * W + static_cast<std::int64_t>(x)) * 3; };
+        const auto at = [&](double x, double y) {
+          return px + (static_cast<std::int64_t>(y) * W + static_cast<std::int64_t>(x)) * 3;
+        };
         const ragged_boxes r = b.boxes();
         const auto& g = b.samples()[0].geometry;
         for (std::int64_t k = 0; k < r.offsets[1]; ++k) {
@@ -668,7 +673,8 @@ TEST_CASE("detection: boxes sit on the pixels of their objects after every geome
           // 3 output pixels beyond a side that is not on the output's edge: not this rectangle's colour
           const double margin = 3 + std::max(std::fabs(g.scale_x), std::fabs(g.scale_y));
           const double my = (bx[1] + bx[3]) / 2, mx = (bx[0] + bx[2]) / 2;
-          const std::array<std::array<double, 2>, 4> probes = {{{bx[0] - margin, my}, {bx[2] + margin, my}, {mx, bx[1] - margin}, {mx, bx[3] + margin}}};
+          const std::array<std::array<double, 2>, 4> probes = {
+              {{bx[0] - margin, my}, {bx[2] + margin, my}, {mx, bx[1] - margin}, {mx, bx[3] + margin}}};
           for (const auto& p : probes) {
             if (p[0] < 0 || p[1] < 0 || p[0] >= static_cast<double>(W) || p[1] >= static_cast<double>(H)) continue;
             const std::uint8_t* o = at(p[0], p[1]);
@@ -685,7 +691,8 @@ TEST_CASE("detection: boxes sit on the pixels of their objects after every geome
 
 TEST_CASE("detection: valid marks letterbox borders and batch padding; the pad value is in output units") {
   test::temp_dir dir;
-  write_coco(dir.path(), {{"a.png", {100, 50}}}, R"([{"id": 1, "image_id": 10, "category_id": 1, "bbox": [0, 0, 50, 25]}])");
+  write_coco(dir.path(), {{"a.png", {100, 50}}},
+             R"([{"id": 1, "image_id": 10, "category_id": 1, "bbox": [0, 0, 50, 25]}])");
   pipeline_spec s = coco_spec(dir.path());
   s.batch.size = 1;
   s.batch.image_layout = layout::nchw;
@@ -752,7 +759,7 @@ TEST_CASE("detection: VOC difficult is flag bit 1; min_size and min_visibility d
   auto all = load();
   CHECK(all.first == std::vector<std::int32_t>{1, 0, 0});
   CHECK(all.second == std::vector<std::uint8_t>{2, 0, 0});  // DESIGN.md: bit 1 = difficult
-  s.targets.boxes->min_size = 3;  // the second box is 2 wide
+  s.targets.boxes->min_size = 3;                            // the second box is 2 wide
   CHECK(load().first == std::vector<std::int32_t>{1, 0});
   s.transforms = {center_crop_op{{20, 36}}};  // x0 = round(4 / 2) = 2: x 2..38, the third keeps 8 of 10
   s.targets.boxes->min_size = 0;
@@ -778,7 +785,9 @@ TEST_CASE("detection: a compressed RLE string in the JSON becomes its instance m
   for (int y = 0; y < 5; ++y)
     for (int x = 0; x < 6; ++x) CHECK(inst.data<std::uint8_t>()[y * 6 + x] == (x >= 1 && x <= 3 && y >= 1 && y <= 2));
   // an RLE whose counts do not cover its size is named
-  write_coco(dir.path(), {{"a.png", {6, 5}}},
-             R"([{"id": 4, "image_id": 10, "category_id": 1, "bbox": [1, 1, 3, 2], "segmentation": {"size": [5, 6], "counts": "623"}}])");
-  CHECK_THROWS_WITH_AS(loader{s}, doctest::Contains("annotations[0]: RLE 'counts' cover 11 pixels, not 5x6"), dataset_error);
+  write_coco(
+      dir.path(), {{"a.png", {6, 5}}},
+      R"([{"id": 4, "image_id": 10, "category_id": 1, "bbox": [1, 1, 3, 2], "segmentation": {"size": [5, 6], "counts": "623"}}])");
+  CHECK_THROWS_WITH_AS(loader{s}, doctest::Contains("annotations[0]: RLE 'counts' cover 11 pixels, not 5x6"),
+                       dataset_error);
 }

@@ -85,7 +85,7 @@ batch_data load_mask(const mask_target& m, const std::vector<transform>& ops, co
   header.height = 1;
   sample_plan plan;
   REQUIRE(plan_sample(make_chain(ops), {}, 1, 4, plan).empty());
-  const sample_view view{rec, index, header, plan, spec.decode};
+  const sample_view view{rec, index, header, plan, spec.decode, spec.dataset.frame};
   const target& t = *targets.list.at(0);
   auto scratch = t.make_scratch();
   decoder dec;

@@ -240,7 +240,8 @@ TEST_CASE("spec: new ops, padding and grouping parse, and to_json reads back to 
   CHECK(b.targets.boxes.has_value());
   // boxes options and instance masks survive too
   pipeline_spec o = a;
-  o.targets.boxes = boxes_target{.format = box_format::xywh, .normalized = true, .min_size = 2.5, .min_visibility = 0.3, .max_boxes = 7};
+  o.targets.boxes = boxes_target{
+      .format = box_format::xywh, .normalized = true, .min_size = 2.5, .min_visibility = 0.3, .max_boxes = 7};
   o.targets.instance_masks = instance_masks_target{};
   o.batch.pad->to = size2{640, 480};
   pipeline_spec p = pipeline_spec::from_json(o.to_json());
