@@ -69,6 +69,24 @@ pipeline_spec coco_spec(const fs::path& dir) {
   return s;
 }
 
+// The real sample of SOURCES.md section 8 as COCO (v2, the 10 present images) or VOC, with boxes.
+pipeline_spec real_sample(dataset_format f, const fs::path& root) {
+  pipeline_spec s;
+  s.dataset.format = f;
+  s.dataset.root = root;
+  s.dataset.images = "images";
+  if (f == dataset_format::coco) {
+    s.dataset.annotations = "gts/coco_format_v2/instances_v2.json";
+    s.dataset.skip_missing = true;
+  } else {
+    s.dataset.annotations = "gts/pascalvoc_format";
+    s.dataset.classes_file = "voc.names";
+  }
+  s.targets.boxes = boxes_target{};
+  s.loader.threads = 2;
+  return s;
+}
+
 std::vector<float> row(const tensor& t, std::size_t n, std::size_t m) {
   const float* p = t.data<float>() + (n * static_cast<std::size_t>(t.dim(1)) + m) * 4;
   return {p[0], p[1], p[2], p[3]};
@@ -79,16 +97,9 @@ std::vector<float> row(const tensor& t, std::size_t n, std::size_t m) {
 TEST_CASE("detection: the real COCO sample loads its 10 present images with their boxes, ragged and padded") {
   const fs::path root = testdata / "detection_voc_coco_yolo";
   if (!have(root)) return;
-  pipeline_spec s;
-  s.dataset.format = dataset_format::coco;
-  s.dataset.root = root;
-  s.dataset.annotations = "gts/coco_format_v2/instances_v2.json";
-  s.dataset.images = "images";
-  s.dataset.skip_missing = true;
-  s.targets.boxes = boxes_target{};
+  pipeline_spec s = real_sample(dataset_format::coco, root);
   s.transforms = {letterbox_op{{256, 256}, {114, 114, 114}}};
   s.batch.size = 4;
-  s.loader.threads = 2;
   loader l(s);
   CHECK(l.dataset_size() == 10);
   REQUIRE(l.classes().size() == 20);
@@ -137,16 +148,9 @@ TEST_CASE("detection: the real COCO sample loads its 10 present images with thei
 TEST_CASE("detection: every output box maps back onto its annotation within 1e-3 px where it was not clipped") {
   const fs::path root = testdata / "detection_voc_coco_yolo";
   if (!have(root)) return;
-  pipeline_spec s;
-  s.dataset.format = dataset_format::voc;
-  s.dataset.root = root;
-  s.dataset.annotations = "gts/pascalvoc_format";
-  s.dataset.images = "images";
-  s.dataset.classes_file = "voc.names";
-  s.targets.boxes = boxes_target{};
+  pipeline_spec s = real_sample(dataset_format::voc, root);
   s.transforms = {hflip_op{}, random_resized_crop_op{{200, 300}, {0.3, 1.0}}, vflip_op{}};
   s.batch.size = 5;
-  s.loader.threads = 2;
   loader l(s);
   int label_of_aeroplane = -1, label_of_person = -1;
   for (const auto& c : l.classes()) {
@@ -543,13 +547,7 @@ TEST_CASE("detection: batches of real photos are byte-identical with 1 and 2 thr
   const fs::path root = testdata / "detection_voc_coco_yolo";
   if (!have(root)) return;
   auto run = [&](int threads) {
-    pipeline_spec s;
-    s.dataset.format = dataset_format::coco;
-    s.dataset.root = root;
-    s.dataset.annotations = "gts/coco_format_v2/instances_v2.json";
-    s.dataset.images = "images";
-    s.dataset.skip_missing = true;
-    s.targets.boxes = boxes_target{};
+    pipeline_spec s = real_sample(dataset_format::coco, root);
     s.sampler = {.shuffle = true, .seed = 11};
     // sizes differ per sample (random_iou_crop, multi-scale resize): the batch shape comes from padding
     s.transforms = {hflip_op{}, random_iou_crop_op{}, resize_op{.shorter = {96, 128, 160}, .max_longer = 200}};
