@@ -718,6 +718,21 @@ TEST_CASE("detection: valid marks letterbox borders and batch padding; the pad v
   CHECK(bx[1] == doctest::Approx(16.0 / 64));
   CHECK(bx[2] == doctest::Approx(32.0 / 64));
   CHECK(bx[3] == doctest::Approx((16.0 + 16.0) / 64));
+  // Fractional edges: 10x10 in a 20x20 centre crop (x 5..15), then resized to 33: the image covers
+  // 8.25..24.75, and valid holds the pixels whose centres are inside: 8..24.
+  {
+    test::temp_dir small;
+    write_coco(small.path(), {{"s.png", {10, 10}}}, "[]");
+    pipeline_spec f = coco_spec(small.path());
+    f.batch.size = 1;
+    f.batch.pad = pad_spec{};
+    f.transforms = {center_crop_op{{20, 20}}, resize_op{.size = size2{33, 33}}};
+    loader fl(f);
+    auto fb = all_batches(fl).at(0);
+    const std::uint8_t* fv = fb["valid"].data<std::uint8_t>();
+    for (int y = 0; y < 33; ++y)
+      for (int x = 0; x < 33; ++x) CHECK(fv[y * 33 + x] == (x >= 8 && x <= 24 && y >= 8 && y <= 24));
+  }
   // uint8 batches round the pad value
   s.batch.image_type = dtype::uint8;
   s.transforms = {letterbox_op{{64, 64}, {0, 0, 0}}};
