@@ -85,24 +85,10 @@ std::array<double, 2> orient_point(int o, double w, double h, double x, double y
 }
 
 std::array<double, 2> unorient_point(int o, double w, double h, double x, double y) noexcept {
-  switch (o) {
-    case 2:
-      return {w - x, y};
-    case 3:
-      return {w - x, h - y};
-    case 4:
-      return {x, h - y};
-    case 5:
-      return {y, x};
-    case 6:
-      return {y, h - x};
-    case 7:
-      return {w - y, h - x};
-    case 8:
-      return {w - y, x};
-    default:
-      return {x, y};
-  }
+  // The inverse of orientation o is o itself but for the two quarter turns (6 and 8), applied to the
+  // oriented frame, whose sides are swapped for 5..8.
+  const int inverse = o == 6 ? 8 : o == 8 ? 6 : o;
+  return o >= 5 ? orient_point(inverse, h, w, x, y) : orient_point(inverse, w, h, x, y);
 }
 
 std::array<double, 4> orient_box(int o, double w, double h, const std::array<double, 4>& b) noexcept {
