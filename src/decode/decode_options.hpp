@@ -27,6 +27,9 @@ struct image_header {
   int orientation = 1;  ///< EXIF orientation 1..8 (JPEG only)
   int oriented_width() const noexcept { return orientation >= 5 ? height : width; }
   int oriented_height() const noexcept { return orientation >= 5 ? width : height; }
+  /// The size the decoder produces: oriented when EXIF orientation is applied, as stored otherwise.
+  int decoded_width(bool apply_exif) const noexcept { return apply_exif ? oriented_width() : width; }
+  int decoded_height(bool apply_exif) const noexcept { return apply_exif ? oriented_height() : height; }
 };
 
 /// A file that cannot be decoded; the message is the reason only (the caller adds the file name).

@@ -123,9 +123,7 @@ void stage_plan(const stage_context& ctx, sample_slot& s) noexcept {
     if (auto why = read_file(file, s.image_bytes); !why.empty()) return s.fail(file, why);
     s.header = tls_decoder.read_header(s.image_bytes.data(), s.image_bytes.size(), ctx.decode);
     if (auto why = check_declared_size(ctx, s); !why.empty()) return s.fail(file, why);
-    const bool oriented = ctx.decode.apply_exif;
-    const int h = oriented ? s.header.oriented_height() : s.header.height;
-    const int w = oriented ? s.header.oriented_width() : s.header.width;
+    const int h = s.header.decoded_height(ctx.decode.apply_exif), w = s.header.decoded_width(ctx.decode.apply_exif);
     if (ctx.targets->wants_boxes) initial_boxes(ctx, s, s.plan.boxes);
     else s.plan.boxes.clear();
     const boxes_target* bt = ctx.targets->boxes;

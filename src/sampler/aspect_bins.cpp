@@ -22,9 +22,8 @@ std::vector<int> aspect_bins(const pipeline_spec& spec, const dataset_index& ind
       try {
         if (!read_file(r.image, bytes).empty()) throw decode_failure("unreadable");
         const image_header hd = dec.read_header(bytes.data(), bytes.size(), spec.decode);
-        const bool o = spec.decode.apply_exif;
-        w = o ? hd.oriented_width() : hd.width;
-        h = o ? hd.oriented_height() : hd.height;
+        w = hd.decoded_width(spec.decode.apply_exif);
+        h = hd.decoded_height(spec.decode.apply_exif);
       } catch (const std::exception&) {
         // The sample fails with its real reason when it is loaded; for grouping any bin will do.
         ++unreadable;

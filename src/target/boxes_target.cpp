@@ -12,8 +12,7 @@ void boxes_target_kind::add_tensors(batch_data& b) const {
 }
 
 std::size_t boxes_target_kind::box_count(const sample_view& s) const {
-  const std::size_t n = s.plan.boxes.size();
-  return spec_.max_boxes > 0 ? std::min(n, static_cast<std::size_t>(spec_.max_boxes)) : n;
+  return kept_boxes(s.plan.boxes, spec_.max_boxes);
 }
 
 void boxes_target_kind::shape(batch_data& b, const batch_shape& s) const {

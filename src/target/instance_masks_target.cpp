@@ -27,8 +27,7 @@ std::unique_ptr<target_scratch> instance_masks_target_kind::make_scratch() const
 }
 
 std::size_t instance_masks_target_kind::box_count(const sample_view& s) const {
-  const std::size_t n = s.plan.boxes.size();
-  return max_boxes_ > 0 ? std::min(n, static_cast<std::size_t>(max_boxes_)) : n;
+  return kept_boxes(s.plan.boxes, max_boxes_);
 }
 
 void instance_masks_target_kind::shape(batch_data& b, const batch_shape& s) const {
@@ -43,8 +42,7 @@ void instance_masks_target_kind::write(const sample_view& s, target_scratch* scr
   const std::size_t plane = static_cast<std::size_t>(shape.height) * shape.width, M = shape.max_boxes;
   std::uint8_t* dst = b.find("instance_masks")->data<std::uint8_t>() + slot * M * plane;
   const box_set& boxes = s.plan.boxes;
-  std::size_t n = std::min(boxes.size(), M);
-  if (max_boxes_ > 0) n = std::min(n, static_cast<std::size_t>(max_boxes_));
+  const std::size_t n = std::min(box_count(s), M);
   const annotation_space space = s.annotations();
   const bool orient = space.orient;
   const int h = space.height, w = space.width;

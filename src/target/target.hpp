@@ -8,6 +8,7 @@
 #include "transform/execute.hpp"
 #include "transform/plan.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <stdexcept>
@@ -37,6 +38,12 @@ inline annotation_space annotation_space_of(const image_header& h, const decode_
   const bool orient = f == annotation_frame::stored && d.apply_exif && h.orientation != 1;
   const bool stored_grid = orient || !d.apply_exif;
   return {stored_grid ? h.width : h.oriented_width(), stored_grid ? h.height : h.oriented_height(), orient};
+}
+
+/// How many of a sample's planned boxes make it into the batch: all of them, or the first `max_boxes`
+/// when that is set (boxes.max_boxes; 0 = no cap). Shared by every target that writes one row per box.
+inline std::size_t kept_boxes(const box_set& boxes, int max_boxes) noexcept {
+  return max_boxes > 0 ? std::min(boxes.size(), static_cast<std::size_t>(max_boxes)) : boxes.size();
 }
 
 /// What a target sees of one sample.
