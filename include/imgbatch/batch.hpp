@@ -45,7 +45,10 @@ struct sample_geometry {
 
 /// One sample of a batch: its dataset index, its files and its geometry.
 struct sample_info {
-  std::uint64_t id = 0;         ///< position in the dataset index
+  std::uint64_t id = 0;  ///< position in the dataset index
+  /// Position of this draw in the epoch's global order (all ranks, padding included). Random ops are
+  /// keyed by (seed, epoch, position), so the same sample drawn twice is augmented independently.
+  std::uint64_t position = 0;
   std::int64_t source_id = -1;  ///< the dataset's own image id (COCO `image_id`), -1 where it has none
   std::string image_path;
   /// The files read for this sample's targets, as {target name, path} ("mask", later "depth").

@@ -2,6 +2,7 @@
 
 /// The whole public API of imgbatch.
 #include <imgbatch/batch.hpp>
+#include <imgbatch/cursor.hpp>
 #include <imgbatch/error.hpp>
 #include <imgbatch/loader.hpp>
 #include <imgbatch/spec.hpp>

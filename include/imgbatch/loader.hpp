@@ -1,6 +1,7 @@
 #pragma once
 
 #include <imgbatch/batch.hpp>
+#include <imgbatch/cursor.hpp>
 #include <imgbatch/spec.hpp>
 
 #include <cstddef>
@@ -49,7 +50,8 @@ class loader {
   loader& operator=(loader&&) noexcept;
 
   /// Selects the epoch whose order the next pass uses (shuffle and random ops depend on it).
-  /// Stops a pass in progress.
+  /// Stops a pass in progress. After restore(), setting the restored epoch keeps the resume point,
+  /// so the usual `for (e = c.epoch; ...) { set_epoch(e); for (auto& b : loader) ... }` resumes.
   void set_epoch(std::uint64_t epoch);
   std::uint64_t epoch() const noexcept;
   /// Batches per epoch.
@@ -67,6 +69,15 @@ class loader {
   std::optional<batch> next();
   /// Ends the current pass early and releases its workers; the next call to next() starts anew.
   void stop();
+
+  /// Where the loader stands: the current epoch and the batches of it handed out so far (those of a
+  /// pass in progress; 0 before the first batch of a pass). Save it with a checkpoint.
+  cursor state() const;
+  /// Stops a pass in progress; the next pass is of `c.epoch` and starts at batch `c.batches`, giving
+  /// exactly the batches an uninterrupted run would have given from there (whatever the thread count).
+  /// Only that one pass starts late. Throws config_error if the cursor was made with another spec
+  /// (seed included) or another dataset, or points past the epoch's end.
+  void restore(const cursor& c);
 
   loader_stats stats() const;
   const pipeline_spec& spec() const noexcept;

@@ -97,13 +97,26 @@ struct targets_spec {
   std::optional<instance_masks_target> instance_masks;
 };
 
+/// `rank` and `world_size` value meaning: read them from the launcher's environment when the loader is
+/// built (`RANK`/`WORLD_SIZE` of torchrun, Open MPI's `OMPI_COMM_WORLD_RANK`/`OMPI_COMM_WORLD_SIZE`,
+/// `PMI_RANK`/`PMI_SIZE`, Slurm's `SLURM_PROCID`/`SLURM_NTASKS`, first found wins; rank 0 of 1 when
+/// none is set). `"auto"` in JSON. Both or neither.
+inline constexpr int from_environment = -1;
+
+/// The epoch's order and this process's share of it, as torch's DistributedSampler: one permutation of
+/// the dataset per (seed, epoch), the same on every rank; padded by wrapping to a multiple of
+/// world_size (cut to one with drop_last); rank r takes global positions r, r + world_size, ...
 struct sampler_spec {
   bool shuffle = false;
-  bool replacement = false;  ///< draw with replacement (epoch length = dataset size)
+  /// Draw with replacement (epoch length = dataset size, as the seed's random.choice); with several
+  /// ranks each draws its own stream, keyed by (seed, epoch, rank).
+  bool replacement = false;
   std::uint64_t seed = 0;
+  /// Drop the samples that do not fill the last batch, and with world_size > 1 the tail that does not
+  /// divide evenly among the ranks instead of padding it.
   bool drop_last = false;
-  int rank = 0;        ///< this process's shard
-  int world_size = 1;  ///< shards; every shard gets the same number of samples
+  int rank = 0;        ///< this process's shard, 0..world_size-1, or from_environment
+  int world_size = 1;  ///< shards; every shard gets the same number of samples; or from_environment
   /// Aspect-ratio bins (0 = off, else at least 2): every batch holds images of one bin only, so padding
   /// stays small (torchvision's GroupedBatchSampler, detectron2's AspectRatioGroupedDataset). N bins
   /// have the N-1 edges 2^linspace(-1, 1, N-1) of width/height (2 bins: below 1 and from 1 up), so

@@ -36,6 +36,7 @@ check_report check_dataset(const pipeline_spec& spec, int threads,
       const std::size_t i = next.fetch_add(1);
       if (i >= records.size()) break;
       slot.record = &records[i];
+      slot.position = i;
       slot.failed = false;
       stage_plan(ctx, slot);
       stage_decode(ctx, slot);

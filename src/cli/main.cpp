@@ -26,8 +26,10 @@ using namespace imgbatch;
 namespace {
 
 const char* usage = R"(usage:
-  imgbatch dump SPEC --batches K --out DIR [--epoch E] [--threads T]
-      writes DIR/NNNN/<tensor>.npy (NumPy 1.0) and DIR/NNNN/meta.json per batch
+  imgbatch dump SPEC --batches K --out DIR [--epoch E] [--from-batch B] [--threads T]
+      writes DIR/NNNN/<tensor>.npy (NumPy 1.0) and DIR/NNNN/meta.json per batch, NNNN the batch's
+      index in the epoch; --from-batch starts there exactly as a restored cursor would; prints the
+      cursor after the last batch written
   imgbatch check SPEC [--threads T]
       decodes every sample and validates every annotation; lists each bad file; exit 1 if any
   imgbatch preview SPEC --out FILE.png [--epoch E] [--batch K]
@@ -96,18 +98,25 @@ std::string geometry_json(const sample_geometry& g) {
 }
 
 int cmd_dump(const args& a) {
-  a.allow({"batches", "out", "epoch", "threads"});
+  a.allow({"batches", "out", "epoch", "from-batch", "threads"});
   pipeline_spec spec = load_spec(a);
   const std::string out = a.get("out");
   if (out.empty()) throw error("dump needs --out DIR");
   const long long want = a.number("batches", 1);
   loader l(spec);
-  l.set_epoch(static_cast<std::uint64_t>(a.number("epoch", 0)));
+  const auto epoch = static_cast<std::uint64_t>(a.number("epoch", 0));
+  l.set_epoch(epoch);
+  if (const long long from = a.number("from-batch", 0); from > 0) {
+    cursor c = l.state();
+    c.batches = static_cast<std::uint64_t>(from);
+    l.restore(c);
+  }
   long long written = 0;
-  for (const batch& b : l) {
-    if (written >= want) break;
+  std::optional<batch> got;
+  while (written < want && (got = l.next())) {
+    const batch& b = *got;
     char name[24];
-    std::snprintf(name, sizeof name, "%04lld", written);
+    std::snprintf(name, sizeof name, "%04llu", static_cast<unsigned long long>(b.index()));
     const fs::path dir = fs::path(out) / name;
     fs::create_directories(dir);
     for (auto n : b.names()) detail::write_npy((dir / (std::string(n) + ".npy")).string(), b[n]);
@@ -125,7 +134,8 @@ int cmd_dump(const args& a) {
     meta << ", \"samples\": [";
     for (std::size_t i = 0; i < b.samples().size(); ++i) {
       const sample_info& s = b.samples()[i];
-      meta << (i ? ",\n  " : "\n  ") << "{\"id\": " << s.id << ", \"image\": " << detail::json_quote(s.image_path);
+      meta << (i ? ",\n  " : "\n  ") << "{\"id\": " << s.id << ", \"position\": " << s.position
+           << ", \"image\": " << detail::json_quote(s.image_path);
       if (s.source_id >= 0) meta << ", \"source_id\": " << s.source_id;
       for (const auto& [target, path] : s.files)
         meta << ", " << detail::json_quote(target) << ": " << detail::json_quote(path);
@@ -136,7 +146,7 @@ int cmd_dump(const args& a) {
     detail::write_file((dir / "meta.json").string(), text.data(), text.size());
     ++written;
   }
-  std::printf("wrote %lld batch(es) to %s\n", written, out.c_str());
+  std::printf("wrote %lld batch(es) to %s\ncursor: %s\n", written, out.c_str(), l.state().to_string().c_str());
   return 0;
 }
 

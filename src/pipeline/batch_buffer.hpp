@@ -23,6 +23,7 @@ struct sample_slot {
   batch_buffer* owner = nullptr;
   std::size_t index = 0;  ///< position in the batch
   const sample_record* record = nullptr;
+  std::uint64_t position = 0;  ///< in the epoch's global order: keys the random draws
 
   std::vector<std::uint8_t> image_bytes;   // read when planning, kept until decoded
   image_header header;                     // read when planning

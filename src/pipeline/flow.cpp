@@ -55,7 +55,11 @@ struct pass_graph::nodes {
                   return s;
                 }),
         collate(g, flow::unlimited, [&p](sample_slot* s, auto& ports) { p.collate_sample(s, ports); }),
-        sequencer(g, [](batch_buffer* const& b) -> std::size_t { return static_cast<std::size_t>(b->data.index); }),
+        // The sequencer counts from 0: a pass that starts at batch k numbers its batches from k.
+        sequencer(g,
+                  [&p](batch_buffer* const& b) -> std::size_t {
+                    return static_cast<std::size_t>(b->data.index) - p.in_.first_batch;
+                  }),
         deliver(g, flow::serial, [&p](batch_buffer* b) {
           p.in_.ready->push(b);  // never blocks: the ring holds every buffer there is
           return flow::continue_msg{};
@@ -74,7 +78,8 @@ struct pass_graph::nodes {
   }
 };
 
-pass_graph::pass_graph(oneapi::tbb::task_arena& arena, pass_inputs inputs) : arena_(arena), in_(std::move(inputs)) {
+pass_graph::pass_graph(oneapi::tbb::task_arena& arena, pass_inputs inputs)
+    : arena_(arena), in_(std::move(inputs)), next_batch_(in_.first_batch) {
   // Built inside the arena so every task of this graph runs on the arena's workers.
   arena_.execute([this] { nodes_ = std::make_unique<nodes>(*this); });
 }
@@ -118,6 +123,7 @@ void pass_graph::split_batch(const std::tuple<std::size_t, batch_buffer*>& j, Po
       s.owner = b;
       s.index = i;
       s.record = &(*in_.records)[in_.order.ids[in_.order.starts[k] + i]];
+      s.position = in_.order.positions[in_.order.starts[k] + i];
       s.failed = false;
     }
   } catch (...) {

@@ -21,7 +21,8 @@ namespace imgbatch::detail {
 /// What one pass over an epoch needs; owned by the loader, outlives the pass.
 struct pass_inputs {
   const std::vector<sample_record>* records = nullptr;
-  epoch_order order;  ///< this rank's batches of the epoch
+  epoch_order order;            ///< this rank's batches of the epoch
+  std::size_t first_batch = 0;  ///< the pass starts here (a restored cursor); earlier batches are skipped
   stage_context ctx;
   ring<batch_buffer*>* ready = nullptr;
 };
@@ -60,7 +61,7 @@ class pass_graph {
   oneapi::tbb::task_arena& arena_;
   pass_inputs in_;
   std::atomic<bool> stopping_{false};
-  std::size_t next_batch_ = 0;
+  std::size_t next_batch_;
   std::unique_ptr<nodes> nodes_;
   bool waited_ = false;
 };

@@ -8,7 +8,9 @@
 #include "pipeline/ring.hpp"
 #include "pipeline/workspace_pool.hpp"
 #include "sampler/aspect_bins.hpp"
+#include "sampler/cursor_hash.hpp"
 #include "sampler/sampler.hpp"
+#include "sampler/shard_env.hpp"
 #include "target/boxes_target.hpp"
 #include "target/target.hpp"
 #include "transform/normalize.hpp"
@@ -158,12 +160,36 @@ class loader_impl {
     pool_->detach_and_reclaim();
     ready_.reset();
     pass_.reset();
-    delivered_ = 0;
   }
 
   void set_epoch(std::uint64_t e) {
     end_pass();
+    if (!(resume_pending_ && e == epoch_)) {
+      resume_pending_ = false;
+      delivered_ = 0;
+    }
     epoch_ = e;
+  }
+
+  cursor state() const { return {epoch_, delivered_, spec_.sampler.seed, spec_hash_, dataset_hash()}; }
+
+  void restore(const cursor& c) {
+    auto refuse = [&](const std::string& why) {
+      throw config_error("", "cannot restore " + c.to_string() + ": " + why);
+    };
+    if (c.seed != spec_.sampler.seed)
+      refuse("it was made with sampler.seed " + std::to_string(c.seed) + ", this loader has " +
+             std::to_string(spec_.sampler.seed));
+    if (c.spec_hash != spec_hash_)
+      refuse("it was made with another pipeline spec (sampler, transforms, targets, batch or decode differ)");
+    if (c.dataset_hash != dataset_hash())
+      refuse("it was made with another dataset (files, sizes, annotations or classes differ)");
+    if (c.batches > sampler_.num_batches())
+      refuse("an epoch has " + std::to_string(sampler_.num_batches()) + " batches");
+    end_pass();
+    epoch_ = c.epoch;
+    delivered_ = static_cast<std::size_t>(c.batches);
+    resume_pending_ = true;
   }
 
   loader_stats stats() const {
@@ -193,6 +219,9 @@ class loader_impl {
     pass_inputs in;
     in.records = &index_.records;
     sampler_.order(epoch_, in.order);
+    in.first_batch = resume_pending_ ? delivered_ : 0;
+    delivered_ = in.first_batch;
+    resume_pending_ = false;
     in.ctx = make_stage_context(spec_, index_, chain_, &lut_, layout_, targets_, counters_, workspaces_);
     in.ctx.epoch = epoch_;
     in.ready = &ready_;
@@ -215,8 +244,16 @@ class loader_impl {
   workspace_pool workspaces_;
   oneapi::tbb::task_arena arena_;
   std::unique_ptr<pass_graph> pass_;
-  std::size_t delivered_ = 0;
+  std::size_t delivered_ = 0;    // batches of epoch_ handed out by the latest pass (kept after it ends)
+  bool resume_pending_ = false;  // restore(): the next pass starts at delivered_
   std::uint64_t epoch_ = 0;
+  std::uint64_t spec_hash_ = detail::spec_hash(spec_);
+  mutable std::optional<std::uint64_t> dataset_hash_;  // computed on first use: it reads every record
+
+  std::uint64_t dataset_hash() const {
+    if (!dataset_hash_) dataset_hash_ = detail::dataset_hash(spec_, index_);
+    return *dataset_hash_;
+  }
   std::uint64_t batches_ = 0, samples_ = 0, wait_ns_ = 0, ready_sum_ = 0;
 };
 
@@ -225,6 +262,11 @@ class loader_impl {
 namespace {
 pipeline_spec validated(pipeline_spec s) {
   s.validate();
+  const detail::shard sh = detail::resolve_shard(s.sampler);
+  if (s.sampler.rank == from_environment)
+    detail::log().info("sampler: rank {} of {} (\"auto\": {})", sh.rank, sh.world_size, sh.source);
+  s.sampler.rank = sh.rank;
+  s.sampler.world_size = sh.world_size;
   return s;
 }
 }  // namespace
@@ -242,6 +284,8 @@ const std::vector<class_info>& loader::classes() const noexcept { return impl_->
 std::optional<batch> loader::next() { return impl_->next(); }
 void loader::stop() { impl_->end_pass(); }
 loader_stats loader::stats() const { return impl_->stats(); }
+cursor loader::state() const { return impl_->state(); }
+void loader::restore(const cursor& c) { impl_->restore(c); }
 const pipeline_spec& loader::spec() const noexcept { return impl_->spec(); }
 
 loader::iterator loader::begin() {

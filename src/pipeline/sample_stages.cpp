@@ -127,7 +127,7 @@ void stage_plan(const stage_context& ctx, sample_slot& s) noexcept {
     if (ctx.targets->wants_boxes) initial_boxes(ctx, s, s.plan.boxes);
     else s.plan.boxes.clear();
     const boxes_target* bt = ctx.targets->boxes;
-    if (auto why = plan_sample(*ctx.chain, {ctx.seed, ctx.epoch, s.record->id}, h, w, s.plan, bt ? bt->min_size : 0,
+    if (auto why = plan_sample(*ctx.chain, {ctx.seed, ctx.epoch, s.position}, h, w, s.plan, bt ? bt->min_size : 0,
                                bt ? bt->min_visibility : 0);
         !why.empty())
       return s.fail(file, why);
@@ -228,6 +228,7 @@ void stage_augment(const stage_context& ctx, sample_slot& s) noexcept {
         ctx.targets->list[k]->write(v, w.targets[k].get(), scratch, b.data, s.index, b.shape);
       sample_info& info = b.data.samples[s.index];
       info.id = s.record->id;
+      info.position = s.position;
       info.source_id = s.record->source_id;
       info.image_path = s.record->image;
       info.files.clear();

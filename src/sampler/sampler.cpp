@@ -8,14 +8,9 @@
 
 namespace imgbatch::detail {
 namespace {
-// The epoch's global permutation (or draws with replacement) of 0..n-1.
+// The epoch's global permutation of 0..n-1 (the same on every rank).
 void global_order(const sampler_spec& spec, std::size_t n, std::uint64_t epoch, std::vector<std::uint64_t>& all) {
   all.resize(n);
-  if (spec.replacement) {
-    counter_rng rng = counter_rng::for_epoch(spec.seed, epoch, 1);
-    for (auto& v : all) v = rng.below(n);
-    return;
-  }
   std::iota(all.begin(), all.end(), std::uint64_t{0});
   if (spec.shuffle) {
     counter_rng rng = counter_rng::for_epoch(spec.seed, epoch, 0);
@@ -39,7 +34,7 @@ sampler::sampler(const sampler_spec& spec, std::size_t dataset_size, std::size_t
     : spec_(spec), n_(dataset_size), batch_size_(batch_size), bins_(std::move(bins)) {
   const auto world = static_cast<std::size_t>(spec.world_size);
   if (bins_.empty()) {
-    per_rank_ = (n_ + world - 1) / world;
+    per_rank_ = spec.drop_last ? n_ / world : (n_ + world - 1) / world;
     batches_ = spec.drop_last ? per_rank_ / batch_size_ : (per_rank_ + batch_size_ - 1) / batch_size_;
     return;
   }
@@ -54,15 +49,30 @@ sampler::sampler(const sampler_spec& spec, std::size_t dataset_size, std::size_t
 
 void sampler::order(std::uint64_t epoch, epoch_order& out) const {
   if (!bins_.empty()) return grouped_order(epoch, out);
-  std::vector<std::uint64_t> all;
-  global_order(spec_, n_, epoch, all);
   const auto world = static_cast<std::size_t>(spec_.world_size), rank = static_cast<std::size_t>(spec_.rank);
+  const std::size_t used = std::min(batches_ * batch_size_, per_rank_);  // drop_last leaves a tail unused
   out.ids.clear();
-  out.ids.reserve(per_rank_);
-  for (std::size_t j = 0; j < per_rank_; ++j) out.ids.push_back(all[(j * world + rank) % n_]);
+  out.positions.clear();
+  out.ids.reserve(used);
+  out.positions.reserve(used);
+  if (spec_.replacement) {
+    counter_rng rng = counter_rng::for_epoch(spec_.seed, epoch, 1 + 2 * static_cast<std::uint64_t>(rank));
+    for (std::size_t j = 0; j < used; ++j) {
+      out.ids.push_back(rng.below(n_));
+      out.positions.push_back(j * world + rank);
+    }
+  } else {
+    std::vector<std::uint64_t> all;
+    global_order(spec_, n_, epoch, all);
+    for (std::size_t j = 0; j < used; ++j) {
+      const std::size_t p = j * world + rank;
+      out.ids.push_back(all[p % n_]);
+      out.positions.push_back(p);
+    }
+  }
   out.starts.clear();
   for (std::size_t k = 0; k < batches_; ++k) out.starts.push_back(k * batch_size_);
-  out.starts.push_back(std::min(batches_ * batch_size_, per_rank_));
+  out.starts.push_back(used);
 }
 
 void sampler::grouped_order(std::uint64_t epoch, epoch_order& out) const {
@@ -84,10 +94,13 @@ void sampler::grouped_order(std::uint64_t epoch, epoch_order& out) const {
       if (!b.empty()) batches.push_back(std::move(b));
   const auto world = static_cast<std::size_t>(spec_.world_size), rank = static_cast<std::size_t>(spec_.rank);
   out.ids.clear();
+  out.positions.clear();
   out.starts.assign(1, 0);
   for (std::size_t k = 0; k < batches_ && !batches.empty(); ++k) {
-    const auto& b = batches[(k * world + rank) % batches.size()];
+    const std::size_t g = k * world + rank;  // the batch's place in the global list, wrapped ones included
+    const auto& b = batches[g % batches.size()];
     out.ids.insert(out.ids.end(), b.begin(), b.end());
+    for (std::size_t i = 0; i < b.size(); ++i) out.positions.push_back(g * batch_size_ + i);
     out.starts.push_back(out.ids.size());
   }
 }

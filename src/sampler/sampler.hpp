@@ -9,16 +9,22 @@
 namespace imgbatch::detail {
 
 /// One epoch's batches for this rank: batch k holds ids[starts[k]] .. ids[starts[k + 1] - 1].
+/// positions[i] is where draw i sits in the epoch's global order (all ranks together, padding
+/// included): random ops are keyed by it, so a sample drawn twice is augmented twice, independently,
+/// and a position gets the same augmentation whatever the number of ranks.
 struct epoch_order {
   std::vector<std::uint64_t> ids;
+  std::vector<std::uint64_t> positions;
   std::vector<std::size_t> starts;  ///< num_batches + 1 entries
   std::size_t batch_length(std::size_t k) const noexcept { return starts[k + 1] - starts[k]; }
   std::size_t num_batches() const noexcept { return starts.empty() ? 0 : starts.size() - 1; }
 };
 
 /// Epoch order of sample ids for this rank, a pure function of (spec, dataset, epoch):
-/// - plain: sequential or a seeded shuffle (or draws with replacement), padded by wrapping so every rank
-///   gets the same count (DistributedSampler), then cut into batches;
+/// - plain: sequential or a seeded shuffle, the same on every rank, padded by wrapping to a multiple of
+///   world_size (or cut to one with drop_last), rank r taking global positions r, r + world, ...
+///   (torch's DistributedSampler), then cut into batches. With replacement every rank draws its own
+///   stream, keyed by (seed, epoch, rank), at the same global positions;
 /// - grouped by aspect ratio: the epoch's permutation is walked once and each sample joins the buffer
 ///   of its bin; a full buffer becomes a batch (torchvision's GroupedBatchSampler). Leftovers become
 ///   short batches unless drop_last. Batches are dealt to ranks in turn, wrapping so every rank gets

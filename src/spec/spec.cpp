@@ -167,8 +167,13 @@ std::string pipeline_spec::to_json() const {
   os << "},\n";
   os << "  \"sampler\": {\"shuffle\": " << (sampler.shuffle ? "true" : "false")
      << ", \"replacement\": " << (sampler.replacement ? "true" : "false") << ", \"seed\": " << sampler.seed
-     << ", \"drop_last\": " << (sampler.drop_last ? "true" : "false") << ", \"rank\": " << sampler.rank
-     << ", \"world_size\": " << sampler.world_size << ", \"group_by_aspect\": " << sampler.group_by_aspect << "},\n";
+     << ", \"drop_last\": " << (sampler.drop_last ? "true" : "false") << ", \"rank\": ";
+  if (sampler.rank == from_environment) os << "\"auto\"";
+  else os << sampler.rank;
+  os << ", \"world_size\": ";
+  if (sampler.world_size == from_environment) os << "\"auto\"";
+  else os << sampler.world_size;
+  os << ", \"group_by_aspect\": " << sampler.group_by_aspect << "},\n";
   os << "  \"transforms\": [";
   for (std::size_t i = 0; i < transforms.size(); ++i) os << (i ? ", " : "") << op_json(transforms[i]);
   os << "],\n";

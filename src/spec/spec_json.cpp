@@ -316,8 +316,21 @@ void read_sampler(object_reader r, pipeline_spec& s) {
   if (auto v = r.integer("seed", 0, std::numeric_limits<std::int64_t>::max()))
     s.sampler.seed = static_cast<std::uint64_t>(*v);
   if (auto v = r.boolean("drop_last")) s.sampler.drop_last = *v;
-  if (auto v = r.integer("rank", 0, 1 << 20)) s.sampler.rank = static_cast<int>(*v);
-  if (auto v = r.integer("world_size", 1, 1 << 20)) s.sampler.world_size = static_cast<int>(*v);
+  // An integer, or "auto" for the launcher's environment.
+  auto rank_or_auto = [&](std::string_view key, std::int64_t lo, int& out) {
+    auto e = r.get(key);
+    if (!e) return;
+    std::string_view text;
+    if (e->get_string().get(text) == simdjson::SUCCESS) {
+      if (text != "auto")
+        throw config_error(r.sub(key), "expected an integer or \"auto\", got \"" + std::string(text) + "\"");
+      out = from_environment;
+      return;
+    }
+    out = static_cast<int>(object_reader::as_integer(*e, r.sub(key), lo, 1 << 20));
+  };
+  rank_or_auto("rank", 0, s.sampler.rank);
+  rank_or_auto("world_size", 1, s.sampler.world_size);
   if (auto v = r.integer("group_by_aspect", 0, 1024)) s.sampler.group_by_aspect = static_cast<int>(*v);
   r.finish();
 }

@@ -84,9 +84,13 @@ void pipeline_spec::validate() const {
         throw config_error("targets.mask.dtype", "uint8 cannot hold class ids above 255");
     }
   }
-  if (sampler.world_size < 1) throw config_error("sampler.world_size", "must be at least 1");
-  if (sampler.rank < 0 || sampler.rank >= sampler.world_size)
-    throw config_error("sampler.rank", "must be in [0, world_size)");
+  if ((sampler.rank == from_environment) != (sampler.world_size == from_environment))
+    throw config_error("sampler.rank", "rank and world_size are both \"auto\" or neither");
+  if (sampler.world_size != from_environment) {
+    if (sampler.world_size < 1) throw config_error("sampler.world_size", "must be at least 1");
+    if (sampler.rank < 0 || sampler.rank >= sampler.world_size)
+      throw config_error("sampler.rank", "must be in [0, world_size)");
+  }
 
   int finals = 0;
   for (std::size_t i = 0; i < transforms.size(); ++i) {

@@ -213,7 +213,7 @@ std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, i
   planner p(out, src_h, src_w);
   for (std::size_t i = 0; i < chain.ops.size(); ++i) {
     std::string err;
-    auto rng = [&] { return counter_rng::for_op(key.seed, key.epoch, key.sample_id, i); };
+    auto rng = [&] { return counter_rng::for_op(key.seed, key.epoch, key.position, i); };
     std::visit(
         [&](const auto& op) {
           using T = std::decay_t<decltype(op)>;

@@ -46,9 +46,10 @@ struct op_chain {
 };
 op_chain make_chain(const std::vector<transform>& ops);
 
-/// What makes one sample's random draws: they depend only on (seed, epoch, sample id, op index).
+/// What makes one draw's random choices: they depend only on (seed, epoch, position of the draw in the
+/// epoch's global order, op index), never on the sample's id, so a sample drawn twice differs.
 struct draw_key {
-  std::uint64_t seed = 0, epoch = 0, sample_id = 0;
+  std::uint64_t seed = 0, epoch = 0, position = 0;
 };
 
 /// Resolves the ops for one sample of src_h × src_w. `out.boxes` holds the sample's boxes in the source

@@ -15,9 +15,9 @@ namespace {
 std::uint64_t combine(std::uint64_t h, std::uint64_t v) noexcept { return mix64(h ^ mix64(v + 0x632be59bd9b4e019ull)); }
 }  // namespace
 
-counter_rng counter_rng::for_op(std::uint64_t seed, std::uint64_t epoch, std::uint64_t sample_id,
+counter_rng counter_rng::for_op(std::uint64_t seed, std::uint64_t epoch, std::uint64_t position,
                                 std::uint64_t op_index) noexcept {
-  return counter_rng(combine(combine(combine(combine(0x5eedull, seed), epoch), sample_id), op_index));
+  return counter_rng(combine(combine(combine(combine(0x5eedull, seed), epoch), position), op_index));
 }
 
 counter_rng counter_rng::for_epoch(std::uint64_t seed, std::uint64_t epoch, std::uint64_t purpose) noexcept {

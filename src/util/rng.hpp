@@ -9,8 +9,8 @@ namespace imgbatch::detail {
 class counter_rng {
  public:
   explicit counter_rng(std::uint64_t key) noexcept : key_(key) {}
-  /// Stream for one random op of one sample in one epoch.
-  static counter_rng for_op(std::uint64_t seed, std::uint64_t epoch, std::uint64_t sample_id,
+  /// Stream for one random op of the draw at `position` of an epoch's global order.
+  static counter_rng for_op(std::uint64_t seed, std::uint64_t epoch, std::uint64_t position,
                             std::uint64_t op_index) noexcept;
   /// Stream for an epoch-level draw (the shuffle order).
   static counter_rng for_epoch(std::uint64_t seed, std::uint64_t epoch, std::uint64_t purpose) noexcept;

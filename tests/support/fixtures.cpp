@@ -39,8 +39,8 @@ std::array<std::uint8_t, 3> colour_of(int i) {
           static_cast<std::uint8_t>(255 - i % 256)};
 }
 
-void write_constant_dataset(const std::filesystem::path& root, int count, bool with_masks, int classes,
-                            const std::function<std::array<int, 2>(int)>& size_of) {
+void write_dataset(const std::filesystem::path& root, int count, bool with_masks,
+                   const std::function<std::array<int, 2>(int)>& size_of, const pixel_fn& pixel, const mask_fn& mask) {
   std::filesystem::create_directories(root / "images");
   if (with_masks) std::filesystem::create_directories(root / "masks");
   std::vector<std::array<std::uint8_t, 3>> palette(256);
@@ -49,13 +49,35 @@ void write_constant_dataset(const std::filesystem::path& root, int count, bool w
     char stem[16];
     std::snprintf(stem, sizeof stem, "%04d", i);
     auto [h, w] = size_of(i);
-    auto col = colour_of(i);
     detail::write_png((root / "images" / (std::string(stem) + ".png")).string(),
-                      make_image(w, h, 3, [&](int, int, int c) { return col[static_cast<std::size_t>(c)]; }));
+                      make_image(w, h, 3, [&](int x, int y, int c) { return pixel(i, x, y, c); }));
     if (with_masks)
       detail::write_png((root / "masks" / (std::string(stem) + ".png")).string(),
-                        make_image(w, h, 1, [&](int, int, int) { return i % classes; }), palette);
+                        make_image(w, h, 1, [&](int x, int y, int) { return mask(i, x, y); }), palette);
   }
+}
+
+void write_constant_dataset(const std::filesystem::path& root, int count, bool with_masks, int classes,
+                            const std::function<std::array<int, 2>(int)>& size_of) {
+  write_dataset(
+      root, count, with_masks, size_of,
+      [](int i, int, int, int c) { return colour_of(i)[static_cast<std::size_t>(c)]; },
+      [classes](int i, int, int) { return i % classes; });
+}
+
+int texture(int i, int x, int y, int c) {
+  std::uint32_t v = static_cast<std::uint32_t>(i) * 0x9e3779b1u ^ static_cast<std::uint32_t>(x) * 0x85ebca6bu ^
+                    static_cast<std::uint32_t>(y) * 0xc2b2ae35u ^ static_cast<std::uint32_t>(c) * 0x27d4eb2fu;
+  v ^= v >> 15;
+  v *= 0x2c1b3c6du;
+  v ^= v >> 12;
+  return static_cast<int>(v & 0xff);
+}
+
+void write_textured_dataset(const std::filesystem::path& root, int count, bool with_masks, int classes,
+                            const std::function<std::array<int, 2>(int)>& size_of) {
+  write_dataset(root, count, with_masks, size_of, texture,
+                [classes](int i, int x, int y) { return (x / 3 + (y / 2) * 5 + i) % classes; });
 }
 
 std::string decode_error_of(const std::vector<std::uint8_t>& bytes, detail::pixel_kind kind,

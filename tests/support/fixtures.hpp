@@ -29,6 +29,20 @@ class temp_dir {
 /// An 8-bit image filled by f(x, y, channel).
 detail::image make_image(int w, int h, int channels, const std::function<int(int, int, int)>& f);
 
+using pixel_fn = std::function<int(int sample, int x, int y, int channel)>;
+using mask_fn = std::function<int(int sample, int x, int y)>;
+/// A folder dataset: root/images/NNNN.png (lossless RGB from pixel) and, when with_masks, root/masks/NNNN.png
+/// (palette indices from mask). Sizes from size_of(i) as {h, w}.
+void write_dataset(const std::filesystem::path& root, int count, bool with_masks,
+                   const std::function<std::array<int, 2>(int)>& size_of, const pixel_fn& pixel, const mask_fn& mask);
+
+/// Pseudo-random 8-bit values that differ from pixel to pixel, channel to channel and sample to
+/// sample: any crop, flip or resize changes the bytes (unlike a constant colour).
+int texture(int sample, int x, int y, int channel);
+/// write_dataset with texture() pixels and striped masks ((x / 3 + (y / 2) * 5 + i) % classes).
+void write_textured_dataset(const std::filesystem::path& root, int count, bool with_masks, int classes,
+                            const std::function<std::array<int, 2>(int)>& size_of);
+
 /// A folder dataset: root/images/NNNN.png (lossless, every pixel = colour_of(i)) and, when with_masks,
 /// root/masks/NNNN.png (palette, every pixel = i % classes). Sizes from size_of(i) as {h, w}.
 void write_constant_dataset(const std::filesystem::path& root, int count, bool with_masks, int classes,

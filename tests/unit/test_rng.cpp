@@ -6,7 +6,7 @@
 
 using imgbatch::detail::counter_rng;
 
-TEST_CASE("rng: a draw is a pure function of (seed, epoch, sample, op)") {
+TEST_CASE("rng: a draw is a pure function of (seed, epoch, position, op)") {
   counter_rng a = counter_rng::for_op(7, 3, 11, 2), b = counter_rng::for_op(7, 3, 11, 2);
   for (int i = 0; i < 100; ++i) CHECK(a.next_u64() == b.next_u64());
   counter_rng other_epoch = counter_rng::for_op(7, 4, 11, 2), other_op = counter_rng::for_op(7, 3, 11, 3);

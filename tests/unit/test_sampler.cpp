@@ -1,9 +1,14 @@
+#include <imgbatch/error.hpp>
+
 #include "sampler/sampler.hpp"
+#include "sampler/shard_env.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 
 using namespace imgbatch;
@@ -46,18 +51,78 @@ TEST_CASE("sampler: shuffle is a permutation fixed by (seed, epoch)") {
   CHECK(ids_of(other_seed, 1) != a);
 }
 
-TEST_CASE("sampler: shards are disjoint, equal in size and cover the dataset") {
-  std::set<std::uint64_t> seen;
-  std::size_t total = 0;
-  for (int rank = 0; rank < 3; ++rank) {
-    sampler s({.shuffle = true, .seed = 1, .rank = rank, .world_size = 3}, 10, 2);
-    CHECK(s.samples_per_rank() == 4);  // 10 padded to 12 by wrapping
-    const auto o = ids_of(s, 0);
-    total += o.size();
-    seen.insert(o.begin(), o.end());
+TEST_CASE("sampler: shards are DistributedSampler's, disjoint and complete for world sizes 1 to 5") {
+  // torch.utils.data.DistributedSampler: indices = perm (+ perm[:pad] to a multiple of world, or cut to
+  // one with drop_last); rank r takes indices[r::world]. Checked by hand against that definition.
+  for (std::size_t n : {10u, 13u, 16u})
+    for (int world = 1; world <= 5; ++world)
+      for (bool drop : {false, true}) {
+        CAPTURE(n);
+        CAPTURE(world);
+        CAPTURE(drop);
+        const std::size_t w = static_cast<std::size_t>(world);
+        const std::size_t total = drop ? n / w * w : (n + w - 1) / w * w;
+        const std::size_t B = 2;
+        sampler whole({.shuffle = true, .seed = 5}, n, 1);
+        const auto perm = ids_of(whole, 7);  // world 1: the epoch's permutation itself
+        std::vector<int> owner(total, -1);
+        std::multiset<std::uint64_t> drawn;
+        for (int rank = 0; rank < world; ++rank) {
+          sampler s({.shuffle = true, .seed = 5, .drop_last = drop, .rank = rank, .world_size = world}, n, B);
+          CHECK(s.samples_per_rank() == total / w);
+          const std::size_t per = total / w, batches = drop ? per / B : (per + B - 1) / B;
+          CHECK(s.num_batches() == batches);
+          epoch_order o;
+          s.order(7, o);
+          REQUIRE(o.ids.size() == o.positions.size());
+          REQUIRE(o.ids.size() == (drop ? batches * B : per));
+          for (std::size_t j = 0; j < o.ids.size(); ++j) {
+            const std::uint64_t p = o.positions[j];
+            CHECK(p == j * w + static_cast<std::size_t>(rank));
+            REQUIRE(p < total);
+            CHECK(owner[p] == -1);  // no position is drawn twice
+            owner[p] = rank;
+            CHECK(o.ids[j] == perm[p % n]);  // the same permutation on every rank, padding wraps
+            drawn.insert(o.ids[j]);
+          }
+        }
+        if (!drop) {
+          CHECK(std::set<std::uint64_t>(drawn.begin(), drawn.end()).size() == n);  // complete
+          CHECK(drawn.size() == total);                                            // padding only as much as needed
+        } else {
+          CHECK(std::set<std::uint64_t>(drawn.begin(), drawn.end()).size() == drawn.size());  // no repeats
+        }
+      }
+}
+
+TEST_CASE("sampler: a global position holds the same sample whatever the number of ranks") {
+  sampler one({.shuffle = true, .seed = 3}, 30, 4);
+  epoch_order o1;
+  one.order(2, o1);
+  for (int world : {2, 3, 5}) {
+    for (int rank = 0; rank < world; ++rank) {
+      sampler s({.shuffle = true, .seed = 3, .rank = rank, .world_size = world}, 30, 4);
+      epoch_order o;
+      s.order(2, o);
+      for (std::size_t j = 0; j < o.ids.size(); ++j)
+        if (o.positions[j] < 30) CHECK(o.ids[j] == o1.ids[o.positions[j]]);
+    }
   }
-  CHECK(total == 12);
-  CHECK(seen.size() == 10);
+}
+
+TEST_CASE("sampler: with replacement every rank draws its own stream") {
+  sampler r0({.replacement = true, .seed = 3, .rank = 0, .world_size = 2}, 40, 4);
+  sampler r1({.replacement = true, .seed = 3, .rank = 1, .world_size = 2}, 40, 4);
+  epoch_order a, b;
+  r0.order(1, a);
+  r1.order(1, b);
+  CHECK(a.ids.size() == 20);
+  CHECK(b.ids.size() == 20);
+  CHECK(a.ids != b.ids);
+  for (std::size_t j = 0; j < 20; ++j) {
+    CHECK(a.positions[j] == 2 * j);
+    CHECK(b.positions[j] == 2 * j + 1);
+  }
 }
 
 TEST_CASE("sampler: with replacement draws dataset-size ids in range") {
@@ -135,4 +200,46 @@ TEST_CASE("sampler: grouped batches are dealt to ranks in turn, every rank getti
     seen.insert(o.ids.begin(), o.ids.end());
   }
   CHECK(seen.size() == 40);
+}
+
+TEST_CASE("sampler: \"auto\" reads torchrun, Open MPI, PMI and Slurm variables, in that order") {
+  using env = std::map<std::string, std::string>;
+  auto resolve = [](const env& e) {
+    return resolve_shard({.rank = from_environment, .world_size = from_environment},
+                         [&](const char* k) -> std::optional<std::string> {
+                           auto it = e.find(k);
+                           if (it == e.end()) return std::nullopt;
+                           return it->second;
+                         });
+  };
+  auto is = [](const shard& s, int rank, int world, const std::string& source) {
+    return s.rank == rank && s.world_size == world && s.source == source;
+  };
+  CHECK(is(resolve({}), 0, 1, "none found"));
+  CHECK(is(resolve({{"RANK", "3"}, {"WORLD_SIZE", "8"}, {"OMPI_COMM_WORLD_RANK", "1"}, {"OMPI_COMM_WORLD_SIZE", "2"}}),
+           3, 8, "RANK/WORLD_SIZE"));
+  CHECK(is(
+      resolve(
+          {{"OMPI_COMM_WORLD_RANK", "1"}, {"OMPI_COMM_WORLD_SIZE", "2"}, {"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "4"}}),
+      1, 2, "OMPI_COMM_WORLD_RANK/OMPI_COMM_WORLD_SIZE"));
+  CHECK(is(resolve({{"PMI_RANK", "2"}, {"PMI_SIZE", "3"}}), 2, 3, "PMI_RANK/PMI_SIZE"));
+  CHECK(is(resolve({{"SLURM_PROCID", "5"}, {"SLURM_NTASKS", "6"}}), 5, 6, "SLURM_PROCID/SLURM_NTASKS"));
+  auto error_of = [&](const env& e) -> std::string {
+    try {
+      resolve(e);
+    } catch (const config_error& x) {
+      return x.what();
+    }
+    return "";
+  };
+  CHECK(error_of({{"RANK", "1"}}) == "sampler.rank: \"auto\" found RANK set but not WORLD_SIZE");
+  CHECK(error_of({{"RANK", "one"}, {"WORLD_SIZE", "2"}}) ==
+        "sampler.rank: environment variable RANK=\"one\" is not a non-negative integer");
+  CHECK(error_of({{"RANK", "0"}, {"WORLD_SIZE", "0"}}) ==
+        "sampler.rank: environment variable WORLD_SIZE=\"0\" is not a positive integer");
+  CHECK(error_of({{"SLURM_PROCID", "4"}, {"SLURM_NTASKS", "4"}}) ==
+        "sampler.rank: SLURM_PROCID=4 is not below SLURM_NTASKS=4");
+  // A spec with numbers is taken as it is, whatever the environment says.
+  const shard fixed = resolve_shard({.rank = 1, .world_size = 2}, [](const char*) { return std::string("7"); });
+  CHECK((fixed.rank == 1 && fixed.world_size == 2 && fixed.source == "spec"));
 }

@@ -100,6 +100,20 @@ TEST_CASE("spec: inconsistent settings are refused with the reason") {
         "sampler.rank: must be in [0, world_size)");
 }
 
+TEST_CASE("spec: rank and world_size \"auto\" come from the environment, both or neither") {
+  const auto s = pipeline_spec::from_json(
+      with(R"("drop_last": true)", R"("drop_last": true, "rank": "auto", "world_size": "auto")"));
+  CHECK(s.sampler.rank == from_environment);
+  CHECK(s.sampler.world_size == from_environment);
+  const auto again = pipeline_spec::from_json(s.to_json());
+  CHECK(again.sampler.rank == from_environment);
+  CHECK(again.sampler.world_size == from_environment);
+  CHECK(error_of(with(R"("drop_last": true)", R"("drop_last": true, "rank": "auto")")) ==
+        "sampler.rank: rank and world_size are both \"auto\" or neither");
+  CHECK(error_of(with(R"("drop_last": true)", R"("drop_last": true, "rank": "first", "world_size": 2)")) ==
+        "sampler.rank: expected an integer or \"auto\", got \"first\"");
+}
+
 TEST_CASE("spec: options of later versions are refused by name, not ignored") {
   CHECK(error_of(with(R"({"op": "hflip", "p": 0.5})", R"({"op": "color_jitter", "brightness": [0.8, 1.2]})")) ==
         "transforms[1].op: op 'color_jitter' is not supported by this version of imgbatch");
