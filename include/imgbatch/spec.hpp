@@ -15,11 +15,11 @@ namespace imgbatch {
 
 /// How the dataset is laid out on disk (DESIGN.md §3, `dataset`).
 enum class dataset_format {
-  folder,  ///< `images` folder, plus `masks` matched by relative path without extension
-  list,    ///< a tab-separated manifest: image path, then mask path when a mask target is set
-  coco,    ///< COCO instances JSON (`annotations`) plus an `images` folder
-  voc,     ///< Pascal VOC: `images` plus an `annotations` folder of XML files matched by name
-  yolo,    ///< `images` plus a `labels` folder of `class cx cy w h` text files matched by name
+  folder,  ///< `images` folder, plus `masks` and `depth` folders matched by relative path without extension
+  list,  ///< a tab-separated manifest: image path, then the mask path (mask target), then the depth path (depth target)
+  coco,  ///< COCO instances JSON (`annotations`) plus an `images` folder
+  voc,   ///< Pascal VOC: `images` plus an `annotations` folder of XML files matched by name
+  yolo,  ///< `images` plus a `labels` folder of `class cx cy w h` text files matched by name
 };
 
 /// COCO `iscrowd` annotations: kept as boxes with the crowd flag, dropped, or dropped from the boxes
@@ -44,6 +44,7 @@ struct dataset_spec {
   std::filesystem::path root;               ///< relative paths resolve against the spec's folder
   std::filesystem::path images = "images";  ///< folder of images, under root (all formats but list)
   std::filesystem::path masks;              ///< folder format: under root; empty for none
+  std::filesystem::path depth;              ///< folder format: 16-bit PNG depth maps, under root; empty for none
   std::filesystem::path manifest;           ///< list format: the manifest file, under root
   std::filesystem::path annotations;        ///< coco: the instances JSON file; voc: the folder of XML files
   std::filesystem::path labels;             ///< yolo: the folder of label .txt files
@@ -69,6 +70,24 @@ struct mask_target {
   std::optional<dtype> type;
 };
 
+/// How a depth map is resampled when a resize changes its size. Neither ever blends a measured value
+/// with an invalid one. Crops, flips and letterbox padding move pixels exactly; `random_affine` always
+/// uses nearest.
+enum class depth_resample {
+  nearest,        ///< the source pixel under the output pixel's centre, as masks (floor((dst + 0.5) * in / out))
+  valid_average,  ///< the mean of the measured source pixels whose centres lie in the output pixel's
+                  ///< footprint, invalid when none is measured; when none lies in it (enlarging), nearest
+};
+
+/// A dense depth map per image: 16-bit (or 8-bit) grey PNG, read at full precision, delivered as
+/// N×1×H×W float32 metres = stored / scale; pixels with the stored value `invalid` (no measurement)
+/// and padding are 0. KITTI: scale 256; NYU and Redwood: 1000 (millimetres); TUM: 5000.
+struct depth_target {
+  double scale = 1.0;
+  int invalid = 0;  ///< stored value meaning "no measurement"
+  depth_resample resample = depth_resample::nearest;
+};
+
 /// How boxes are written to the `boxes` tensor.
 enum class box_format {
   xyxy,    ///< x1, y1, x2, y2
@@ -92,6 +111,7 @@ struct instance_masks_target {};
 
 struct targets_spec {
   std::optional<mask_target> mask;
+  std::optional<depth_target> depth;
   /// Set by `from_json` for coco/voc/yolo datasets unless `"boxes": false`; in code, set it yourself.
   std::optional<boxes_target> boxes;
   std::optional<instance_masks_target> instance_masks;

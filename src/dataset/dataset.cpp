@@ -10,6 +10,8 @@ std::string_view role_name(file_role r) noexcept {
   switch (r) {
     case file_role::mask:
       return "mask";
+    case file_role::depth:
+      return "depth";
   }
   return "?";
 }

@@ -13,7 +13,7 @@ namespace imgbatch::detail {
 
 /// Which target a per-sample file feeds. A new file-based target adds one value here and one folder or
 /// column to the readers; nothing else in the dataset layer knows about targets.
-enum class file_role : std::uint8_t { mask };
+enum class file_role : std::uint8_t { mask, depth };
 std::string_view role_name(file_role r) noexcept;
 
 /// A COCO segmentation: polygons (x0 y0 x1 y1 ... per ring) or a run-length encoding (counts,

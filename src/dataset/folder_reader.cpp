@@ -10,27 +10,36 @@ void read_folder(const pipeline_spec& spec, dataset_index& index) {
   const fs::path images_dir = resolve(spec, spec.dataset.images);
   auto images = scan_folder(images_dir, "images", image_extensions);
   if (images.empty()) throw dataset_error(images_dir.string() + ": no .jpg, .jpeg or .png files found");
-  std::map<std::string, std::string> masks;
-  if (spec.targets.mask) {
-    const fs::path masks_dir = resolve(spec, spec.dataset.masks);
-    masks = scan_folder(masks_dir, "masks", image_extensions);
-    std::vector<std::string> no_mask, no_image;
+  // Each target file folder the spec names, matched to the images by relative path without extension.
+  struct companion {
+    file_role role;
+    fs::path dir;
+    std::map<std::string, std::string> files;
+  };
+  std::vector<companion> companions;
+  if (spec.targets.mask) companions.push_back({file_role::mask, resolve(spec, spec.dataset.masks), {}});
+  if (spec.targets.depth) companions.push_back({file_role::depth, resolve(spec, spec.dataset.depth), {}});
+  for (companion& c : companions) {
+    const bool mask = c.role == file_role::mask;
+    const std::string noun = mask ? "mask" : "depth map";
+    c.files = scan_folder(c.dir, mask ? "masks" : "depth", image_extensions);
+    std::vector<std::string> missing, orphans;
     for (auto& [k, p] : images)
-      if (!masks.count(k)) no_mask.push_back(p);
-    for (auto& [k, p] : masks)
-      if (!images.count(k)) no_image.push_back(p);
-    if (!no_mask.empty())
-      throw dataset_error(masks_dir.string() + ": no mask for " + std::to_string(no_mask.size()) +
-                          " image(s): " + first_few(no_mask));
-    if (!no_image.empty())
-      throw dataset_error(images_dir.string() + ": no image for " + std::to_string(no_image.size()) +
-                          " mask(s): " + first_few(no_image));
+      if (!c.files.count(k)) missing.push_back(p);
+    for (auto& [k, p] : c.files)
+      if (!images.count(k)) orphans.push_back(p);
+    if (!missing.empty())
+      throw dataset_error(c.dir.string() + ": no " + noun + " for " + std::to_string(missing.size()) +
+                          " image(s): " + first_few(missing));
+    if (!orphans.empty())
+      throw dataset_error(images_dir.string() + ": no image for " + std::to_string(orphans.size()) + " " + noun +
+                          "(s): " + first_few(orphans));
   }
   index.records.reserve(images.size());
   for (auto& [k, p] : images) {  // std::map: ordered by relative path
     sample_record r;
     r.image = p;
-    if (spec.targets.mask) r.files.emplace_back(file_role::mask, masks[k]);
+    for (companion& c : companions) r.files.emplace_back(c.role, c.files[k]);
     index.records.push_back(std::move(r));
   }
 }

@@ -12,7 +12,13 @@ void read_list(const pipeline_spec& spec, dataset_index& index) {
   std::ifstream in(manifest);
   if (!in) throw dataset_error(manifest.string() + ": cannot open manifest");
   const fs::path dir = manifest.parent_path();
-  const std::size_t want = spec.targets.mask ? 2 : 1;
+  // Columns: the image, then one per target that reads a file, in this order.
+  std::vector<file_role> roles;
+  if (spec.targets.mask) roles.push_back(file_role::mask);
+  if (spec.targets.depth) roles.push_back(file_role::depth);
+  const std::size_t want = 1 + roles.size();
+  std::string columns = "image path";
+  for (file_role role : roles) columns += std::string(", ") + (role == file_role::mask ? "mask path" : "depth path");
   std::vector<sample_record>& out = index.records;
   std::string line;
   for (std::size_t lineno = 1; std::getline(in, line); ++lineno) {
@@ -28,8 +34,8 @@ void read_list(const pipeline_spec& spec, dataset_index& index) {
     }
     if (cols.size() != want)
       throw dataset_error(manifest.string() + ":" + std::to_string(lineno) + ": expected " + std::to_string(want) +
-                          (want == 1 ? " column (image path)" : " tab-separated columns (image path, mask path)") +
-                          ", found " + std::to_string(cols.size()));
+                          (want == 1 ? " column (" : " tab-separated columns (") + columns + "), found " +
+                          std::to_string(cols.size()));
     auto path_of = [&](const std::string& c) {
       if (c.empty()) throw dataset_error(manifest.string() + ":" + std::to_string(lineno) + ": empty path");
       fs::path p(c);
@@ -37,7 +43,7 @@ void read_list(const pipeline_spec& spec, dataset_index& index) {
     };
     sample_record r;
     r.image = path_of(cols[0]);
-    if (want == 2) r.files.emplace_back(file_role::mask, path_of(cols[1]));
+    for (std::size_t c = 0; c < roles.size(); ++c) r.files.emplace_back(roles[c], path_of(cols[c + 1]));
     out.push_back(std::move(r));
   }
   if (out.empty()) throw dataset_error(manifest.string() + ": manifest lists no samples");

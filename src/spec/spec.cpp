@@ -118,6 +118,7 @@ std::string pipeline_spec::to_json() const {
      << "\", \"root\": " << detail::json_quote(dataset.root.string())
      << ", \"images\": " << detail::json_quote(dataset.images.string());
   if (!dataset.masks.empty()) os << ", \"masks\": " << detail::json_quote(dataset.masks.string());
+  if (!dataset.depth.empty()) os << ", \"depth\": " << detail::json_quote(dataset.depth.string());
   if (!dataset.manifest.empty()) os << ", \"manifest\": " << detail::json_quote(dataset.manifest.string());
   if (!dataset.annotations.empty()) os << ", \"annotations\": " << detail::json_quote(dataset.annotations.string());
   if (!dataset.labels.empty()) os << ", \"labels\": " << detail::json_quote(dataset.labels.string());
@@ -161,6 +162,12 @@ std::string pipeline_spec::to_json() const {
   } else if (dataset.format == dataset_format::coco || dataset.format == dataset_format::voc ||
              dataset.format == dataset_format::yolo) {
     os << sep << "\"boxes\": false";
+    sep = ", ";
+  }
+  if (targets.depth) {
+    const auto& d = *targets.depth;
+    os << sep << "\"depth\": {\"scale\": " << num(d.scale) << ", \"invalid\": " << d.invalid << ", \"resample\": \""
+       << (d.resample == depth_resample::nearest ? "nearest" : "valid_average") << "\"}";
     sep = ", ";
   }
   if (targets.instance_masks) os << sep << "\"instance_masks\": true";

@@ -255,7 +255,7 @@ void read_dataset(object_reader r, pipeline_spec& s) {
   if (auto v = r.string("annotation_frame"))
     s.dataset.frame = choose<annotation_frame>(
         r.sub("annotation_frame"), *v, {{"decoded", annotation_frame::decoded}, {"stored", annotation_frame::stored}});
-  if (r.get("depth")) not_yet(r.sub("depth"), "a depth folder");
+  if (auto v = r.string("depth")) s.dataset.depth = *v;
   r.finish();
 }
 
@@ -278,7 +278,19 @@ void read_targets(object_reader r, pipeline_spec& s) {
     mr.finish();
     s.targets.mask = t;
   }
-  if (r.get("depth")) not_yet(r.sub("depth"), "a depth target");
+  if (auto d = r.get("depth")) {
+    object_reader dr(*d, r.sub("depth"));
+    depth_target t;
+    if (auto v = dr.number("scale")) t.scale = *v;
+    else throw config_error(dr.sub("scale"), "required: stored value / scale = metres (KITTI 256, millimetres 1000)");
+    if (auto v = dr.integer("invalid", 0, 65535)) t.invalid = static_cast<int>(*v);
+    if (auto v = dr.string("resample"))
+      t.resample = choose<depth_resample>(
+          dr.sub("resample"), *v,
+          {{"nearest", depth_resample::nearest}, {"valid_average", depth_resample::valid_average}});
+    dr.finish();
+    s.targets.depth = t;
+  }
   if (auto e = r.get("boxes")) {
     bool on = true;
     if (e->get_bool().get(on) == simdjson::SUCCESS) {

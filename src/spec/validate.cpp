@@ -15,6 +15,10 @@ void pipeline_spec::validate() const {
       throw config_error("dataset.masks", "required: targets.mask is set, so every image needs a mask");
     if (!targets.mask && !dataset.masks.empty())
       throw config_error("targets.mask", "required: dataset.masks is set but no mask target says how to read them");
+    if (targets.depth && dataset.depth.empty())
+      throw config_error("dataset.depth", "required: targets.depth is set, so every image needs a depth map");
+    if (!targets.depth && !dataset.depth.empty())
+      throw config_error("targets.depth", "required: dataset.depth is set but no depth target gives its scale");
   } else if (dataset.format == dataset_format::list) {
     if (dataset.manifest.empty()) throw config_error("dataset.manifest", "required for the list format");
   } else {
@@ -23,6 +27,14 @@ void pipeline_spec::validate() const {
       throw config_error("dataset.masks",
                          "only the folder format reads mask files (COCO masks are painted from its segmentations)");
   }
+  if (dataset.format != dataset_format::folder && !dataset.depth.empty())
+    throw config_error("dataset.depth", "only the folder format reads a depth folder (list: a depth column)");
+  if (targets.depth && dataset.format != dataset_format::folder && dataset.format != dataset_format::list)
+    throw config_error("targets.depth", "depth maps come from folder or list datasets");
+  if (targets.depth && !(targets.depth->scale > 0 && std::isfinite(targets.depth->scale)))
+    throw config_error("targets.depth.scale", "must be a positive number (stored value / scale = metres)");
+  if (targets.depth && (targets.depth->invalid < 0 || targets.depth->invalid > 65535))
+    throw config_error("targets.depth.invalid", "must be a stored value, 0..65535");
   if (dataset.format == dataset_format::coco && dataset.annotations.empty())
     throw config_error("dataset.annotations", "required: the COCO instances JSON file");
   if (dataset.format == dataset_format::voc) {

@@ -25,6 +25,7 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
         if (st.out_h == r.view.height && st.out_w == r.view.width) break;
         image& out = target();
         if (mode == resample::bilinear) resize_bilinear(r.view, st.out_h, st.out_w, out, s.resize);
+        else if (mode == resample::valid_average) resize_valid_average(r.view, st.out_h, st.out_w, out, s.xmap);
         else resize_nearest(r.view, st.out_h, st.out_w, out, s.xmap);
         adopt(out);
         break;

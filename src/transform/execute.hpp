@@ -24,7 +24,9 @@ struct exec_result {
   bool fx = false, fy = false;
 };
 
-enum class resample { bilinear, nearest };
+/// bilinear: 8-bit images (Pillow BILINEAR); nearest: masks and depth; valid_average: float depth with
+/// NaN holes (resize_valid_average), every other step as nearest.
+enum class resample { bilinear, nearest, valid_average };
 
 /// Runs a plan's steps on `src`. Images use bilinear, masks and depth nearest; padding uses `fill`
 /// (one pixel's bytes), or, when null, each crop step's own fill (the image's letterbox colour). The result may view

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
 #define IMGBATCH_CLONES __attribute__((target_clones("avx2", "default")))
@@ -269,6 +270,54 @@ void resize_nearest(const image_view& src, int out_h, int out_w, image& out, std
       for (int x = 0; x < out_w; ++x) o[x] = in[xmap[static_cast<std::size_t>(x)]];
     } else {
       for (int x = 0; x < out_w; ++x) std::memcpy(o + x * pb, in + xmap[static_cast<std::size_t>(x)] * pb, pb);
+    }
+  }
+}
+
+namespace {
+// Source span [first, last) of each output index: the source pixels whose centre s + 0.5 lies in
+// [d * in / out, (d + 1) * in / out), in exact integer arithmetic; nearest when the span is empty.
+void centre_spans(int in, int out, int* spans) {
+  auto first_in = [&](long long d) {  // smallest s with (2s + 1) * out >= 2 * d * in
+    const long long num = 2 * d * in - out, den = 2LL * out;
+    const long long s = num <= 0 ? 0 : (num + den - 1) / den;
+    return static_cast<int>(std::min<long long>(s, in));
+  };
+  for (int d = 0; d < out; ++d) {
+    int a = first_in(d), b = first_in(d + 1);
+    if (b <= a) {
+      a = static_cast<int>(std::min<long long>((2LL * d + 1) * in / (2LL * out), in - 1));
+      b = a + 1;
+    }
+    spans[2 * d] = a;
+    spans[2 * d + 1] = b;
+  }
+}
+}  // namespace
+
+void resize_valid_average(const image_view& src, int out_h, int out_w, image& out, std::vector<int>& spans) {
+  out.reset(out_w, out_h, 1, 4);
+  const std::size_t xs = 2 * static_cast<std::size_t>(out_w);
+  spans.resize(xs + 2 * static_cast<std::size_t>(out_h));
+  centre_spans(src.width, out_w, spans.data());
+  centre_spans(src.height, out_h, spans.data() + xs);
+  const std::vector<int>& all = spans;
+  for (int y = 0; y < out_h; ++y) {
+    const int y0 = all[xs + 2 * static_cast<std::size_t>(y)], y1 = all[xs + 2 * static_cast<std::size_t>(y) + 1];
+    auto* o = reinterpret_cast<float*>(out.row(y));
+    for (int x = 0; x < out_w; ++x) {
+      const int x0 = all[2 * static_cast<std::size_t>(x)], x1 = all[2 * static_cast<std::size_t>(x) + 1];
+      double sum = 0;
+      int n = 0;
+      for (int sy = y0; sy < y1; ++sy) {
+        const auto* row = reinterpret_cast<const float*>(src.row(sy));
+        for (int sx = x0; sx < x1; ++sx)
+          if (!std::isnan(row[sx])) {
+            sum += row[sx];
+            ++n;
+          }
+      }
+      o[x] = n ? static_cast<float>(sum / n) : std::numeric_limits<float>::quiet_NaN();
     }
   }
 }

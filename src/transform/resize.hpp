@@ -27,4 +27,10 @@ void resize_bilinear(const image_view& src, int out_h, int out_w, image& out, re
 /// (a running double sum) so results equal Pillow's; any sample size (masks, 16-bit depth). Never blends.
 void resize_nearest(const image_view& src, int out_h, int out_w, image& out, std::vector<int>& xmap);
 
+/// Validity-aware area average of one-channel float32 samples where NaN means "no value" (depth): each
+/// output pixel is the mean of the non-NaN source pixels whose centres lie in its footprint
+/// [dst * in / out, (dst + 1) * in / out) on both axes, NaN when all of them are NaN. Where no centre
+/// lies in the footprint (enlarging), the source pixel floor((dst + 0.5) * in / out) is taken as it is.
+void resize_valid_average(const image_view& src, int out_h, int out_w, image& out, std::vector<int>& spans);
+
 }  // namespace imgbatch::detail

@@ -15,6 +15,11 @@
       full-size decode of the conformance JPEGs and PNGs equals Pillow's pixels exactly
       (EXIF orientation as ImageOps.exif_transpose, CMYK and grey converted as convert("RGB")).
       Exits 77 (skipped) when TESTDATA is absent.
+  pillow_compare.py depth IMGBATCH TESTDATA WORK
+      centre crop + hflip on the real 16-bit depth maps (Redwood millimetres, scale 1000, folder format;
+      TUM, scale 5000, list format): depth equal to stored value / scale as float32, holes 0, read by
+      Pillow and numpy here; the colour image equal to Pillow's crop and flip. Exits 77 when TESTDATA is
+      absent.
 Ends with a line 'N passed, M failed'.
 """
 import glob, json, os, shutil, subprocess, sys
@@ -274,13 +279,48 @@ def full_decode(imgbatch, testdata, work):
         print(f"not compared, Pillow cannot open them: {', '.join(unreadable)}")
 
 
+def depth(imgbatch, testdata, work):
+    root = os.path.join(testdata, "open3d_rgbd_depth", "RGBD")
+    if not os.path.exists(os.path.join(root, "depth", "00000.png")):
+        print(f"SKIPPED: {root} is absent")
+        sys.exit(77)
+    with open(os.path.join(work, "tum.tsv"), "w") as f:
+        f.write(f"{root}/other_formats/TUM_color.png\t{root}/other_formats/TUM_depth.png\n")
+    cases = [("redwood", {"format": "folder", "root": root, "images": "color", "depth": "depth"}, 1000.0, 2),
+             ("tum", {"format": "list", "root": root, "manifest": os.path.join(work, "tum.tsv")}, 5000.0, 1)]
+    for name, dataset, scale, count in cases:
+        spec = {"dataset": dataset, "targets": {"depth": {"scale": scale}},
+                "transforms": [{"op": "center_crop", "size": [400, 560]}, {"op": "hflip", "p": 1.0}],
+                "batch": {"size": 1, "layout": "NHWC", "dtype": "uint8"}, "loader": {"threads": 2}}
+        path = os.path.join(work, f"{name}.json")
+        with open(path, "w") as f:
+            json.dump(spec, f)
+        n = 0
+        for s, t in dump(imgbatch, path, os.path.join(work, name), count):
+            stored = np.asarray(Image.open(s["depth"])).astype(np.int64)
+            check(stored.max() > 255, f"{name}: Pillow reads {s['depth']} as 16-bit")
+            crop = center_crop(stored, 400, 560)[:, ::-1]
+            ref = np.where(crop == 0, 0.0, crop / scale).astype(np.float32)
+            got = t["depth"]
+            check(got.dtype == np.float32 and got.shape == (1, 400, 560), f"{name}: depth is {got.dtype} {got.shape}")
+            check(np.array_equal(got[0], ref), f"{name}: {s['depth']}: depth differs from stored / {scale} in "
+                                               f"{int((got[0] != ref).sum())} pixels")
+            img = center_crop(np.asarray(Image.open(s["image"]).convert("RGB")), 400, 560)[:, ::-1]
+            check(np.array_equal(img, t["image"]), f"{name}: {s['image']}: image differs from Pillow")
+            print(f"{name}: {s['depth']}: depth = stored / {scale:g} exactly, {int((crop == 0).sum())} holes 0, "
+                  f"range {ref[ref > 0].min():.3f}..{ref.max():.3f} m")
+            n += 1
+        check(n == count, f"{name}: {n} samples dumped, expected {count}")
+
+
 def main():
     if len(sys.argv) != 5:
         raise SystemExit(__doc__)
     mode, imgbatch, testdata, work = sys.argv[1:]
     testdata, work = os.path.abspath(testdata), os.path.abspath(work)
     os.makedirs(work, exist_ok=True)
-    {"sample_pipeline": sample_pipeline, "full_decode": full_decode, "detection": detection}[mode](imgbatch, testdata, work)
+    {"sample_pipeline": sample_pipeline, "full_decode": full_decode, "detection": detection,
+     "depth": depth}[mode](imgbatch, testdata, work)
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

@@ -3,7 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 using namespace imgbatch::detail;
 using imgbatch::test::make_image;
@@ -75,4 +77,47 @@ TEST_CASE("resize: nearest never blends and keeps 16-bit values") {
   CHECK(got[0] == 0);
   CHECK(got[5] == 65535);
   CHECK(got[23] == 300);
+}
+
+namespace {
+image float_image(int w, int h, const std::vector<float>& v) {
+  image im;
+  im.reset(w, h, 1, 4);
+  std::memcpy(im.pixels.data(), v.data(), v.size() * 4);
+  return im;
+}
+std::vector<float> valid_average(const image& src, int h, int w) {
+  image out;
+  std::vector<int> spans;
+  resize_valid_average(image_view::of(src), h, w, out, spans);
+  std::vector<float> v(static_cast<std::size_t>(h) * w);
+  std::memcpy(v.data(), out.pixels.data(), v.size() * 4);
+  return v;
+}
+bool same(const std::vector<float>& a, const std::vector<float>& b) {  // NaN equals NaN
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!(a[i] == b[i] || (std::isnan(a[i]) && std::isnan(b[i])))) return false;
+  return true;
+}
+constexpr float hole = std::numeric_limits<float>::quiet_NaN();
+}  // namespace
+
+TEST_CASE("resize: valid_average halves a depth map by averaging each 2x2 block's measured pixels") {
+  // 4x4 → 2x2: block (0,0) = {1, 2, 3, hole} → 2; (0,1) = {hole x4} → hole; (1,0) = {5, 5, 5, 9} → 6;
+  // (1,1) = {hole, 8, hole, hole} → 8.
+  const image src = float_image(4, 4,
+                                {1, 2, hole, hole,     //
+                                 3, hole, hole, hole,  //
+                                 5, 5, hole, 8,        //
+                                 5, 9, hole, hole});
+  CHECK(same(valid_average(src, 2, 2), {2, hole, 6, 8}));
+  // 3 → 2 along x: footprints [0, 1.5) and [1.5, 3) hold the centres 0.5 | 1.5, 2.5: pixels {0} and {1, 2}.
+  const image row = float_image(3, 1, {4, hole, 10});
+  CHECK(same(valid_average(row, 1, 2), {4, 10}));
+  const image row2 = float_image(3, 1, {4, 6, 10});
+  CHECK(same(valid_average(row2, 1, 2), {4, 8}));
+  // Enlarging: no centre in a footprint, so the pixel under the output centre, holes kept as holes.
+  const image two = float_image(2, 1, {7, hole});
+  CHECK(same(valid_average(two, 1, 5), {7, 7, hole, hole, hole}));
 }

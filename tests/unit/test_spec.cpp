@@ -117,8 +117,40 @@ TEST_CASE("spec: rank and world_size \"auto\" come from the environment, both or
 TEST_CASE("spec: options of later versions are refused by name, not ignored") {
   CHECK(error_of(with(R"({"op": "hflip", "p": 0.5})", R"({"op": "color_jitter", "brightness": [0.8, 1.2]})")) ==
         "transforms[1].op: op 'color_jitter' is not supported by this version of imgbatch");
-  CHECK(error_of(with(R"("masks": "masks")", R"("masks": "masks", "depth": "depth")")) ==
-        "dataset.depth: a depth folder is not supported by this version of imgbatch");
+}
+
+TEST_CASE("spec: a depth target reads its folder, scale, invalid value and resampling, and says what is missing") {
+  const std::string depth = with(R"("masks": "masks")", R"("masks": "masks", "depth": "depth")");
+  const std::string target = R"("targets":   {"mask")";
+  auto with_depth = [&](const std::string& t) {
+    std::string s = depth;
+    return s.replace(s.find(target), target.size(), R"("targets": {"depth": )" + t + R"(, "mask")");
+  };
+  const auto s =
+      pipeline_spec::from_json(with_depth(R"({"scale": 256, "invalid": 65535, "resample": "valid_average"})"));
+  REQUIRE(s.targets.depth);
+  CHECK(s.targets.depth->scale == 256.0);
+  CHECK(s.targets.depth->invalid == 65535);
+  CHECK(s.targets.depth->resample == depth_resample::valid_average);
+  CHECK(s.dataset.depth == "depth");
+  const auto again = pipeline_spec::from_json(s.to_json());
+  REQUIRE(again.targets.depth);
+  CHECK(again.targets.depth->invalid == 65535);
+  CHECK(again.targets.depth->resample == depth_resample::valid_average);
+  CHECK(again.dataset.depth == "depth");
+  const auto defaults = pipeline_spec::from_json(with_depth(R"({"scale": 1000})"));
+  CHECK(defaults.targets.depth->invalid == 0);
+  CHECK(defaults.targets.depth->resample == depth_resample::nearest);
+  CHECK(error_of(depth) == "targets.depth: required: dataset.depth is set but no depth target gives its scale");
+  CHECK(error_of(with_depth("{}")) ==
+        "targets.depth.scale: required: stored value / scale = metres (KITTI 256, millimetres 1000)");
+  CHECK(error_of(with_depth(R"({"scale": 0})")) ==
+        "targets.depth.scale: must be a positive number (stored value / scale = metres)");
+  CHECK(error_of(with_depth(R"({"scale": 256, "resample": "bilinear"})")) ==
+        "targets.depth.resample: 'bilinear' is not one of 'nearest', 'valid_average'");
+  std::string no_folder = with_depth(R"({"scale": 256})");
+  no_folder.replace(no_folder.find(R"(, "depth": "depth")"), 18, "");
+  CHECK(error_of(no_folder) == "dataset.depth: required: targets.depth is set, so every image needs a depth map");
 }
 
 TEST_CASE("spec: from_file names the file and resolves paths against its folder") {
