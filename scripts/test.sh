@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
-imgbatch_install_packages
+imgbatch_install_packages python3-torchvision  # the reference of the photometric conformance test
 
 jobs=$(nproc)
 sanitize=1

@@ -193,6 +193,39 @@ struct hflip_op {
 struct vflip_op {
   double p = 0.5;
 };
+/// torchvision's ColorJitter on the image only (photometric), on 8-bit pixels at its place in the chain:
+/// a factor is drawn uniformly from each range that is set, then the four adjustments run in a random
+/// order, each rounding to 8 bits as torchvision does on PIL images (Pillow's ImageEnhance):
+/// brightness blends with black; contrast with the mean of the grey image at that point of the chain
+/// (the whole image as it is there, before any later crop), rounded to a whole level; saturation with
+/// the grey image; hue rotates H in Pillow's 8-bit HSV by the factor (in turns, within [-0.5, 0.5]).
+/// In JSON a single number b means [max(0, 1 - b), 1 + b] (hue h: [-h, h]), as torchvision.
+struct color_jitter_op {
+  std::optional<std::array<double, 2>> brightness, contrast, saturation, hue;
+};
+/// With probability p the image becomes grey (Pillow's L, replicated to 3 channels).
+struct random_grayscale_op {
+  double p = 0.1;
+};
+/// torchvision's GaussianBlur: sigma drawn uniformly from `sigma` per sample, kernel
+/// exp(-x^2 / (2 sigma^2)) over x = -(k-1)/2 .. (k-1)/2, normalised; reflect padding; separable in
+/// float32, rounded half to even (within 1 level of torchvision's 2-D float32 convolution).
+struct gaussian_blur_op {
+  std::array<int, 2> kernel_size{3, 3};  ///< [height, width], odd
+  std::array<double, 2> sigma{0.1, 2.0};
+};
+/// torchvision's RandomErasing on the output tensor (put it after normalize, as torchvision's after
+/// Normalize): with probability p a rectangle of `scale` (fraction of the area) and `ratio` (h/w, drawn
+/// log-uniformly) is set to `value` in output units, or to standard normal noise when `random`; 10
+/// tries, else nothing. Geometric ops may not follow it; only normalize/to_float may.
+struct random_erasing_op {
+  double p = 0.5;
+  std::array<double, 2> scale{0.02, 0.33};
+  std::array<double, 2> ratio{0.3, 3.3};
+  std::array<float, 3> value{0, 0, 0};
+  bool random = false;
+};
+
 /// (pixel / 255 - mean) / std per channel, to float. Must be the last op.
 struct normalize_op {
   std::array<float, 3> mean{0.485f, 0.456f, 0.406f};
@@ -202,7 +235,8 @@ struct normalize_op {
 struct to_float_op {};
 
 using transform = std::variant<resize_op, letterbox_op, center_crop_op, random_crop_op, random_resized_crop_op,
-                               random_iou_crop_op, hflip_op, vflip_op, normalize_op, to_float_op>;
+                               random_iou_crop_op, hflip_op, vflip_op, color_jitter_op, random_grayscale_op,
+                               gaussian_blur_op, random_erasing_op, normalize_op, to_float_op>;
 
 /// The `op` name of a transform as written in the spec.
 std::string_view op_name(const transform& t) noexcept;

@@ -1,5 +1,7 @@
 #include "collate/batch_layout.hpp"
 
+#include "util/rng.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -121,6 +123,25 @@ void batch_layout::write_valid(batch_data& b, std::size_t slot, const std::array
   for (int y = r[1]; y < r[3] && y < s.height; ++y)
     std::memset(d + static_cast<std::size_t>(y) * s.width + r[0], 1,
                 static_cast<std::size_t>(std::min(r[2], s.width) - r[0]));
+}
+
+void batch_layout::erase(batch_data& b, std::size_t slot, const erase_box& e, const batch_shape& s) const {
+  tensor& t = *b.find("image");
+  const std::size_t H = static_cast<std::size_t>(s.height), W = static_cast<std::size_t>(s.width);
+  const std::size_t per = H * W * 3;
+  counter_rng noise(e.noise_key);
+  // Element (c, y, x) of the image slot, in either layout.
+  auto at = [&](std::size_t c, std::size_t y, std::size_t x) {
+    return layout_ == layout::nchw ? (c * H + y) * W + x : (y * W + x) * 3 + c;
+  };
+  for (std::size_t c = 0; c < 3; ++c)
+    for (int y = e.y; y < e.y + e.height; ++y)
+      for (int x = e.x; x < e.x + e.width; ++x) {
+        const float v = e.random ? static_cast<float>(noise.normal()) : e.value[c];
+        const std::size_t i = slot * per + at(c, static_cast<std::size_t>(y), static_cast<std::size_t>(x));
+        if (image_type_ == dtype::float32) t.data<float>()[i] = v;
+        else t.data<std::uint8_t>()[i] = static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+      }
 }
 
 }  // namespace imgbatch::detail

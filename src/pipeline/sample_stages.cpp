@@ -222,6 +222,7 @@ void stage_augment(const stage_context& ctx, sample_slot& s) noexcept {
       sample_workspace& w = *s.work;
       exec_result px = run_plan(s.plan, image_view::of(w.pixels), resample::bilinear, nullptr, scratch);
       ctx.layout->write_image(b.data, s.index, px, *ctx.lut, b.shape);
+      if (s.plan.erase) ctx.layout->erase(b.data, s.index, *s.plan.erase, b.shape);
       if (ctx.layout->has_valid()) ctx.layout->write_valid(b.data, s.index, s.plan.visible, b.shape);
       const sample_view v = view_of(ctx, s);
       for (std::size_t k = 0; k < ctx.targets->list.size(); ++k)

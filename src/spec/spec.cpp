@@ -24,6 +24,10 @@ std::string_view op_name(const transform& t) noexcept {
         else if constexpr (std::is_same_v<T, random_iou_crop_op>) return "random_iou_crop";
         else if constexpr (std::is_same_v<T, hflip_op>) return "hflip";
         else if constexpr (std::is_same_v<T, vflip_op>) return "vflip";
+        else if constexpr (std::is_same_v<T, color_jitter_op>) return "color_jitter";
+        else if constexpr (std::is_same_v<T, random_grayscale_op>) return "random_grayscale";
+        else if constexpr (std::is_same_v<T, gaussian_blur_op>) return "gaussian_blur";
+        else if constexpr (std::is_same_v<T, random_erasing_op>) return "random_erasing";
         else if constexpr (std::is_same_v<T, normalize_op>) return "normalize";
         else if constexpr (std::is_same_v<T, to_float_op>) return "to_float";
         else static_assert(always_false<T>, "op_name: an op is not handled");
@@ -94,8 +98,21 @@ std::string op_json(const transform& t) {
              << ", \"max_aspect_ratio\": " << num(op.max_aspect_ratio) << ", \"options\": [";
           for (std::size_t i = 0; i < op.options.size(); ++i) os << (i ? ", " : "") << num(op.options[i]);
           os << "], \"trials\": " << op.trials;
-        } else if constexpr (std::is_same_v<T, hflip_op> || std::is_same_v<T, vflip_op>) {
-          os << ", \"p\": " << op.p;
+        } else if constexpr (std::is_same_v<T, hflip_op> || std::is_same_v<T, vflip_op> ||
+                             std::is_same_v<T, random_grayscale_op>) {
+          os << ", \"p\": " << num(op.p);
+        } else if constexpr (std::is_same_v<T, color_jitter_op>) {
+          if (op.brightness) os << ", \"brightness\": " << pair_json(*op.brightness);
+          if (op.contrast) os << ", \"contrast\": " << pair_json(*op.contrast);
+          if (op.saturation) os << ", \"saturation\": " << pair_json(*op.saturation);
+          if (op.hue) os << ", \"hue\": " << pair_json(*op.hue);
+        } else if constexpr (std::is_same_v<T, gaussian_blur_op>) {
+          os << ", \"kernel_size\": " << size_json(op.kernel_size) << ", \"sigma\": " << pair_json(op.sigma);
+        } else if constexpr (std::is_same_v<T, random_erasing_op>) {
+          os << ", \"p\": " << num(op.p) << ", \"scale\": " << pair_json(op.scale)
+             << ", \"ratio\": " << pair_json(op.ratio) << ", \"value\": ";
+          if (op.random) os << "\"random\"";
+          else os << triple_json(op.value);
         } else if constexpr (std::is_same_v<T, normalize_op>) {
           os << ", \"mean\": " << triple_json(op.mean) << ", \"std\": " << triple_json(op.std);
         } else if constexpr (std::is_same_v<T, to_float_op>) {

@@ -348,8 +348,19 @@ void read_sampler(object_reader r, pipeline_spec& s) {
 }
 
 const char* const op_list =
-    "resize, letterbox, center_crop, random_crop, random_resized_crop, random_iou_crop, hflip, vflip, normalize, "
-    "to_float";
+    "resize, letterbox, center_crop, random_crop, random_resized_crop, random_iou_crop, hflip, vflip, color_jitter, "
+    "random_grayscale, gaussian_blur, random_erasing, normalize, to_float";
+
+// A factor range [lo, hi], or a single number b meaning [max(floor, centre - b), centre + b] (torchvision).
+std::optional<std::array<double, 2>> jitter_range(object_reader& r, std::string_view key, double centre, double floor) {
+  auto e = r.get(key);
+  if (!e) return std::nullopt;
+  simdjson::dom::array a;
+  if (e->get_array().get(a) == simdjson::SUCCESS) return r.pair(key);
+  const double b = object_reader::as_number(*e, r.sub(key));
+  if (b < 0) throw config_error(r.sub(key), "a single number must be 0 or more (it means [centre - b, centre + b])");
+  return std::array<double, 2>{std::max(floor, centre - b), centre + b};
+}
 
 transform read_op(object_reader r) {
   auto name = r.string("op");
@@ -416,7 +427,55 @@ transform read_op(object_reader r) {
   } else if (*name == "to_float") {
     t = to_float_op{};
   } else if (*name == "color_jitter") {
-    not_yet(r.sub("op"), "op '" + *name + "'");
+    color_jitter_op op;
+    op.brightness = jitter_range(r, "brightness", 1.0, 0.0);
+    op.contrast = jitter_range(r, "contrast", 1.0, 0.0);
+    op.saturation = jitter_range(r, "saturation", 1.0, 0.0);
+    op.hue = jitter_range(r, "hue", 0.0, -0.5);
+    t = op;
+  } else if (*name == "random_grayscale") {
+    t = random_grayscale_op{r.number("p").value_or(0.1)};
+  } else if (*name == "gaussian_blur") {
+    gaussian_blur_op op;
+    if (auto e = r.get("kernel_size")) {
+      simdjson::dom::array a;
+      if (e->get_array().get(a) == simdjson::SUCCESS) {
+        op.kernel_size = *r.size("kernel_size");
+      } else {
+        const int k = static_cast<int>(object_reader::as_integer(*e, r.sub("kernel_size"), 1, 1 << 10));
+        op.kernel_size = {k, k};
+      }
+    } else {
+      throw config_error(r.sub("kernel_size"), "required: odd, [height, width] or one number");
+    }
+    if (auto e = r.get("sigma")) {
+      simdjson::dom::array a;
+      if (e->get_array().get(a) == simdjson::SUCCESS) {
+        op.sigma = *r.pair("sigma");
+      } else {
+        const double v = object_reader::as_number(*e, r.sub("sigma"));
+        op.sigma = {v, v};
+      }
+    }
+    t = op;
+  } else if (*name == "random_erasing") {
+    random_erasing_op op;
+    if (auto v = r.number("p")) op.p = *v;
+    if (auto v = r.pair("scale")) op.scale = *v;
+    if (auto v = r.pair("ratio")) op.ratio = *v;
+    if (auto e = r.get("value")) {
+      std::string_view word;
+      simdjson::dom::array a;
+      if (e->get_string().get(word) == simdjson::SUCCESS) {
+        if (word != "random") throw config_error(r.sub("value"), "expected a number, [r, g, b] or \"random\"");
+        op.random = true;
+      } else if (e->get_array().get(a) == simdjson::SUCCESS) {
+        op.value = *r.triple("value");
+      } else {
+        op.value.fill(static_cast<float>(object_reader::as_number(*e, r.sub("value"))));
+      }
+    }
+    t = op;
   } else {
     throw config_error(r.sub("op"), "unknown op '" + *name + "' (expected " + op_list + ")");
   }

@@ -105,14 +105,26 @@ void pipeline_spec::validate() const {
   }
 
   int finals = 0;
+  // random_erasing works on the output tensor: only the final op may follow it, and after the final
+  // op only random_erasing may come.
+  std::size_t erasing = transforms.size(), final_at = transforms.size();
   for (std::size_t i = 0; i < transforms.size(); ++i) {
     const std::string path = "transforms[" + std::to_string(i) + "]";
     const transform& t = transforms[i];
     const bool is_final = std::holds_alternative<normalize_op>(t) || std::holds_alternative<to_float_op>(t);
+    const bool is_erasing = std::holds_alternative<random_erasing_op>(t);
+    if (!is_final && !is_erasing && (erasing < i || final_at < i))
+      throw config_error(path, std::string(op_name(t)) + " cannot follow " +
+                                   (erasing < i ? "random_erasing, which works on the output tensor: put it last"
+                                                : std::string(op_name(transforms[final_at])) +
+                                                      ", which must be the last op (it turns pixels into floats)"));
+    if (is_erasing) {
+      if (erasing < i) throw config_error(path, "only one random_erasing op is allowed");
+      erasing = i;
+    }
     if (is_final) {
+      final_at = i;
       if (++finals > 1) throw config_error(path, "only one normalize or to_float op is allowed");
-      if (i + 1 != transforms.size())
-        throw config_error(path, std::string(op_name(t)) + " must be the last op (it turns pixels into floats)");
       if (batch.image_type == dtype::uint8)
         throw config_error(path, std::string(op_name(t)) + " produces floats but batch.dtype is uint8");
     }
@@ -152,6 +164,31 @@ void pipeline_spec::validate() const {
       if (!(h->p >= 0 && h->p <= 1)) throw config_error(path + ".p", "must be a probability in [0, 1]");
     } else if (const auto* v = std::get_if<vflip_op>(&t)) {
       if (!(v->p >= 0 && v->p <= 1)) throw config_error(path + ".p", "must be a probability in [0, 1]");
+    } else if (const auto* cj = std::get_if<color_jitter_op>(&t)) {
+      const std::pair<const char*, const std::optional<std::array<double, 2>>*> factors[] = {
+          {"brightness", &cj->brightness}, {"contrast", &cj->contrast}, {"saturation", &cj->saturation}};
+      for (auto [key, range] : factors)
+        if (*range && !((**range)[0] >= 0 && (**range)[0] <= (**range)[1] && std::isfinite((**range)[1])))
+          throw config_error(path + "." + key, "must be [low, high] factors with 0 <= low <= high");
+      if (cj->hue && !((*cj->hue)[0] >= -0.5 && (*cj->hue)[0] <= (*cj->hue)[1] && (*cj->hue)[1] <= 0.5))
+        throw config_error(path + ".hue", "must be [low, high] turns with -0.5 <= low <= high <= 0.5");
+      if (!cj->brightness && !cj->contrast && !cj->saturation && !cj->hue)
+        throw config_error(path, "color_jitter needs at least one of brightness, contrast, saturation, hue");
+    } else if (const auto* g = std::get_if<random_grayscale_op>(&t)) {
+      if (!(g->p >= 0 && g->p <= 1)) throw config_error(path + ".p", "must be a probability in [0, 1]");
+    } else if (const auto* gb = std::get_if<gaussian_blur_op>(&t)) {
+      for (int k : gb->kernel_size)
+        if (k < 1 || k % 2 == 0) throw config_error(path + ".kernel_size", "must be odd and positive");
+      if (!(gb->sigma[0] > 0 && gb->sigma[0] <= gb->sigma[1] && std::isfinite(gb->sigma[1])))
+        throw config_error(path + ".sigma", "must be [low, high] with 0 < low <= high");
+    } else if (const auto* re = std::get_if<random_erasing_op>(&t)) {
+      if (!(re->p >= 0 && re->p <= 1)) throw config_error(path + ".p", "must be a probability in [0, 1]");
+      if (!(re->scale[0] > 0 && re->scale[0] <= re->scale[1] && re->scale[1] <= 1))
+        throw config_error(path + ".scale", "must be [low, high] with 0 < low <= high <= 1 (fractions of the area)");
+      if (!(re->ratio[0] > 0 && re->ratio[0] <= re->ratio[1] && std::isfinite(re->ratio[1])))
+        throw config_error(path + ".ratio", "must be [low, high] with 0 < low <= high (height / width)");
+      if (re->random && batch.image_type == dtype::uint8)
+        throw config_error(path + ".value", "\"random\" draws normal noise, which a uint8 batch cannot hold");
     } else if (const auto* n = std::get_if<normalize_op>(&t)) {
       for (int k = 0; k < 3; ++k)
         if (!(std::fabs(n->std[k]) > 0) || !std::isfinite(n->std[k]) || !std::isfinite(n->mean[k]))

@@ -1,14 +1,20 @@
 #include "transform/execute.hpp"
 
+#include "transform/blur.hpp"
+#include "transform/color.hpp"
 #include "transform/crop_flip.hpp"
 
 namespace imgbatch::detail {
 
 exec_result run_plan(const sample_plan& plan, const image_view& src, resample mode, const std::uint8_t* fill,
                      exec_scratch& s) {
-  std::size_t last_geo = 0;  // one past the last step that is not a flip
+  // Flips after the last resize or crop are left to the write. Photometric steps commute with flips
+  // (pointwise, a whole-image mean, or a symmetric kernel with symmetric padding), so they may run on
+  // the unflipped pixels.
+  std::size_t last_geo = 0;  // one past the last resize or crop
   for (std::size_t i = 0; i < plan.steps.size(); ++i)
-    if (plan.steps[i].kind == geo_step::resize || plan.steps[i].kind == geo_step::crop) last_geo = i + 1;
+    if (plan.steps[i].kind == plan_step::resize || plan.steps[i].kind == plan_step::crop) last_geo = i + 1;
+  const bool photometric = mode == resample::bilinear;  // the image; targets skip those steps
 
   exec_result r;
   r.view = src;
@@ -19,9 +25,9 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
     r.view = image_view::of(im);
   };
   for (std::size_t i = 0; i < plan.steps.size(); ++i) {
-    const geo_step& st = plan.steps[i];
+    const plan_step& st = plan.steps[i];
     switch (st.kind) {
-      case geo_step::resize: {
+      case plan_step::resize: {
         if (st.out_h == r.view.height && st.out_w == r.view.width) break;
         image& out = target();
         if (mode == resample::bilinear) resize_bilinear(r.view, st.out_h, st.out_w, out, s.resize);
@@ -30,7 +36,7 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
         adopt(out);
         break;
       }
-      case geo_step::crop:
+      case plan_step::crop:
         if (crop_inside(r.view, st.y0, st.x0, st.out_h, st.out_w)) {
           r.view = r.view.sub(st.x0, st.y0, st.out_w, st.out_h);
         } else {
@@ -39,13 +45,48 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
           adopt(out);
         }
         break;
-      case geo_step::hflip:
-      case geo_step::vflip:
+      case plan_step::hflip:
+      case plan_step::vflip:
         if (i >= last_geo) {
-          (st.kind == geo_step::hflip ? r.fx : r.fy) ^= true;
+          (st.kind == plan_step::hflip ? r.fx : r.fy) ^= true;
         } else {
           image& out = target();
-          flip(r.view, st.kind == geo_step::hflip, st.kind == geo_step::vflip, out);
+          flip(r.view, st.kind == plan_step::hflip, st.kind == plan_step::vflip, out);
+          adopt(out);
+        }
+        break;
+      case plan_step::color:
+        if (!photometric) break;
+        for (std::size_t k = 0; k < 4 && st.order[k] >= 0; ++k) {
+          image& out = target();
+          switch (st.order[k]) {
+            case 0:
+              adjust_brightness(r.view, st.factor[k], out);
+              break;
+            case 1:
+              adjust_contrast(r.view, st.factor[k], out);
+              break;
+            case 2:
+              adjust_saturation(r.view, st.factor[k], out);
+              break;
+            default:
+              adjust_hue(r.view, st.hue_shift, out);
+              break;
+          }
+          adopt(out);
+        }
+        break;
+      case plan_step::grayscale:
+        if (photometric) {
+          image& out = target();
+          to_grayscale(r.view, out);
+          adopt(out);
+        }
+        break;
+      case plan_step::blur:
+        if (photometric) {
+          image& out = target();
+          gaussian_blur(r.view, st.out_h, st.out_w, st.sigma, out, s.blur);
           adopt(out);
         }
         break;

@@ -15,6 +15,7 @@ struct exec_scratch {
   image buf[2];
   resize_scratch resize;
   std::vector<int> xmap;
+  std::vector<float> blur;
 };
 
 /// The pixels after every geometric step, except flips after the last resize/crop, which are left for
@@ -28,7 +29,8 @@ struct exec_result {
 /// NaN holes (resize_valid_average), every other step as nearest.
 enum class resample { bilinear, nearest, valid_average };
 
-/// Runs a plan's steps on `src`. Images use bilinear, masks and depth nearest; padding uses `fill`
+/// Runs a plan's steps on `src`. Images use bilinear and take the photometric steps; masks and depth
+/// (nearest, valid_average) skip those. Padding uses `fill`
 /// (one pixel's bytes), or, when null, each crop step's own fill (the image's letterbox colour). The result may view
 /// `src` (crops are views) or scratch.
 exec_result run_plan(const sample_plan& plan, const image_view& src, resample mode, const std::uint8_t* fill,

@@ -37,6 +37,8 @@ op_chain make_chain(const std::vector<transform>& ops) {
           } else if constexpr (std::is_same_v<T, random_iou_crop_op>) {
             // its crop size depends on the image: not fixed
           } else if constexpr (std::is_same_v<T, hflip_op> || std::is_same_v<T, vflip_op> ||
+                               std::is_same_v<T, color_jitter_op> || std::is_same_v<T, random_grayscale_op> ||
+                               std::is_same_v<T, gaussian_blur_op> || std::is_same_v<T, random_erasing_op> ||
                                std::is_same_v<T, normalize_op> || std::is_same_v<T, to_float_op>) {
             decided = false;  // keeps the size
           } else {
@@ -102,7 +104,7 @@ struct planner {
     ty *= ky;
     boxes_scale(out.boxes, kx, ky);
     boxes_scale(footprint, kx, ky);
-    out.steps.push_back({geo_step::resize, nh, nw, 0, 0, {}});
+    out.steps.push_back({plan_step::resize, nh, nw, 0, 0, {}});
     h = nh;
     w = nw;
   }
@@ -111,7 +113,7 @@ struct planner {
     ty -= y0;
     boxes_crop(out.boxes, x0, y0, nw, nh);
     boxes_crop(footprint, x0, y0, nw, nh);
-    out.steps.push_back({geo_step::crop, nh, nw, y0, x0, fill});
+    out.steps.push_back({plan_step::crop, nh, nw, y0, x0, fill});
     h = nh;
     w = nw;
   }
@@ -121,7 +123,7 @@ struct planner {
     fx = !fx;
     boxes_hflip(out.boxes, w);
     boxes_hflip(footprint, w);
-    out.steps.push_back({geo_step::hflip, h, w, 0, 0, {}});
+    out.steps.push_back({plan_step::hflip, h, w, 0, 0, {}});
   }
   void vflip() {
     sy = -sy;
@@ -129,7 +131,7 @@ struct planner {
     fy = !fy;
     boxes_vflip(out.boxes, h);
     boxes_vflip(footprint, h);
-    out.steps.push_back({geo_step::vflip, h, w, 0, 0, {}});
+    out.steps.push_back({plan_step::vflip, h, w, 0, 0, {}});
   }
 };
 
@@ -203,6 +205,28 @@ std::optional<std::array<int, 4>> iou_crop_window(const random_iou_crop_op& op, 
   return std::nullopt;
 }
 
+// torchvision's RandomErasing.get_params: (i, j, h, w) with h = round(sqrt(area * ratio)); nothing after 10 tries.
+std::optional<erase_box> erase_window(const random_erasing_op& op, int img_h, int img_w, counter_rng& rng) {
+  const double area = static_cast<double>(img_h) * img_w;
+  const double log_lo = std::log(op.ratio[0]), log_hi = std::log(op.ratio[1]);
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const double erase_area = area * rng.uniform(op.scale[0], op.scale[1]);
+    const double aspect = std::exp(rng.uniform(log_lo, log_hi));
+    const int h = py_round(std::sqrt(erase_area * aspect)), w = py_round(std::sqrt(erase_area / aspect));
+    if (!(h < img_h && w < img_w)) continue;
+    erase_box e;
+    e.y = static_cast<int>(rng.below(static_cast<std::uint64_t>(img_h - h + 1)));
+    e.x = static_cast<int>(rng.below(static_cast<std::uint64_t>(img_w - w + 1)));
+    e.height = h;
+    e.width = w;
+    e.value = op.value;
+    e.random = op.random;
+    e.noise_key = rng.next_u64();
+    return e;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, int src_w, sample_plan& out,
@@ -210,6 +234,7 @@ std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, i
   out.src_h = src_h;
   out.src_w = src_w;
   out.steps.clear();
+  out.erase.reset();
   planner p(out, src_h, src_w);
   for (std::size_t i = 0; i < chain.ops.size(); ++i) {
     std::string err;
@@ -260,6 +285,37 @@ std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, i
             if (rng().bernoulli(op.p)) p.hflip();
           } else if constexpr (std::is_same_v<T, vflip_op>) {
             if (rng().bernoulli(op.p)) p.vflip();
+          } else if constexpr (std::is_same_v<T, color_jitter_op>) {
+            // torchvision's ColorJitter.get_params: a random order of the four, then each factor drawn.
+            counter_rng r = rng();
+            std::array<std::int8_t, 4> perm{0, 1, 2, 3};
+            for (int k = 3; k > 0; --k)
+              std::swap(perm[static_cast<std::size_t>(k)], perm[r.below(static_cast<std::uint64_t>(k) + 1)]);
+            const std::optional<std::array<double, 2>>* ranges[4] = {&op.brightness, &op.contrast, &op.saturation,
+                                                                     &op.hue};
+            plan_step st{plan_step::color, p.h, p.w, 0, 0, {}};
+            double drawn[4] = {1, 1, 1, 0};
+            for (int k = 0; k < 4; ++k)
+              if (*ranges[k]) drawn[k] = r.uniform((**ranges[k])[0], (**ranges[k])[1]);
+            std::size_t n = 0;
+            for (std::int8_t k : perm)
+              if (*ranges[static_cast<std::size_t>(k)]) {
+                st.order[n] = k;
+                st.factor[n] = static_cast<float>(drawn[static_cast<std::size_t>(k)]);
+                ++n;
+              }
+            // numpy's uint8(hue * 255): truncated towards zero, then modulo 256.
+            st.hue_shift = static_cast<std::uint8_t>(static_cast<long long>(drawn[3] * 255.0) & 0xff);
+            out.steps.push_back(st);
+          } else if constexpr (std::is_same_v<T, random_grayscale_op>) {
+            if (rng().bernoulli(op.p)) out.steps.push_back({plan_step::grayscale, p.h, p.w, 0, 0, {}});
+          } else if constexpr (std::is_same_v<T, gaussian_blur_op>) {
+            plan_step st{plan_step::blur, op.kernel_size[0], op.kernel_size[1], 0, 0, {}};
+            st.sigma = rng().uniform(op.sigma[0], op.sigma[1]);
+            out.steps.push_back(st);
+          } else if constexpr (std::is_same_v<T, random_erasing_op>) {
+            counter_rng r = rng();
+            if (r.bernoulli(op.p)) out.erase = erase_window(op, p.h, p.w, r);
           } else if constexpr (std::is_same_v<T, normalize_op> || std::is_same_v<T, to_float_op>) {
             // photometric, applied when the sample is written
           } else {

@@ -13,18 +13,35 @@
 
 namespace imgbatch::detail {
 
-/// One geometric step with every random choice resolved.
-struct geo_step {
-  enum kind_t { resize, crop, hflip, vflip } kind;
-  int out_h = 0, out_w = 0;                   ///< resize and crop: output size
+/// One step with every random choice resolved: geometric (every target follows) or photometric (the
+/// image only).
+struct plan_step {
+  enum kind_t { resize, crop, hflip, vflip, color, grayscale, blur } kind;
+  int out_h = 0, out_w = 0;                   ///< resize and crop: output size; blur: kernel size
   int y0 = 0, x0 = 0;                         ///< crop: origin in the input; negative or overhanging means padding
   std::array<std::uint8_t, 3> fill{0, 0, 0};  ///< crop: the image's padding colour (targets use their own)
+  /// color: adjustments in the order they run (0 brightness, 1 contrast, 2 saturation, 3 hue; -1 ends),
+  /// each with its factor (hue: its 8-bit shift).
+  std::array<std::int8_t, 4> order{-1, -1, -1, -1};
+  std::array<float, 4> factor{0, 0, 0, 0};
+  std::uint8_t hue_shift = 0;
+  double sigma = 0;  ///< blur
+
+  bool photometric() const noexcept { return kind == color || kind == grayscale || kind == blur; }
+};
+
+/// random_erasing's rectangle in the output frame, applied to the written tensor.
+struct erase_box {
+  int x = 0, y = 0, width = 0, height = 0;
+  std::array<float, 3> value{0, 0, 0};  ///< output units
+  bool random = false;                  ///< standard normal noise from `noise_key` instead of value
+  std::uint64_t noise_key = 0;
 };
 
 /// What to do to one sample: decided from its header size (and its boxes), before any pixel is decoded.
 struct sample_plan {
   int src_h = 0, src_w = 0;
-  std::vector<geo_step> steps;
+  std::vector<plan_step> steps;
   int out_h = 0, out_w = 0;
   sample_geometry geometry;
   /// Where the source image lands in the output, (x1, y1, x2, y2) in output pixels (after a crop that
@@ -34,9 +51,11 @@ struct sample_plan {
   std::array<int, 4> visible{0, 0, 0, 0};
   /// The sample's boxes, moved by every step and filtered (when the pipeline has boxes).
   box_set boxes;
+  std::optional<erase_box> erase;
 };
 
-/// The op list after validation, split into its geometric part and the final photometric op.
+/// The op list after validation: the per-sample ops (geometric and photometric, random_erasing included),
+/// and the final op that turns pixels into output values.
 struct op_chain {
   std::vector<transform> ops;
   enum final_t { none, normalize, to_float } final_op = none;

@@ -1,5 +1,7 @@
 #include "util/rng.hpp"
 
+#include <cmath>
+
 namespace imgbatch::detail {
 
 __extension__ typedef unsigned __int128 u128;
@@ -27,6 +29,12 @@ counter_rng counter_rng::for_epoch(std::uint64_t seed, std::uint64_t epoch, std:
 std::uint64_t counter_rng::next_u64() noexcept { return mix64(key_ ^ mix64(counter_++)); }
 
 double counter_rng::uniform() noexcept { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+
+double counter_rng::normal() noexcept {
+  const double u1 = 1.0 - uniform();  // (0, 1]: the log is finite
+  const double u2 = uniform();
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
 
 std::uint64_t counter_rng::below(std::uint64_t n) noexcept {
   // Lemire's multiply-shift with rejection: exact uniformity.

@@ -24,6 +24,8 @@ class counter_rng {
   std::uint64_t below(std::uint64_t n) noexcept;
   /// True with probability p.
   bool bernoulli(double p) noexcept { return uniform() < p; }
+  /// Standard normal (Box-Muller on two uniforms; one value per call).
+  double normal() noexcept;
 
  private:
   std::uint64_t key_;

@@ -20,6 +20,11 @@
       TUM, scale 5000, list format): depth equal to stored value / scale as float32, holes 0, read by
       Pillow and numpy here; the colour image equal to Pillow's crop and flip. Exits 77 when TESTDATA is
       absent.
+  pillow_compare.py photometric IMGBATCH TESTDATA WORK
+      color_jitter, random_grayscale and gaussian_blur with fixed factors against torchvision's functional
+      ops on PIL images (Debian python3-torchvision): each jitter alone, brightness + contrast (random
+      order: equal to one of the two orders, both seen), contrast before a crop (the mean is the whole
+      image's), grey, blur; on the sample dataset and the real VOC photos when TESTDATA is there.
 Ends with a line 'N passed, M failed'.
 """
 import glob, json, os, shutil, subprocess, sys
@@ -313,6 +318,61 @@ def depth(imgbatch, testdata, work):
         check(n == count, f"{name}: {n} samples dumped, expected {count}")
 
 
+def photometric(imgbatch, testdata, work):
+    try:
+        import torch
+        import torchvision.transforms.functional as TF
+    except ImportError as e:
+        raise SystemExit(f"needs Debian's python3-torchvision ({e}); scripts/test.sh installs it")
+    data = os.path.join(work, "data")
+    shutil.rmtree(data, ignore_errors=True)
+    run(imgbatch, "make-sample", data, "--n", "8")
+    sets = [("sample", {"format": "folder", "root": os.path.join(data, "seg"), "images": "images"}, 8)]
+    voc = os.path.join(testdata, "detection_voc_coco_yolo", "images")
+    if os.path.isdir(voc):
+        sets.append(("voc_photos", {"format": "folder", "root": voc, "images": "."}, len(os.listdir(voc))))
+    # (name, ops, reference(PIL image) -> list of acceptable numpy results, tolerance)
+    cases = [
+        ("brightness", [{"op": "color_jitter", "brightness": [1.3, 1.3]}], lambda im: [TF.adjust_brightness(im, 1.3)], 0),
+        ("brightness_down", [{"op": "color_jitter", "brightness": [0.55, 0.55]}], lambda im: [TF.adjust_brightness(im, 0.55)], 0),
+        ("contrast", [{"op": "color_jitter", "contrast": [0.7, 0.7]}], lambda im: [TF.adjust_contrast(im, 0.7)], 0),
+        ("contrast_up", [{"op": "color_jitter", "contrast": [1.6, 1.6]}], lambda im: [TF.adjust_contrast(im, 1.6)], 0),
+        ("saturation", [{"op": "color_jitter", "saturation": [1.6, 1.6]}], lambda im: [TF.adjust_saturation(im, 1.6)], 0),
+        ("hue", [{"op": "color_jitter", "hue": [0.2, 0.2]}], lambda im: [TF.adjust_hue(im, 0.2)], 0),
+        ("hue_negative", [{"op": "color_jitter", "hue": [-0.33, -0.33]}], lambda im: [TF.adjust_hue(im, -0.33)], 0),
+        ("brightness_contrast", [{"op": "color_jitter", "brightness": [1.2, 1.2], "contrast": [0.8, 0.8]}],
+         lambda im: [TF.adjust_contrast(TF.adjust_brightness(im, 1.2), 0.8),
+                     TF.adjust_brightness(TF.adjust_contrast(im, 0.8), 1.2)], 0),
+        ("contrast_then_crop", [{"op": "color_jitter", "contrast": [0.5, 0.5]}, {"op": "center_crop", "size": [64, 96]}],
+         lambda im: [TF.center_crop(TF.adjust_contrast(im, 0.5), [64, 96])], 0),
+        ("grayscale", [{"op": "random_grayscale", "p": 1.0}], lambda im: [TF.rgb_to_grayscale(im, 3)], 0),
+        # torchvision's kernel_size is [width, height]; ours [height, width].
+        ("blur", [{"op": "gaussian_blur", "kernel_size": [5, 7], "sigma": [1.3, 1.3]}],
+         lambda im: [TF.gaussian_blur(im, [7, 5], [1.3, 1.3])], 1),
+    ]
+    for set_name, dataset, count in sets:
+        for name, ops, reference, tol in cases:
+            spec = write_spec(os.path.join(work, f"{set_name}_{name}.json"), dataset, ops, 1)
+            worst, n, orders = 0, 0, set()
+            for s, t in dump(imgbatch, spec, os.path.join(work, f"{set_name}_{name}"), count):
+                im = Image.open(s["image"]).convert("RGB")
+                refs = [np.asarray(r) for r in reference(im)]
+                diffs = [int(np.abs(r.astype(int) - t["image"].astype(int)).max()) if r.shape == t["image"].shape else 999
+                         for r in refs]
+                best = int(np.argmin(diffs))
+                orders.add(best)
+                worst = max(worst, diffs[best])
+                check(diffs[best] <= tol, f"{set_name} {name}: {s['image']}: differs from torchvision by {diffs[best]}")
+                n += 1
+            check(n == count, f"{set_name} {name}: {n} samples, expected {count}")
+            note = ""
+            if name == "brightness_contrast":
+                note = f", orders seen {sorted(orders)}"
+                if count >= 8:
+                    check(len(orders) == 2, f"{set_name} {name}: only order(s) {sorted(orders)} in {n} samples")
+            print(f"{set_name} {name}: {n} samples, max |imgbatch - torchvision| = {worst}{note}")
+
+
 def main():
     if len(sys.argv) != 5:
         raise SystemExit(__doc__)
@@ -320,7 +380,7 @@ def main():
     testdata, work = os.path.abspath(testdata), os.path.abspath(work)
     os.makedirs(work, exist_ok=True)
     {"sample_pipeline": sample_pipeline, "full_decode": full_decode, "detection": detection,
-     "depth": depth}[mode](imgbatch, testdata, work)
+     "depth": depth, "photometric": photometric}[mode](imgbatch, testdata, work)
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

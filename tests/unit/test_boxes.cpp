@@ -96,7 +96,7 @@ TEST_CASE("boxes: center_crop shifts, clips, drops empty boxes, and min_visibili
 TEST_CASE("boxes: random_crop and random_resized_crop move boxes by the window they drew") {
   for (std::uint64_t id = 0; id < 200; ++id) {
     auto p = plan_boxes({random_crop_op{{30, 30}}}, 50, 100, {{40, 10, 60, 30}}, id);
-    const geo_step& c = p.steps[0];
+    const plan_step& c = p.steps[0];
     const box want{std::clamp(40.0 - c.x0, 0.0, 30.0), std::clamp(10.0 - c.y0, 0.0, 30.0),
                    std::clamp(60.0 - c.x0, 0.0, 30.0), std::clamp(30.0 - c.y0, 0.0, 30.0)};
     if (want[2] > want[0] && want[3] > want[1]) {
@@ -111,7 +111,7 @@ TEST_CASE("boxes: random_crop and random_resized_crop move boxes by the window t
     auto p = plan_boxes({random_resized_crop_op{{16, 32}, {0.1, 1.0}, {0.5, 2.0}}}, 50, 100,
                         {{0, 0, 100, 50}, {40, 20, 60, 30}}, id);
     REQUIRE(p.steps.size() == 2);
-    const geo_step &c = p.steps[0], &r = p.steps[1];
+    const plan_step &c = p.steps[0], &r = p.steps[1];
     CHECK(r.out_h == 16);
     CHECK(r.out_w == 32);
     // The whole image box becomes the whole output.
@@ -163,7 +163,7 @@ TEST_CASE("boxes: random_iou_crop keeps boxes whose centre is inside and meets i
       continue;
     }
     ++cropped;
-    const geo_step& c = p.steps[0];
+    const plan_step& c = p.steps[0];
     CHECK(c.out_w >= static_cast<int>(100 * 0.3));
     CHECK(c.out_h >= static_cast<int>(50 * 0.3));
     const double aspect = double(c.out_w) / c.out_h;
@@ -200,7 +200,7 @@ TEST_CASE("boxes: random_iou_crop only takes a crop that overlaps a box whose ce
     auto p = plan_boxes({op}, 50, 100, src, id);
     if (p.steps.empty()) continue;
     ++cropped;
-    const geo_step& c = p.steps[0];
+    const plan_step& c = p.steps[0];
     const box window{double(c.x0), double(c.y0), double(c.x0 + c.out_w), double(c.y0 + c.out_h)};
     double best = 0;
     for (std::size_t i = 0; i < p.boxes.size(); ++i) {

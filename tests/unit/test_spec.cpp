@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <variant>
+
 using namespace imgbatch;
 
 namespace {
@@ -75,7 +77,8 @@ TEST_CASE("spec: errors name the key path and what was expected") {
         "transforms[0].size[1]: must be between 1 and 1048576, got 0");
   CHECK(error_of(with(R"("op": "hflip")", R"("op": "hflop")")) ==
         "transforms[1].op: unknown op 'hflop' (expected resize, letterbox, center_crop, random_crop, "
-        "random_resized_crop, random_iou_crop, hflip, vflip, normalize, to_float)");
+        "random_resized_crop, random_iou_crop, hflip, vflip, color_jitter, random_grayscale, gaussian_blur, "
+        "random_erasing, normalize, to_float)");
   CHECK(error_of(with(R"("layout": "NCHW")", R"("layout": "CHW")")) ==
         "batch.layout: 'CHW' is not one of 'NCHW', 'NHWC'");
   CHECK(error_of(with(R"("p": 0.5)", R"("p": 1.5)")) == "transforms[1].p: must be a probability in [0, 1]");
@@ -88,7 +91,8 @@ TEST_CASE("spec: inconsistent settings are refused with the reason") {
   CHECK(error_of(with(R"({"op": "hflip", "p": 0.5},)", "")) == "no error");
   std::string normalize_first = with(R"({"op": "resize", "size": [256, 256]},)", "");
   normalize_first = normalize_first.replace(normalize_first.find("{\"op\": \"hflip\""), 0, R"({"op": "normalize"}, )");
-  CHECK(error_of(normalize_first) == "transforms[0]: normalize must be the last op (it turns pixels into floats)");
+  CHECK(error_of(normalize_first) ==
+        "transforms[1]: hflip cannot follow normalize, which must be the last op (it turns pixels into floats)");
   CHECK(error_of(with(R"("dtype": "float32")", R"("dtype": "uint8")")) ==
         "transforms[2]: normalize produces floats but batch.dtype is uint8");
   CHECK(error_of(with(R"(, "masks": "masks")", "")) ==
@@ -114,9 +118,55 @@ TEST_CASE("spec: rank and world_size \"auto\" come from the environment, both or
         "sampler.rank: expected an integer or \"auto\", got \"first\"");
 }
 
-TEST_CASE("spec: options of later versions are refused by name, not ignored") {
-  CHECK(error_of(with(R"({"op": "hflip", "p": 0.5})", R"({"op": "color_jitter", "brightness": [0.8, 1.2]})")) ==
-        "transforms[1].op: op 'color_jitter' is not supported by this version of imgbatch");
+TEST_CASE("spec: photometric ops parse with torchvision's shorthands, read back, and are checked") {
+  auto ops = [](const std::string& json) {
+    return pipeline_spec::from_json(with(R"({"op": "hflip", "p": 0.5})", json)).transforms.at(1);
+  };
+  const auto cj = std::get<color_jitter_op>(
+      ops(R"({"op": "color_jitter", "brightness": 0.4, "contrast": [0.8, 1.2], "hue": 0.1})"));
+  REQUIRE(cj.brightness);
+  CHECK((*cj.brightness == std::array<double, 2>{0.6, 1.4}));
+  CHECK((*cj.contrast == std::array<double, 2>{0.8, 1.2}));
+  CHECK(!cj.saturation);
+  CHECK((*cj.hue == std::array<double, 2>{-0.1, 0.1}));
+  CHECK((*std::get<color_jitter_op>(ops(R"({"op": "color_jitter", "brightness": 2})")).brightness ==
+         std::array<double, 2>{0.0, 3.0}));  // the low end is clipped at 0, as torchvision
+  const auto gb = std::get<gaussian_blur_op>(ops(R"({"op": "gaussian_blur", "kernel_size": 5, "sigma": [0.5, 1.5]})"));
+  CHECK((gb.kernel_size == std::array<int, 2>{5, 5}));
+  CHECK((gb.sigma == std::array<double, 2>{0.5, 1.5}));
+  CHECK(std::get<random_grayscale_op>(ops(R"({"op": "random_grayscale"})")).p == 0.1);
+  const std::string base = with(
+      R"({"op": "hflip", "p": 0.5})",
+      R"({"op": "color_jitter", "saturation": [0.5, 1.5], "hue": [-0.2, 0.3]}, {"op": "random_grayscale", "p": 0.2}, {"op": "gaussian_blur", "kernel_size": [3, 7], "sigma": 0.8})");
+  const auto s = pipeline_spec::from_json(base);
+  const auto again = pipeline_spec::from_json(s.to_json());
+  CHECK(again.to_json() == s.to_json());
+  CHECK(std::get<color_jitter_op>(again.transforms[1]).hue == std::get<color_jitter_op>(s.transforms[1]).hue);
+  CHECK(std::get<gaussian_blur_op>(again.transforms[3]).kernel_size == std::array<int, 2>{3, 7});
+  CHECK(error_of(with(R"({"op": "hflip", "p": 0.5})", R"({"op": "color_jitter", "hue": 0.7})")) ==
+        "transforms[1].hue: must be [low, high] turns with -0.5 <= low <= high <= 0.5");
+  CHECK(error_of(with(R"({"op": "hflip", "p": 0.5})", R"({"op": "color_jitter"})")) ==
+        "transforms[1]: color_jitter needs at least one of brightness, contrast, saturation, hue");
+  CHECK(error_of(with(R"({"op": "hflip", "p": 0.5})", R"({"op": "gaussian_blur", "kernel_size": 4})")) ==
+        "transforms[1].kernel_size: must be odd and positive");
+  CHECK(error_of(with(R"({"op": "hflip", "p": 0.5})", R"({"op": "gaussian_blur"})")) ==
+        "transforms[1].kernel_size: required: odd, [height, width] or one number");
+}
+
+TEST_CASE("spec: random_erasing works on the output: after normalize, nothing but the final op after it") {
+  const std::string erase_last =
+      with(R"(, "std": [0.229, 0.224, 0.225]})",
+           R"(, "std": [0.229, 0.224, 0.225]}, {"op": "random_erasing", "value": "random"})");
+  const auto s = pipeline_spec::from_json(erase_last);
+  const auto& e = std::get<random_erasing_op>(s.transforms.back());
+  CHECK(e.random);
+  CHECK(e.p == 0.5);
+  CHECK((e.scale == std::array<double, 2>{0.02, 0.33}));
+  CHECK(std::get<random_erasing_op>(pipeline_spec::from_json(s.to_json()).transforms.back()).random);
+  CHECK(error_of(with(R"({"op": "hflip", "p": 0.5})", R"({"op": "random_erasing"}, {"op": "hflip", "p": 0.5})")) ==
+        "transforms[2]: hflip cannot follow random_erasing, which works on the output tensor: put it last");
+  CHECK(error_of(with(R"({"op": "hflip", "p": 0.5})", R"({"op": "random_erasing", "value": "noise"})")) ==
+        "transforms[1].value: expected a number, [r, g, b] or \"random\"");
 }
 
 TEST_CASE("spec: a depth target reads its folder, scale, invalid value and resampling, and says what is missing") {
@@ -175,8 +225,10 @@ TEST_CASE("spec: a pipeline built in C++ is validated the same way") {
   pipeline_spec s;
   s.dataset.root = "x";
   s.transforms = {resize_op{.size = size2{8, 8}}, to_float_op{}, hflip_op{}};
-  CHECK_THROWS_WITH_AS(s.validate(), "transforms[1]: to_float must be the last op (it turns pixels into floats)",
-                       config_error);
+  CHECK_THROWS_WITH_AS(
+      s.validate(),
+      "transforms[2]: hflip cannot follow to_float, which must be the last op (it turns pixels into floats)",
+      config_error);
   s.transforms = {resize_op{}};
   CHECK_THROWS_WITH_AS(s.validate(), "transforms[0].size: resize needs size [h, w] or shorter", config_error);
   s.transforms = {resize_op{.size = size2{8, 8}}};

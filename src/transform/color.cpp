@@ -1,0 +1,141 @@
+// Pillow's arithmetic is kept to the letter (float blends truncated, the HSV code of Convert.c with its
+// mix of float and double), so that results equal torchvision's functional ops on PIL images.
+#include "transform/color.hpp"
+
+#include <array>
+#include <cmath>
+
+namespace imgbatch::detail {
+namespace {
+
+// Image.blend: in1 + alpha * (in2 - in1) in float, clipped, truncated (Blend.c).
+inline std::uint8_t blend(int in1, int in2, float alpha) noexcept {
+  const float t = static_cast<float>(in1) + alpha * static_cast<float>(in2 - in1);
+  if (t <= 0.0f) return 0;
+  if (t >= 255.0f) return 255;
+  return static_cast<std::uint8_t>(t);
+}
+
+template <class F>
+void per_pixel(const image_view& in, image& out, F&& f) {
+  out.reset(in.width, in.height, 3);
+  for (int y = 0; y < in.height; ++y) {
+    const std::uint8_t* s = in.row(y);
+    std::uint8_t* d = out.row(y);
+    for (int x = 0; x < in.width; ++x, s += 3, d += 3) f(s, d);
+  }
+}
+
+void with_lut(const image_view& in, const std::array<std::uint8_t, 256>& lut, image& out) {
+  per_pixel(in, out, [&](const std::uint8_t* s, std::uint8_t* d) {
+    d[0] = lut[s[0]];
+    d[1] = lut[s[1]];
+    d[2] = lut[s[2]];
+  });
+}
+
+std::array<std::uint8_t, 256> blend_lut(int degenerate, float alpha) {
+  std::array<std::uint8_t, 256> lut{};
+  for (int v = 0; v < 256; ++v) lut[static_cast<std::size_t>(v)] = blend(degenerate, v, alpha);
+  return lut;
+}
+
+std::uint8_t clip8(int v) noexcept { return static_cast<std::uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v); }
+
+// Convert.c rgb2hsv_row.
+void rgb_to_hsv(const std::uint8_t* in, std::uint8_t* out) {
+  const std::uint8_t r = in[0], g = in[1], b = in[2];
+  const std::uint8_t maxc = std::max(r, std::max(g, b)), minc = std::min(r, std::min(g, b));
+  std::uint8_t uh = 0, us = 0;
+  if (minc != maxc) {
+    const float cr = static_cast<float>(maxc - minc);
+    const float s = cr / static_cast<float>(maxc);
+    const float rc = static_cast<float>(maxc - r) / cr, gc = static_cast<float>(maxc - g) / cr,
+                bc = static_cast<float>(maxc - b) / cr;
+    float h;
+    if (r == maxc) h = bc - gc;
+    else if (g == maxc) h = static_cast<float>(2.0 + rc - bc);
+    else h = static_cast<float>(4.0 + gc - rc);
+    h = static_cast<float>(std::fmod(h / 6.0 + 1.0, 1.0));
+    uh = clip8(static_cast<int>(h * 255.0));
+    us = clip8(static_cast<int>(s * 255.0));
+  }
+  out[0] = uh;
+  out[1] = us;
+  out[2] = maxc;
+}
+
+// Convert.c hsv2rgb.
+void hsv_to_rgb(const std::uint8_t* in, std::uint8_t* out) {
+  const std::uint8_t h = in[0], s = in[1], v = in[2];
+  if (s == 0) {
+    out[0] = out[1] = out[2] = v;
+    return;
+  }
+  const int i = static_cast<int>(std::floor(static_cast<float>(h) * 6.0 / 255.0));
+  const float f = static_cast<float>(static_cast<float>(h) * 6.0 / 255.0 - static_cast<float>(i));
+  const float fs = static_cast<float>(static_cast<float>(s) / 255.0);
+  const std::uint8_t up = clip8(static_cast<int>(std::round(static_cast<float>(v) * (1.0 - fs))));
+  const std::uint8_t uq = clip8(static_cast<int>(std::round(static_cast<float>(v) * (1.0 - fs * f))));
+  const std::uint8_t ut = clip8(static_cast<int>(std::round(static_cast<float>(v) * (1.0 - fs * (1.0 - f)))));
+  switch (i % 6) {
+    case 0:
+      out[0] = v, out[1] = ut, out[2] = up;
+      break;
+    case 1:
+      out[0] = uq, out[1] = v, out[2] = up;
+      break;
+    case 2:
+      out[0] = up, out[1] = v, out[2] = ut;
+      break;
+    case 3:
+      out[0] = up, out[1] = uq, out[2] = v;
+      break;
+    case 4:
+      out[0] = ut, out[1] = up, out[2] = v;
+      break;
+    default:
+      out[0] = v, out[1] = up, out[2] = uq;
+      break;
+  }
+}
+
+}  // namespace
+
+void adjust_brightness(const image_view& in, float factor, image& out) { with_lut(in, blend_lut(0, factor), out); }
+
+void adjust_contrast(const image_view& in, float factor, image& out) {
+  // ImageEnhance.Contrast: int(ImageStat.Stat(image.convert("L")).mean[0] + 0.5).
+  std::uint64_t sum = 0;
+  for (int y = 0; y < in.height; ++y) {
+    const std::uint8_t* s = in.row(y);
+    for (int x = 0; x < in.width; ++x, s += 3) sum += grey_of(s);
+  }
+  const double count = static_cast<double>(in.width) * in.height;
+  const int mean = count > 0 ? static_cast<int>(static_cast<double>(sum) / count + 0.5) : 0;
+  with_lut(in, blend_lut(mean, factor), out);
+}
+
+void adjust_saturation(const image_view& in, float factor, image& out) {
+  per_pixel(in, out, [&](const std::uint8_t* s, std::uint8_t* d) {
+    const int l = grey_of(s);
+    d[0] = blend(l, s[0], factor);
+    d[1] = blend(l, s[1], factor);
+    d[2] = blend(l, s[2], factor);
+  });
+}
+
+void adjust_hue(const image_view& in, std::uint8_t shift, image& out) {
+  per_pixel(in, out, [&](const std::uint8_t* s, std::uint8_t* d) {
+    std::uint8_t hsv[3];
+    rgb_to_hsv(s, hsv);
+    hsv[0] = static_cast<std::uint8_t>(hsv[0] + shift);
+    hsv_to_rgb(hsv, d);
+  });
+}
+
+void to_grayscale(const image_view& in, image& out) {
+  per_pixel(in, out, [](const std::uint8_t* s, std::uint8_t* d) { d[0] = d[1] = d[2] = grey_of(s); });
+}
+
+}  // namespace imgbatch::detail
