@@ -15,30 +15,36 @@ namespace imgbatch {
 
 /// Where a sample's output pixels came from, so a prediction can be mapped back to the source image.
 /// Coordinates are continuous pixel coordinates with the origin at the top-left corner of the
-/// top-left pixel: output = source * scale + offset, per axis (scale is negative on a flipped axis).
+/// top-left pixel: output = matrix · (x, y, 1). Without random_affine the map is axis-aligned,
+/// output = source * scale + offset per axis (scale negative on a flipped axis), and `scale_*`,
+/// `offset_*` hold it; with a rotation or shear only `matrix` describes it.
 struct sample_geometry {
   int source_height = 0;  ///< decoded height, after EXIF orientation
   int source_width = 0;
   int exif_orientation = 1;  ///< 1..8 as stored in the file; 1 when ignored or absent
   int output_height = 0;
   int output_width = 0;
-  double scale_x = 1, scale_y = 1;
-  double offset_x = 0, offset_y = 0;
+  /// x' = m[0] x + m[1] y + m[2], y' = m[3] x + m[4] y + m[5].
+  std::array<double, 6> matrix{1, 0, 0, 0, 1, 0};
+  double scale_x = 1, scale_y = 1;    ///< matrix[0], matrix[4]
+  double offset_x = 0, offset_y = 0;  ///< matrix[2], matrix[5]
   bool hflip = false, vflip = false;  ///< net flips applied
-  /// The source rectangle that is visible in the output (x, y, width, height), in source pixels.
+  /// The source rectangle that is visible in the output (x, y, width, height), in source pixels; after
+  /// a rotation or shear, the rectangle enclosing the visible part.
   double crop_x = 0, crop_y = 0, crop_width = 0, crop_height = 0;
 
   /// A point in output pixels mapped back to the source image (decoded frame): the exact inverse of
-  /// the affine above. Points outside the visible crop map outside it too.
+  /// `matrix`. Points outside the visible crop map outside it too.
   std::array<double, 2> point_to_source(double x, double y) const noexcept;
-  /// A box (x1, y1, x2, y2) in output pixels mapped back to the source image (decoded frame).
+  /// A box (x1, y1, x2, y2) in output pixels mapped back to the source image (decoded frame): the box
+  /// enclosing its four corners mapped back.
   std::array<double, 4> box_to_source(const std::array<double, 4>& xyxy) const noexcept;
   /// A box in the decoded frame mapped to the file's stored pixel grid (undoing EXIF orientation).
   std::array<double, 4> box_to_stored(const std::array<double, 4>& xyxy) const noexcept;
   /// A label map predicted at output size (rows of `width` values, `height` rows, padding included)
   /// resampled to the source size by nearest neighbour: source pixel (x, y) takes the output pixel
-  /// under its centre; pixels outside the visible crop get `fill`. `out` holds source_height ×
-  /// source_width values.
+  /// under its centre; pixels outside the visible crop, or mapped outside the output, get `fill`.
+  /// `out` holds source_height × source_width values.
   void mask_to_source(const std::uint8_t* mask, int height, int width, std::uint8_t fill,
                       std::uint8_t* out) const noexcept;
 };

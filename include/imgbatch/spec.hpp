@@ -187,6 +187,21 @@ struct random_crop_op {
   size2 size{0, 0};
   bool pad_if_needed = false;
 };
+/// torchvision's RandomAffine about the image centre, output the same size: angle from `degrees`
+/// (JSON: d means [-d, d]), translation of up to `translate` (fractions of width, height; whole pixels),
+/// a scale from `scale`, shears in degrees from `shear` (x range, and with 4 values a y range; JSON: s
+/// means x in [-s, s]). The image is resampled as Pillow's AFFINE transform (bilinear, or nearest
+/// when `nearest` is set; torchvision's default is nearest); masks and depth nearest; points outside
+/// the source get `fill` (image) or the target's fill. Boxes become the box enclosing their four
+/// transformed corners, then are clipped and filtered as after a crop.
+struct random_affine_op {
+  std::array<double, 2> degrees{0, 0};
+  std::optional<std::array<double, 2>> translate;
+  std::optional<std::array<double, 2>> scale;
+  std::array<double, 4> shear{0, 0, 0, 0};  ///< x: [0, 1], y: [2, 3]
+  std::array<std::uint8_t, 3> fill{0, 0, 0};
+  bool nearest = false;
+};
 struct hflip_op {
   double p = 0.5;
 };
@@ -235,8 +250,8 @@ struct normalize_op {
 struct to_float_op {};
 
 using transform = std::variant<resize_op, letterbox_op, center_crop_op, random_crop_op, random_resized_crop_op,
-                               random_iou_crop_op, hflip_op, vflip_op, color_jitter_op, random_grayscale_op,
-                               gaussian_blur_op, random_erasing_op, normalize_op, to_float_op>;
+                               random_iou_crop_op, random_affine_op, hflip_op, vflip_op, color_jitter_op,
+                               random_grayscale_op, gaussian_blur_op, random_erasing_op, normalize_op, to_float_op>;
 
 /// The `op` name of a transform as written in the spec.
 std::string_view op_name(const transform& t) noexcept;

@@ -90,10 +90,11 @@ std::string geometry_json(const sample_geometry& g) {
   os.precision(10);
   os << "{\"source_size\": [" << g.source_height << ", " << g.source_width << "], \"output_size\": [" << g.output_height
      << ", " << g.output_width << "], \"exif_orientation\": " << g.exif_orientation << ", \"scale\": [" << g.scale_y
-     << ", " << g.scale_x << "], \"offset\": [" << z(g.offset_y) << ", " << z(g.offset_x)
-     << "], \"hflip\": " << (g.hflip ? "true" : "false") << ", \"vflip\": " << (g.vflip ? "true" : "false")
-     << ", \"crop\": [" << z(g.crop_x) << ", " << z(g.crop_y) << ", " << z(g.crop_width) << ", " << z(g.crop_height)
-     << "]}";
+     << ", " << g.scale_x << "], \"offset\": [" << z(g.offset_y) << ", " << z(g.offset_x) << "], \"matrix\": ["
+     << z(g.matrix[0]) << ", " << z(g.matrix[1]) << ", " << z(g.matrix[2]) << ", " << z(g.matrix[3]) << ", "
+     << z(g.matrix[4]) << ", " << z(g.matrix[5]) << "], \"hflip\": " << (g.hflip ? "true" : "false")
+     << ", \"vflip\": " << (g.vflip ? "true" : "false") << ", \"crop\": [" << z(g.crop_x) << ", " << z(g.crop_y) << ", "
+     << z(g.crop_width) << ", " << z(g.crop_height) << "]}";
   return os.str();
 }
 

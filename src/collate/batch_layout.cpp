@@ -1,5 +1,6 @@
 #include "collate/batch_layout.hpp"
 
+#include "target/raster_write.hpp"
 #include "util/rng.hpp"
 
 #include <algorithm>
@@ -123,6 +124,11 @@ void batch_layout::write_valid(batch_data& b, std::size_t slot, const std::array
   for (int y = r[1]; y < r[3] && y < s.height; ++y)
     std::memset(d + static_cast<std::size_t>(y) * s.width + r[0], 1,
                 static_cast<std::size_t>(std::min(r[2], s.width) - r[0]));
+}
+
+void batch_layout::write_valid(batch_data& b, std::size_t slot, const exec_result& ones, const batch_shape& s) const {
+  std::uint8_t* d = b.find("valid")->data<std::uint8_t>() + slot * static_cast<std::size_t>(s.height) * s.width;
+  write_plane<std::uint8_t, std::uint8_t>(ones, d, s.height, s.width, 0, [](std::uint8_t v) { return v; });
 }
 
 void batch_layout::erase(batch_data& b, std::size_t slot, const erase_box& e, const batch_shape& s) const {

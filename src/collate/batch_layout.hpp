@@ -29,6 +29,9 @@ class batch_layout {
   void write_image(batch_data& b, std::size_t slot, const exec_result& px, const pixel_lut& lut,
                    const batch_shape& s) const;
   void write_valid(batch_data& b, std::size_t slot, const std::array<int, 4>& visible, const batch_shape& s) const;
+  /// The same from a plane of 0/1 (a plane of ones run through the sample's plan), for footprints that
+  /// are no rectangle.
+  void write_valid(batch_data& b, std::size_t slot, const exec_result& ones, const batch_shape& s) const;
   /// random_erasing: sets the rectangle of slot `slot`'s image to its value (output units) or to
   /// standard normal noise drawn channel by channel, row by row.
   void erase(batch_data& b, std::size_t slot, const erase_box& e, const batch_shape& s) const;

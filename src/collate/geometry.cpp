@@ -8,12 +8,18 @@
 namespace imgbatch {
 
 std::array<double, 2> sample_geometry::point_to_source(double x, double y) const noexcept {
-  return {(x - offset_x) / scale_x, (y - offset_y) / scale_y};
+  if (matrix[1] == 0 && matrix[3] == 0) return {(x - matrix[2]) / matrix[0], (y - matrix[5]) / matrix[4]};
+  return detail::affine_apply(detail::affine_inverse(matrix), x, y);
 }
 
 std::array<double, 4> sample_geometry::box_to_source(const std::array<double, 4>& b) const noexcept {
-  const auto p = point_to_source(b[0], b[1]), q = point_to_source(b[2], b[3]);
-  return {std::min(p[0], q[0]), std::min(p[1], q[1]), std::max(p[0], q[0]), std::max(p[1], q[1])};
+  std::array<double, 4> e{INFINITY, INFINITY, -INFINITY, -INFINITY};
+  for (double x : {b[0], b[2]})
+    for (double y : {b[1], b[3]}) {
+      const auto p = point_to_source(x, y);
+      e = {std::min(e[0], p[0]), std::min(e[1], p[1]), std::max(e[2], p[0]), std::max(e[3], p[1])};
+    }
+  return e;
 }
 
 std::array<double, 4> sample_geometry::box_to_stored(const std::array<double, 4>& b) const noexcept {
@@ -31,15 +37,13 @@ void sample_geometry::mask_to_source(const std::uint8_t* mask, int height, int w
   for (int y = 0; y < source_height; ++y) {
     const double cy = y + 0.5;
     const bool row_visible = cy >= crop_y && cy < crop_y + crop_height;
-    const double oy = cy * scale_y + offset_y;
-    const auto iy = static_cast<long>(std::floor(oy));
     std::uint8_t* d = out + static_cast<std::size_t>(y) * source_width;
     for (int x = 0; x < source_width; ++x) {
       const double cx = x + 0.5;
-      const double ox = cx * scale_x + offset_x;
-      const auto ix = static_cast<long>(std::floor(ox));
-      const bool inside =
-          row_visible && cx >= crop_x && cx < crop_x + crop_width && iy >= 0 && iy < height && ix >= 0 && ix < width;
+      const double ox = matrix[0] * cx + matrix[1] * cy + matrix[2], oy = matrix[3] * cx + matrix[4] * cy + matrix[5];
+      const auto ix = static_cast<long>(std::floor(ox)), iy = static_cast<long>(std::floor(oy));
+      const bool inside = row_visible && cx >= crop_x && cx < crop_x + crop_width && iy >= 0 && iy < height &&
+                          ix >= 0 && ix < width && iy < output_height && ix < output_width;
       d[x] = inside ? mask[static_cast<std::size_t>(iy) * width + ix] : fill;
     }
   }

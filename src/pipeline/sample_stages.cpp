@@ -223,7 +223,18 @@ void stage_augment(const stage_context& ctx, sample_slot& s) noexcept {
       exec_result px = run_plan(s.plan, image_view::of(w.pixels), resample::bilinear, nullptr, scratch);
       ctx.layout->write_image(b.data, s.index, px, *ctx.lut, b.shape);
       if (s.plan.erase) ctx.layout->erase(b.data, s.index, *s.plan.erase, b.shape);
-      if (ctx.layout->has_valid()) ctx.layout->write_valid(b.data, s.index, s.plan.visible, b.shape);
+      if (ctx.layout->has_valid()) {
+        if (s.plan.per_pixel_valid) {
+          image& ones = scratch.ones;
+          ones.reset(w.pixels.width, w.pixels.height, 1);
+          std::fill(ones.pixels.begin(), ones.pixels.end(), std::uint8_t{1});
+          const std::uint8_t outside = 0;
+          ctx.layout->write_valid(
+              b.data, s.index, run_plan(s.plan, image_view::of(ones), resample::nearest, &outside, scratch), b.shape);
+        } else {
+          ctx.layout->write_valid(b.data, s.index, s.plan.visible, b.shape);
+        }
+      }
       const sample_view v = view_of(ctx, s);
       for (std::size_t k = 0; k < ctx.targets->list.size(); ++k)
         ctx.targets->list[k]->write(v, w.targets[k].get(), scratch, b.data, s.index, b.shape);

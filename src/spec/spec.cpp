@@ -22,6 +22,7 @@ std::string_view op_name(const transform& t) noexcept {
         else if constexpr (std::is_same_v<T, random_crop_op>) return "random_crop";
         else if constexpr (std::is_same_v<T, random_resized_crop_op>) return "random_resized_crop";
         else if constexpr (std::is_same_v<T, random_iou_crop_op>) return "random_iou_crop";
+        else if constexpr (std::is_same_v<T, random_affine_op>) return "random_affine";
         else if constexpr (std::is_same_v<T, hflip_op>) return "hflip";
         else if constexpr (std::is_same_v<T, vflip_op>) return "vflip";
         else if constexpr (std::is_same_v<T, color_jitter_op>) return "color_jitter";
@@ -101,6 +102,13 @@ std::string op_json(const transform& t) {
         } else if constexpr (std::is_same_v<T, hflip_op> || std::is_same_v<T, vflip_op> ||
                              std::is_same_v<T, random_grayscale_op>) {
           os << ", \"p\": " << num(op.p);
+        } else if constexpr (std::is_same_v<T, random_affine_op>) {
+          os << ", \"degrees\": " << pair_json(op.degrees);
+          if (op.translate) os << ", \"translate\": " << pair_json(*op.translate);
+          if (op.scale) os << ", \"scale\": " << pair_json(*op.scale);
+          os << ", \"shear\": [" << num(op.shear[0]) << ", " << num(op.shear[1]) << ", " << num(op.shear[2]) << ", "
+             << num(op.shear[3]) << "], \"fill\": [" << int(op.fill[0]) << ", " << int(op.fill[1]) << ", "
+             << int(op.fill[2]) << "], \"interpolation\": \"" << (op.nearest ? "nearest" : "bilinear") << "\"";
         } else if constexpr (std::is_same_v<T, color_jitter_op>) {
           if (op.brightness) os << ", \"brightness\": " << pair_json(*op.brightness);
           if (op.contrast) os << ", \"contrast\": " << pair_json(*op.contrast);

@@ -348,8 +348,8 @@ void read_sampler(object_reader r, pipeline_spec& s) {
 }
 
 const char* const op_list =
-    "resize, letterbox, center_crop, random_crop, random_resized_crop, random_iou_crop, hflip, vflip, color_jitter, "
-    "random_grayscale, gaussian_blur, random_erasing, normalize, to_float";
+    "resize, letterbox, center_crop, random_crop, random_resized_crop, random_iou_crop, random_affine, hflip, vflip, "
+    "color_jitter, random_grayscale, gaussian_blur, random_erasing, normalize, to_float";
 
 // A factor range [lo, hi], or a single number b meaning [max(floor, centre - b), centre + b] (torchvision).
 std::optional<std::array<double, 2>> jitter_range(object_reader& r, std::string_view key, double centre, double floor) {
@@ -426,6 +426,31 @@ transform read_op(object_reader r) {
     t = op;
   } else if (*name == "to_float") {
     t = to_float_op{};
+  } else if (*name == "random_affine") {
+    random_affine_op op;
+    if (auto v = jitter_range(r, "degrees", 0.0, -1e300)) op.degrees = *v;
+    else throw config_error(r.sub("degrees"), "required: [low, high] in degrees, or d for [-d, d] (0 for none)");
+    op.translate = r.pair("translate");
+    op.scale = r.pair("scale");
+    if (auto e = r.get("shear")) {
+      simdjson::dom::array a;
+      if (e->get_array().get(a) == simdjson::SUCCESS) {
+        if (a.size() != 2 && a.size() != 4)
+          throw config_error(r.sub("shear"), "expected s, [x low, x high] or [x low, x high, y low, y high]");
+        std::size_t i = 0;
+        for (element v : a) {
+          op.shear[i] = object_reader::as_number(v, r.sub("shear") + "[" + std::to_string(i) + "]");
+          ++i;
+        }
+      } else {
+        const double s = object_reader::as_number(*e, r.sub("shear"));
+        op.shear = {-s, s, 0, 0};
+      }
+    }
+    if (auto v = r.colour("fill")) op.fill = *v;
+    if (auto v = r.string("interpolation"))
+      op.nearest = choose<bool>(r.sub("interpolation"), *v, {{"bilinear", false}, {"nearest", true}});
+    t = op;
   } else if (*name == "color_jitter") {
     color_jitter_op op;
     op.brightness = jitter_range(r, "brightness", 1.0, 0.0);

@@ -164,6 +164,17 @@ void pipeline_spec::validate() const {
       if (!(h->p >= 0 && h->p <= 1)) throw config_error(path + ".p", "must be a probability in [0, 1]");
     } else if (const auto* v = std::get_if<vflip_op>(&t)) {
       if (!(v->p >= 0 && v->p <= 1)) throw config_error(path + ".p", "must be a probability in [0, 1]");
+    } else if (const auto* af = std::get_if<random_affine_op>(&t)) {
+      if (!(af->degrees[0] <= af->degrees[1] && std::isfinite(af->degrees[0]) && std::isfinite(af->degrees[1])))
+        throw config_error(path + ".degrees", "must be [low, high] degrees");
+      if (af->translate && !((*af->translate)[0] >= 0 && (*af->translate)[0] <= 1 && (*af->translate)[1] >= 0 &&
+                             (*af->translate)[1] <= 1))
+        throw config_error(path + ".translate", "must be [fraction of width, fraction of height], each in [0, 1]");
+      if (af->scale && !((*af->scale)[0] > 0 && (*af->scale)[0] <= (*af->scale)[1] && std::isfinite((*af->scale)[1])))
+        throw config_error(path + ".scale", "must be [low, high] with 0 < low <= high");
+      for (int k = 0; k < 4; k += 2)
+        if (!(af->shear[k] <= af->shear[k + 1] && af->shear[k] > -90 && af->shear[k + 1] < 90))
+          throw config_error(path + ".shear", "each range must be [low, high] within (-90, 90) degrees");
     } else if (const auto* cj = std::get_if<color_jitter_op>(&t)) {
       const std::pair<const char*, const std::optional<std::array<double, 2>>*> factors[] = {
           {"brightness", &cj->brightness}, {"contrast", &cj->contrast}, {"saturation", &cj->saturation}};

@@ -1,6 +1,7 @@
 #include "transform/box_ops.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace imgbatch::detail {
 
@@ -47,6 +48,30 @@ void boxes_vflip(box_set& b, double h) {
       r[1] = y1;
       r[3] = y2;
     }
+}
+
+namespace {
+std::array<double, 4> enclosing(const affine2d& m, const std::array<double, 4>& r) {
+  std::array<double, 4> e{INFINITY, INFINITY, -INFINITY, -INFINITY};
+  for (double x : {r[0], r[2]})
+    for (double y : {r[1], r[3]}) {
+      const auto p = affine_apply(m, x, y);
+      e = {std::min(e[0], p[0]), std::min(e[1], p[1]), std::max(e[2], p[0]), std::max(e[3], p[1])};
+    }
+  return e;
+}
+}  // namespace
+
+void boxes_affine(box_set& b, const affine2d& m, double w, double h) {
+  for (auto* v : {&b.box, &b.full})
+    for (auto& r : *v) r = enclosing(m, r);
+  for (auto& r : b.box) {
+    r[0] = std::clamp(r[0], 0.0, w);
+    r[2] = std::clamp(r[2], 0.0, w);
+    r[1] = std::clamp(r[1], 0.0, h);
+    r[3] = std::clamp(r[3], 0.0, h);
+  }
+  b.keep_if([&](std::size_t i) { return b.box[i][2] > b.box[i][0] && b.box[i][3] > b.box[i][1]; });
 }
 
 void boxes_filter(box_set& b, double min_size, double min_visibility) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "transform/affine.hpp"
+
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -50,6 +52,9 @@ void boxes_crop(box_set& b, double x0, double y0, double w, double h);
 /// Mirrors in a frame `w` wide (hflip) or `h` high (vflip).
 void boxes_hflip(box_set& b, double w);
 void boxes_vflip(box_set& b, double h);
+/// Maps every box by `m` to the box enclosing its four mapped corners (`full` too), clips to a w × h
+/// frame and drops the boxes left empty (random_affine).
+void boxes_affine(box_set& b, const affine2d& m, double w, double h);
 /// Drops boxes narrower or lower than `min_size`, or with less than `min_visibility` of their area left.
 void boxes_filter(box_set& b, double min_size, double min_visibility);
 

@@ -1,5 +1,6 @@
 #include "transform/execute.hpp"
 
+#include "transform/affine.hpp"
 #include "transform/blur.hpp"
 #include "transform/color.hpp"
 #include "transform/crop_flip.hpp"
@@ -13,7 +14,9 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
   // the unflipped pixels.
   std::size_t last_geo = 0;  // one past the last resize or crop
   for (std::size_t i = 0; i < plan.steps.size(); ++i)
-    if (plan.steps[i].kind == plan_step::resize || plan.steps[i].kind == plan_step::crop) last_geo = i + 1;
+    if (plan.steps[i].kind == plan_step::resize || plan.steps[i].kind == plan_step::crop ||
+        plan.steps[i].kind == plan_step::affine)
+      last_geo = i + 1;
   const bool photometric = mode == resample::bilinear;  // the image; targets skip those steps
 
   exec_result r;
@@ -55,6 +58,14 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
           adopt(out);
         }
         break;
+      case plan_step::affine: {
+        image& out = target();
+        const std::uint8_t* f = fill ? fill : st.fill.data();
+        if (mode == resample::bilinear && !st.nearest) affine_bilinear(r.view, st.out_h, st.out_w, st.matrix, f, out);
+        else affine_nearest(r.view, st.out_h, st.out_w, st.matrix, f, out);
+        adopt(out);
+        break;
+      }
       case plan_step::color:
         if (!photometric) break;
         for (std::size_t k = 0; k < 4 && st.order[k] >= 0; ++k) {

@@ -16,6 +16,7 @@ struct exec_scratch {
   resize_scratch resize;
   std::vector<int> xmap;
   std::vector<float> blur;
+  image ones;  // per-pixel `valid` after random_affine
 };
 
 /// The pixels after every geometric step, except flips after the last resize/crop, which are left for

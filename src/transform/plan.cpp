@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <type_traits>
 
 namespace imgbatch::detail {
@@ -36,6 +37,8 @@ op_chain make_chain(const std::vector<transform>& ops) {
             c.fixed_size = op.size;
           } else if constexpr (std::is_same_v<T, random_iou_crop_op>) {
             // its crop size depends on the image: not fixed
+          } else if constexpr (std::is_same_v<T, random_affine_op>) {
+            decided = false;  // keeps the size
           } else if constexpr (std::is_same_v<T, hflip_op> || std::is_same_v<T, vflip_op> ||
                                std::is_same_v<T, color_jitter_op> || std::is_same_v<T, random_grayscale_op> ||
                                std::is_same_v<T, gaussian_blur_op> || std::is_same_v<T, random_erasing_op> ||
@@ -83,12 +86,12 @@ int py_round(double v) { return static_cast<int>(std::nearbyint(v)); }
 
 std::string size_text(int h, int w) { return std::to_string(h) + "x" + std::to_string(w); }
 
-/// The plan under construction: the current frame size, the affine out = src * s + t per axis, the
+/// The plan under construction: the current frame size, the affine map from the source to it, the
 /// boxes, and the steps so far.
 struct planner {
   sample_plan& out;
   int h, w;
-  double sx = 1, tx = 0, sy = 1, ty = 0;
+  affine2d m{1, 0, 0, 0, 1, 0};  // source → current frame
   bool fx = false, fy = false;
   box_set footprint;  // the source image's own rectangle, moved and clipped like a box
 
@@ -98,10 +101,7 @@ struct planner {
 
   void resize(int nh, int nw) {
     const double kx = static_cast<double>(nw) / w, ky = static_cast<double>(nh) / h;
-    sx *= kx;
-    tx *= kx;
-    sy *= ky;
-    ty *= ky;
+    m = affine_compose({kx, 0, 0, 0, ky, 0}, m);
     boxes_scale(out.boxes, kx, ky);
     boxes_scale(footprint, kx, ky);
     out.steps.push_back({plan_step::resize, nh, nw, 0, 0, {}});
@@ -109,8 +109,8 @@ struct planner {
     w = nw;
   }
   void crop(int y0, int x0, int nh, int nw, std::array<std::uint8_t, 3> fill = {0, 0, 0}) {
-    tx -= x0;
-    ty -= y0;
+    m[2] -= x0;
+    m[5] -= y0;
     boxes_crop(out.boxes, x0, y0, nw, nh);
     boxes_crop(footprint, x0, y0, nw, nh);
     out.steps.push_back({plan_step::crop, nh, nw, y0, x0, fill});
@@ -118,22 +118,49 @@ struct planner {
     w = nw;
   }
   void hflip() {
-    sx = -sx;
-    tx = w - tx;
+    m = affine_compose({-1, 0, double(w), 0, 1, 0}, m);
     fx = !fx;
     boxes_hflip(out.boxes, w);
     boxes_hflip(footprint, w);
     out.steps.push_back({plan_step::hflip, h, w, 0, 0, {}});
   }
   void vflip() {
-    sy = -sy;
-    ty = h - ty;
+    m = affine_compose({1, 0, 0, 0, -1, double(h)}, m);
     fy = !fy;
     boxes_vflip(out.boxes, h);
     boxes_vflip(footprint, h);
     out.steps.push_back({plan_step::vflip, h, w, 0, 0, {}});
   }
+  // `to_source` maps the new frame (same size) back into the current one.
+  void affine(const affine2d& to_source, std::array<std::uint8_t, 3> fill, bool nearest) {
+    const affine2d forward = affine_inverse(to_source);
+    m = affine_compose(forward, m);
+    boxes_affine(out.boxes, forward, w, h);
+    boxes_affine(footprint, forward, w, h);
+    plan_step st{plan_step::affine, h, w, 0, 0, fill};
+    st.matrix = to_source;
+    st.nearest = nearest;
+    out.steps.push_back(st);
+    out.per_pixel_valid = true;
+  }
 };
+
+// torchvision's _get_inverse_affine_matrix about `centre`: output → input coordinates.
+affine2d inverse_affine_matrix(double cx, double cy, double angle, double tx, double ty, double scale, double shear_x,
+                               double shear_y) {
+  const double to_rad = std::numbers::pi / 180.0;  // Python's math.radians
+  const double rot = angle * to_rad, sx = shear_x * to_rad, sy = shear_y * to_rad;
+  const double a = std::cos(rot - sy) / std::cos(sy);
+  const double b = -std::cos(rot - sy) * std::tan(sx) / std::cos(sy) - std::sin(rot);
+  const double c = std::sin(rot - sy) / std::cos(sy);
+  const double d = -std::sin(rot - sy) * std::tan(sx) / std::cos(sy) + std::cos(rot);
+  affine2d mx{d / scale, -b / scale, 0.0, -c / scale, a / scale, 0.0};
+  mx[2] += mx[0] * (-cx - tx) + mx[1] * (-cy - ty);
+  mx[5] += mx[3] * (-cx - tx) + mx[4] * (-cy - ty);
+  mx[2] += cx;
+  mx[5] += cy;
+  return mx;
+}
 
 // torchvision's RandomResizedCrop.get_params: (top, left, height, width).
 std::array<int, 4> resized_crop_window(const random_resized_crop_op& op, int height, int width, counter_rng& rng) {
@@ -235,6 +262,7 @@ std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, i
   out.src_w = src_w;
   out.steps.clear();
   out.erase.reset();
+  out.per_pixel_valid = false;
   planner p(out, src_h, src_w);
   for (std::size_t i = 0; i < chain.ops.size(); ++i) {
     std::string err;
@@ -281,6 +309,20 @@ std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, i
             counter_rng r = rng();
             if (auto win = iou_crop_window(op, p.h, p.w, out.boxes, r))
               p.crop((*win)[0], (*win)[1], (*win)[2], (*win)[3]);
+          } else if constexpr (std::is_same_v<T, random_affine_op>) {
+            // torchvision's RandomAffine.get_params, in its order of draws.
+            counter_rng r = rng();
+            const double angle = r.uniform(op.degrees[0], op.degrees[1]);
+            double tx = 0, ty = 0;
+            if (op.translate) {
+              const double max_dx = (*op.translate)[0] * p.w, max_dy = (*op.translate)[1] * p.h;
+              tx = py_round(r.uniform(-max_dx, max_dx));
+              ty = py_round(r.uniform(-max_dy, max_dy));
+            }
+            const double scale = op.scale ? r.uniform((*op.scale)[0], (*op.scale)[1]) : 1.0;
+            const double shear_x = r.uniform(op.shear[0], op.shear[1]), shear_y = r.uniform(op.shear[2], op.shear[3]);
+            p.affine(inverse_affine_matrix(p.w * 0.5, p.h * 0.5, angle, tx, ty, scale, shear_x, shear_y), op.fill,
+                     op.nearest);
           } else if constexpr (std::is_same_v<T, hflip_op>) {
             if (rng().bernoulli(op.p)) p.hflip();
           } else if constexpr (std::is_same_v<T, vflip_op>) {
@@ -341,10 +383,11 @@ std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, i
   g.source_width = src_w;
   g.output_height = h;
   g.output_width = w;
-  g.scale_x = p.sx;
-  g.offset_x = p.tx;
-  g.scale_y = p.sy;
-  g.offset_y = p.ty;
+  g.matrix = p.m;
+  g.scale_x = p.m[0];
+  g.offset_x = p.m[2];
+  g.scale_y = p.m[4];
+  g.offset_y = p.m[5];
   g.hflip = p.fx;
   g.vflip = p.fy;
   // Where the source lands in the output, the pixels whose centre is inside it (rounding each edge to
@@ -354,12 +397,14 @@ std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, i
   out.footprint = f;
   out.visible = {std::clamp(py_round(f[0]), 0, w), std::clamp(py_round(f[1]), 0, h), std::clamp(py_round(f[2]), 0, w),
                  std::clamp(py_round(f[3]), 0, h)};
-  const double ax = (f[0] - p.tx) / p.sx, bx = (f[2] - p.tx) / p.sx, ay = (f[1] - p.ty) / p.sy,
-               by = (f[3] - p.ty) / p.sy;
-  g.crop_x = std::min(ax, bx);
-  g.crop_y = std::min(ay, by);
-  g.crop_width = std::fabs(bx - ax);
-  g.crop_height = std::fabs(by - ay);
+  box_set back;  // the footprint mapped back: the visible part of the source (its bounding box)
+  back.push({f[0], f[1], f[2], f[3]}, 0);
+  boxes_affine(back, affine_inverse(p.m), src_w, src_h);
+  const std::array<double, 4> c = back.size() ? back.box[0] : std::array<double, 4>{0, 0, 0, 0};
+  g.crop_x = c[0];
+  g.crop_y = c[1];
+  g.crop_width = c[2] - c[0];
+  g.crop_height = c[3] - c[1];
   return {};
 }
 

@@ -3,6 +3,7 @@
 #include <imgbatch/batch.hpp>
 #include <imgbatch/spec.hpp>
 
+#include "transform/affine.hpp"
 #include "transform/box_ops.hpp"
 
 #include <array>
@@ -16,7 +17,7 @@ namespace imgbatch::detail {
 /// One step with every random choice resolved: geometric (every target follows) or photometric (the
 /// image only).
 struct plan_step {
-  enum kind_t { resize, crop, hflip, vflip, color, grayscale, blur } kind;
+  enum kind_t { resize, crop, hflip, vflip, affine, color, grayscale, blur } kind;
   int out_h = 0, out_w = 0;                   ///< resize and crop: output size; blur: kernel size
   int y0 = 0, x0 = 0;                         ///< crop: origin in the input; negative or overhanging means padding
   std::array<std::uint8_t, 3> fill{0, 0, 0};  ///< crop: the image's padding colour (targets use their own)
@@ -25,7 +26,9 @@ struct plan_step {
   std::array<std::int8_t, 4> order{-1, -1, -1, -1};
   std::array<float, 4> factor{0, 0, 0, 0};
   std::uint8_t hue_shift = 0;
-  double sigma = 0;  ///< blur
+  double sigma = 0;                   ///< blur
+  affine2d matrix{1, 0, 0, 0, 1, 0};  ///< affine: output → input coordinates
+  bool nearest = false;               ///< affine: the image too is resampled by nearest
 
   bool photometric() const noexcept { return kind == color || kind == grayscale || kind == blur; }
 };
@@ -52,6 +55,9 @@ struct sample_plan {
   /// The sample's boxes, moved by every step and filtered (when the pipeline has boxes).
   box_set boxes;
   std::optional<erase_box> erase;
+  /// After a random_affine the source's footprint is no rectangle: `valid` is then worked out per
+  /// pixel by running the plan on a plane of ones.
+  bool per_pixel_valid = false;
 };
 
 /// The op list after validation: the per-sample ops (geometric and photometric, random_erasing included),

@@ -349,6 +349,13 @@ def photometric(imgbatch, testdata, work):
         # torchvision's kernel_size is [width, height]; ours [height, width].
         ("blur", [{"op": "gaussian_blur", "kernel_size": [5, 7], "sigma": [1.3, 1.3]}],
          lambda im: [TF.gaussian_blur(im, [7, 5], [1.3, 1.3])], 1),
+        ("affine", [{"op": "random_affine", "degrees": [30, 30], "scale": [1.2, 1.2], "shear": [10, 10, 5, 5],
+                     "fill": [10, 20, 30]}],
+         lambda im: [TF.affine(im, 30.0, [0, 0], 1.2, [10.0, 5.0], interpolation=TF.InterpolationMode.BILINEAR,
+                               fill=[10, 20, 30])], 0),
+        ("affine_nearest", [{"op": "random_affine", "degrees": [-75, -75], "scale": [0.8, 0.8],
+                             "interpolation": "nearest"}],
+         lambda im: [TF.affine(im, -75.0, [0, 0], 0.8, [0.0, 0.0], interpolation=TF.InterpolationMode.NEAREST)], 0),
     ]
     for set_name, dataset, count in sets:
         for name, ops, reference, tol in cases:
@@ -371,6 +378,22 @@ def photometric(imgbatch, testdata, work):
                 if count >= 8:
                     check(len(orders) == 2, f"{set_name} {name}: only order(s) {sorted(orders)} in {n} samples")
             print(f"{set_name} {name}: {n} samples, max |imgbatch - torchvision| = {worst}{note}")
+    # Masks follow random_affine by nearest neighbour, in Pillow's own 16.16 fixed-point stepping.
+    spec = {"dataset": {"format": "folder", "root": os.path.join(data, "seg"), "images": "images", "masks": "masks"},
+            "targets": {"mask": {"num_classes": 21, "ignore_index": 255, "dtype": "uint8"}},
+            "transforms": [{"op": "random_affine", "degrees": [25, 25], "scale": [1.1, 1.1], "shear": [8, 8]}],
+            "batch": {"size": 1, "layout": "NHWC", "dtype": "uint8"}, "loader": {"threads": 2}}
+    path = os.path.join(work, "mask_affine.json")
+    with open(path, "w") as f:
+        json.dump(spec, f)
+    differ = total = 0
+    for s, t in dump(imgbatch, path, os.path.join(work, "mask_affine"), 8):
+        ref = np.asarray(TF.affine(Image.open(s["mask"]), 25.0, [0, 0], 1.1, [8.0, 0.0],
+                                   interpolation=TF.InterpolationMode.NEAREST, fill=255))
+        differ += int((ref != t["mask"]).sum())
+        total += ref.size
+    check(differ == 0, f"mask_affine: {differ} of {total} mask pixels differ from torchvision NEAREST")
+    print(f"sample mask_affine: {differ} of {total} mask pixels differ from torchvision's NEAREST")
 
 
 def main():

@@ -133,6 +133,7 @@ TEST_CASE("depth: no op ever mixes a hole into a measurement (random maps with h
     spec.transforms = {random_resized_crop_op{.size = {24, 31}, .scale = {0.2, 1.0}},
                        hflip_op{0.5},
                        vflip_op{0.5},
+                       random_affine_op{.degrees = {-30, 30}, .scale = std::array<double, 2>{0.8, 1.2}},
                        resize_op{.size = size2{17, 45}},
                        letterbox_op{.size = {40, 40}},
                        to_float_op{}};

@@ -488,10 +488,9 @@ TEST_CASE("detection: a predicted mask maps back to the source by nearest neighb
   g.source_width = 4;
   g.source_height = 2;
   // letterbox-like: x * 2 + 1, y * 2, flipped in x: out x = -2 * x + 9 (source 0..4 -> 9..1)
-  g.scale_x = -2;
-  g.offset_x = 9;
-  g.scale_y = 2;
-  g.offset_y = 0;
+  g.matrix = {-2, 0, 9, 0, 2, 0};
+  g.output_width = 10;
+  g.output_height = 4;
   g.crop_x = 0;
   g.crop_y = 0;
   g.crop_width = 4;

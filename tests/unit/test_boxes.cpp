@@ -322,3 +322,55 @@ TEST_CASE("boxes: over thousands of random chains, boxes stay inside, follow the
   }
   CHECK(checked > 1000);
 }
+
+TEST_CASE("boxes: random_affine maps boxes to the box enclosing their corners, then clips and filters") {
+  // 90 degrees about the centre of a 100 x 100 image (torchvision's matrix): output = (100 - y, x).
+  // Box (10, 20, 30, 60) -> corners (80, 10), (40, 10), (80, 30), (40, 30) -> (40, 10, 80, 30).
+  random_affine_op rot{.degrees = {90, 90}};
+  auto p = plan_boxes({rot}, 100, 100, {{10, 20, 30, 60}});
+  REQUIRE(p.boxes.size() == 1);
+  for (int k = 0; k < 4; ++k)
+    CHECK(p.boxes.box[0][static_cast<std::size_t>(k)] ==
+          doctest::Approx(std::array<double, 4>{40, 10, 80, 30}[static_cast<std::size_t>(k)]).epsilon(1e-9));
+  // The geometry maps back: output (40, 10) is source (10, 60).
+  const auto src = p.geometry.point_to_source(40, 10);
+  CHECK(src[0] == doctest::Approx(10));
+  CHECK(src[1] == doctest::Approx(60));
+  CHECK(p.per_pixel_valid);
+  // 45 degrees: the box (40, 40, 60, 60) around the centre of a 100 x 100 image becomes the diamond's
+  // enclosing box, half-diagonal 10 * sqrt(2): (50 - 14.142, ..., 50 + 14.142).
+  auto d = plan_boxes({random_affine_op{.degrees = {45, 45}}}, 100, 100, {{40, 40, 60, 60}});
+  const double r = 10 * std::sqrt(2.0);
+  for (int k = 0; k < 4; ++k)
+    CHECK(d.boxes.box[0][static_cast<std::size_t>(k)] ==
+          doctest::Approx(std::array<double, 4>{50 - r, 50 - r, 50 + r, 50 + r}[static_cast<std::size_t>(k)])
+              .epsilon(1e-9));
+  // Scale 2 about the centre pushes a corner box half out of the frame: (0, 0, 20, 20) -> (-50, -50, -10, -10)
+  // is dropped; (30, 30, 50, 50) -> (10, 10, 50, 50) stays whole; min_visibility 0.5 drops (20, 20, 40, 40)
+  // -> (-10, -10, 30, 30) clipped to (0, 0, 30, 30): 900 of 1600 visible, kept; with 0.6 dropped.
+  random_affine_op zoom{.degrees = {0, 0}, .scale = std::array<double, 2>{2, 2}};
+  auto z = plan_boxes({zoom}, 100, 100, {{0, 0, 20, 20}, {30, 30, 50, 50}, {20, 20, 40, 40}}, 0, 0, 0.5);
+  REQUIRE(z.boxes.size() == 2);
+  check_box(z.boxes.box[0], {10, 10, 50, 50});
+  check_box(z.boxes.box[1], {0, 0, 30, 30});
+  CHECK(z.boxes.source[1] == 2);
+  CHECK(plan_boxes({zoom}, 100, 100, {{20, 20, 40, 40}}, 0, 0, 0.6).boxes.size() == 0);
+}
+
+TEST_CASE("boxes: random_affine translations are whole pixels within translate x size") {
+  random_affine_op shift{.degrees = {0, 0}, .translate = std::array<double, 2>{0.1, 0.2}};
+  std::set<double> dx, dy;
+  for (std::uint64_t id = 0; id < 200; ++id) {
+    auto p = plan_boxes({shift}, 50, 80, {{10, 10, 20, 20}}, id);
+    if (p.boxes.size() == 0) continue;
+    const double tx = p.geometry.matrix[2], ty = p.geometry.matrix[5];
+    CHECK(tx == std::round(tx));
+    CHECK(ty == std::round(ty));
+    CHECK(std::fabs(tx) <= 8);
+    CHECK(std::fabs(ty) <= 10);
+    dx.insert(tx);
+    dy.insert(ty);
+  }
+  CHECK(dx.size() > 10);  // the whole range is drawn
+  CHECK(dy.size() > 10);
+}

@@ -134,7 +134,7 @@ TEST_CASE("collate: a padded batch fills masks with ignore_index and images with
   lay.shape(img, shape);
   image px = make_image(2, 1, 3, [](int x, int, int c) { return 10 * x + c; });
   lay.write_image(img, 0, {image_view::of(px), false, false}, make_lut(make_chain({})), shape);
-  lay.write_valid(img, 0, {0, 0, 2, 1}, shape);
+  lay.write_valid(img, 0, std::array<int, 4>{0, 0, 2, 1}, shape);
   const float* f = img.find("image")->data<float>();
   // channel 0 rows: [0, 10, pad], [pad, pad, pad]; channel 2: [2, 12, pad] ...
   CHECK(std::vector<float>(f, f + 6) == std::vector<float>{0, 10, -1, -1, -1, -1});

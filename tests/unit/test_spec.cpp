@@ -77,8 +77,8 @@ TEST_CASE("spec: errors name the key path and what was expected") {
         "transforms[0].size[1]: must be between 1 and 1048576, got 0");
   CHECK(error_of(with(R"("op": "hflip")", R"("op": "hflop")")) ==
         "transforms[1].op: unknown op 'hflop' (expected resize, letterbox, center_crop, random_crop, "
-        "random_resized_crop, random_iou_crop, hflip, vflip, color_jitter, random_grayscale, gaussian_blur, "
-        "random_erasing, normalize, to_float)");
+        "random_resized_crop, random_iou_crop, random_affine, hflip, vflip, color_jitter, random_grayscale, "
+        "gaussian_blur, random_erasing, normalize, to_float)");
   CHECK(error_of(with(R"("layout": "NCHW")", R"("layout": "CHW")")) ==
         "batch.layout: 'CHW' is not one of 'NCHW', 'NHWC'");
   CHECK(error_of(with(R"("p": 0.5)", R"("p": 1.5)")) == "transforms[1].p: must be a probability in [0, 1]");
