@@ -16,12 +16,17 @@ rm -rf "$out/data"
 "$bin/imgbatch" make-sample "$out/data" --n 256
 "$bin/imgbatch" check "$out/data/seg.json"
 "$bin/imgbatch" check "$out/data/det.json"
+"$bin/imgbatch" check "$out/data/depth.json"
 
 echo "== benchmark: seg pipeline on the sample dataset, 2 threads"
 "$bin/imgbatch-bench" "$out/data/seg.json" --epochs 3 --threads 2
 "$bin/imgbatch-bench" "$out/data/seg.json" --epochs 3 --threads 2 --json > "$out/bench_seg.json"
 echo "== benchmark: COCO detection pipeline (hflip, letterbox, instance masks) on the same scenes, 2 threads"
 "$bin/imgbatch-bench" "$out/data/det.json" --epochs 3 --threads 2
+echo "== benchmark: depth pipeline (random crop, hflip, 16-bit depth in metres), 2 threads"
+"$bin/imgbatch-bench" "$out/data/depth.json" --epochs 3 --threads 2
+echo "== benchmark: generation pipeline (draws with replacement, color_jitter, flips, random crop), 2 threads"
+"$bin/imgbatch-bench" "$out/data/gen.json" --epochs 3 --threads 2
 
 echo "== previews"
 for e in 0 1; do
@@ -30,5 +35,6 @@ done
 "$bin/imgbatch" preview "$out/data/det.json" --out "$out/preview_det.png"
 "$bin/imgbatch" dump "$out/data/seg.json" --batches 1 --out "$out/dump"
 "$bin/imgbatch" dump "$out/data/det.json" --batches 1 --out "$out/dump_det"
+"$bin/imgbatch" dump "$out/data/depth.json" --batches 1 --out "$out/dump_depth"
 echo "done: $out/preview_epoch0.png, $out/preview_epoch1.png, $out/preview_det.png, $out/bench_seg.json," \
-  "$out/dump/0000/*.npy, $out/dump_det/0000/*.npy"
+  "$out/dump/0000/*.npy, $out/dump_det/0000/*.npy, $out/dump_depth/0000/depth.npy"

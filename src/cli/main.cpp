@@ -35,7 +35,7 @@ const char* usage = R"(usage:
   imgbatch preview SPEC --out FILE.png [--epoch E] [--batch K]
       one batch as a grid, masks blended, boxes drawn with their class names
   imgbatch make-sample OUT [--n N] [--seed S]
-      writes a small dataset with masks and COCO boxes, OUT/seg.json and OUT/det.json
+      writes a small dataset with masks, depth and COCO boxes, and OUT/{seg,det,depth,gen}.json
   imgbatch version
 )";
 
@@ -193,8 +193,10 @@ int cmd_make_sample(const args& a) {
   if (a.positional.empty()) throw error("make-sample needs OUT");
   const int n = static_cast<int>(a.number("n", 64));
   detail::make_sample_dataset(a.positional[0], n, static_cast<std::uint64_t>(a.number("seed", 0)));
-  std::printf("wrote %d samples to %s/seg with %s/seg.json (segmentation) and %s/det.json (COCO detection)\n", n,
-              a.positional[0].c_str(), a.positional[0].c_str(), a.positional[0].c_str());
+  const std::string o = a.positional[0];
+  std::printf("wrote %d samples to %s/seg (images, masks, depth, COCO annotations) with the specs %s/seg.json "
+              "(segmentation), %s/det.json (COCO detection), %s/depth.json (depth) and %s/gen.json (generation)\n",
+              n, o.c_str(), o.c_str(), o.c_str(), o.c_str(), o.c_str());
   return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 #include <vector>
 
@@ -118,8 +119,9 @@ struct scene {
   std::vector<instance> instances;
 };
 
-scene make_one(const std::filesystem::path& img_path, const std::filesystem::path& mask_path, std::uint64_t seed,
-               std::uint64_t index, const std::vector<std::array<std::uint8_t, 3>>& palette) {
+scene make_one(const std::filesystem::path& img_path, const std::filesystem::path& mask_path,
+               const std::filesystem::path& depth_path, std::uint64_t seed, std::uint64_t index,
+               const std::vector<std::array<std::uint8_t, 3>>& palette) {
   counter_rng rng = counter_rng::for_op(seed, 0, index, 0xda7a);
   const int w = 320 + 64 * static_cast<int>(rng.below(6)), h = 240 + 48 * static_cast<int>(rng.below(6));
   const double horizon = h * rng.uniform(0.3, 0.6);
@@ -144,9 +146,13 @@ scene make_one(const std::filesystem::path& img_path, const std::filesystem::pat
     o.light_dy = rng.uniform(-1, 0.2);
     o.texture = rng.next_u64();
   }
-  image im, mask;
+  image im, mask, depth;
   im.reset(w, h, 3);
   mask.reset(w, h, 1);
+  depth.reset(w, h, 1, 2);  // KITTI style: metres * 256, 0 = no measurement
+  // A camera above flat ground: a ground row at dy below the horizon is about 600 / dy metres away; an
+  // object stands at the distance of its base. The sky returns nothing, and 2% of pixels drop out.
+  auto ground_depth = [&](double y) { return std::min(80.0, 600.0 / std::max(1.0, y - horizon + 1)); };
   scene out;
   out.width = w;
   out.height = h;
@@ -197,6 +203,14 @@ scene make_one(const std::filesystem::path& img_path, const std::filesystem::pat
       for (int k = 0; k < 3; ++k)
         p[k] = static_cast<std::uint8_t>(std::clamp(px[static_cast<std::size_t>(k)] + grain, 0.0, 255.0));
       mask.row(y)[x] = static_cast<std::uint8_t>(cls);
+      double metres = y < horizon ? 0.0 : ground_depth(y + 0.5);
+      if (front >= 0) {
+        const object& o = objects[static_cast<std::size_t>(front)];
+        metres = ground_depth(o.cy + o.ry) * (1.0 - 0.05 * (o.light_dx * (x - o.cx) / o.rx));
+      }
+      if (lattice(grain_key ^ 0xdeb7, x, y) < 0.02) metres = 0;
+      const auto stored = static_cast<std::uint16_t>(std::clamp(std::lround(metres * 256.0), 0L, 65535L));
+      std::memcpy(depth.row(y) + 2 * x, &stored, 2);
     }
   }
   // Ignore band where the class changes within a 3x3 neighbourhood, as in VOC's SegmentationClass.
@@ -217,6 +231,7 @@ scene make_one(const std::filesystem::path& img_path, const std::filesystem::pat
     }
   write_jpeg(img_path.string(), im, 88 + static_cast<int>(rng.below(8)));
   write_png(mask_path.string(), banded, palette);
+  write_png(depth_path.string(), depth);
   for (std::size_t oi = 0; oi < objects.size(); ++oi) {
     out.instances[oi].cls = objects[oi].cls;
     out.instances[oi].polygon = outline(objects[oi]);
@@ -228,10 +243,11 @@ scene make_one(const std::filesystem::path& img_path, const std::filesystem::pat
 
 void make_sample_dataset(const std::filesystem::path& out, int count, std::uint64_t seed) {
   namespace fs = std::filesystem;
-  const fs::path images = out / "seg" / "images", masks = out / "seg" / "masks";
+  const fs::path images = out / "seg" / "images", masks = out / "seg" / "masks", depth = out / "seg" / "depth";
   std::error_code ec;
   fs::create_directories(images, ec);
   fs::create_directories(masks, ec);
+  fs::create_directories(depth, ec);
   if (ec) throw error(out.string() + ": cannot create: " + ec.message());
   const auto palette = voc_palette();
   std::ostringstream coco_images, coco_anns;
@@ -241,8 +257,8 @@ void make_sample_dataset(const std::filesystem::path& out, int count, std::uint6
   for (int i = 0; i < count; ++i) {
     char stem[32];
     std::snprintf(stem, sizeof stem, "%06d", i);
-    const scene sc = make_one(images / (std::string(stem) + ".jpg"), masks / (std::string(stem) + ".png"), seed,
-                              static_cast<std::uint64_t>(i), palette);
+    const scene sc = make_one(images / (std::string(stem) + ".jpg"), masks / (std::string(stem) + ".png"),
+                              depth / (std::string(stem) + ".png"), seed, static_cast<std::uint64_t>(i), palette);
     coco_images << (i ? ",\n  " : "\n  ") << "{\"id\": " << i + 1 << ", \"file_name\": \"" << stem
                 << ".jpg\", \"width\": " << sc.width << ", \"height\": " << sc.height << "}";
     for (const instance& in : sc.instances) {
@@ -296,6 +312,35 @@ void make_sample_dataset(const std::filesystem::path& out, int count, std::uint6
 }
 )";
   write_file((out / "seg.json").string(), spec.data(), spec.size());
+  const std::string depth_spec = R"({
+  "dataset":   {"format": "folder", "root": "seg", "images": "images", "depth": "depth"},
+  "targets":   {"depth": {"scale": 256.0, "invalid": 0}},
+  "sampler":   {"shuffle": true, "seed": 0, "drop_last": true},
+  "transforms": [
+    {"op": "random_crop", "size": [224, 288]},
+    {"op": "hflip", "p": 0.5},
+    {"op": "normalize", "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
+  ],
+  "batch":     {"size": 16, "layout": "NCHW", "dtype": "float32"},
+  "loader":    {"threads": 2, "prefetch_batches": 4}
+}
+)";
+  write_file((out / "depth.json").string(), depth_spec.data(), depth_spec.size());
+  const std::string gen_spec = R"({
+  "dataset":   {"format": "folder", "root": "seg", "images": "images"},
+  "sampler":   {"shuffle": true, "replacement": true, "seed": 0, "drop_last": true},
+  "transforms": [
+    {"op": "color_jitter", "brightness": [0.8, 1.2], "contrast": [0.8, 1.2]},
+    {"op": "hflip", "p": 0.5},
+    {"op": "vflip", "p": 0.5},
+    {"op": "random_crop", "size": [224, 224]},
+    {"op": "to_float"}
+  ],
+  "batch":     {"size": 16, "layout": "NCHW", "dtype": "float32"},
+  "loader":    {"threads": 2, "prefetch_batches": 4}
+}
+)";
+  write_file((out / "gen.json").string(), gen_spec.data(), gen_spec.size());
 }
 
 }  // namespace imgbatch::detail
