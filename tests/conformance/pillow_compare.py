@@ -349,6 +349,15 @@ def photometric(imgbatch, testdata, work):
         # torchvision's kernel_size is [width, height]; ours [height, width].
         ("blur", [{"op": "gaussian_blur", "kernel_size": [5, 7], "sigma": [1.3, 1.3]}],
          lambda im: [TF.gaussian_blur(im, [7, 5], [1.3, 1.3])], 1),
+        # Photometric ops on a crop or after a flip work on that frame (blur reflects at the crop's edge).
+        ("crop_blur", [{"op": "center_crop", "size": [100, 140]}, {"op": "gaussian_blur", "kernel_size": [7, 7], "sigma": [2.0, 2.0]}],
+         lambda im: [TF.gaussian_blur(TF.center_crop(im, [100, 140]), [7, 7], [2.0, 2.0])], 1),
+        ("flip_contrast_crop", [{"op": "hflip", "p": 1.0}, {"op": "color_jitter", "contrast": [1.4, 1.4]},
+                                {"op": "random_grayscale", "p": 1.0}, {"op": "center_crop", "size": [90, 120]}],
+         lambda im: [TF.center_crop(TF.rgb_to_grayscale(TF.adjust_contrast(TF.hflip(im), 1.4), 3), [90, 120])], 0),
+        ("crop_saturation_flip", [{"op": "center_crop", "size": [120, 100]}, {"op": "color_jitter", "saturation": [0.3, 0.3]},
+                                  {"op": "vflip", "p": 1.0}],
+         lambda im: [TF.vflip(TF.adjust_saturation(TF.center_crop(im, [120, 100]), 0.3))], 0),
         ("affine", [{"op": "random_affine", "degrees": [30, 30], "scale": [1.2, 1.2], "shear": [10, 10, 5, 5],
                      "fill": [10, 20, 30]}],
          lambda im: [TF.affine(im, 30.0, [0, 0], 1.2, [10.0, 5.0], interpolation=TF.InterpolationMode.BILINEAR,

@@ -284,3 +284,119 @@ TEST_CASE("depth: real 16-bit Redwood depth (millimetres) through a crop and a f
   CHECK(hi > 2.0f);  // not scaled down to 8 bits
   CHECK(holes > 0);
 }
+
+TEST_CASE("depth: every depth pixel comes from the image pixel's own source position (crops, flips, affine)") {
+  // Image pixel (x, y) = (x, y, 0); its depth = 1 + x + 256 y (scale 1: metres = stored). After any
+  // geometric pipeline with nearest sampling, a measured depth names the source pixel the image took.
+  test::temp_dir dir;
+  fs::create_directories(dir / "d/images");
+  fs::create_directories(dir / "d/depth");
+  const int n = 6;
+  for (int i = 0; i < n; ++i) {
+    const int w = 40 + 7 * i, h = 30 + 5 * i;
+    char stem[16];
+    std::snprintf(stem, sizeof stem, "%04d", i);
+    detail::write_png((dir / "d/images" / (std::string(stem) + ".png")).string(),
+                      test::make_image(w, h, 3, [](int x, int y, int c) { return c == 0   ? x
+                                                                                 : c == 1 ? y
+                                                                                          : 0; }));
+    write_depth_png(dir / "d/depth" / (std::string(stem) + ".png"), w, h,
+                    [](int x, int y) { return static_cast<std::uint16_t>(1 + x + 256 * y); });
+  }
+  auto spec = depth_spec(dir.path(), 1.0);
+  spec.sampler.shuffle = true;
+  spec.batch.size = n;
+  spec.batch.image_type = dtype::uint8;
+  spec.batch.image_layout = layout::nhwc;
+  spec.transforms = {random_crop_op{{36, 50}, true}, hflip_op{0.5}, vflip_op{0.5},
+                     random_affine_op{.degrees = {-40, 40},
+                                      .translate = std::array<double, 2>{0.1, 0.1},
+                                      .scale = std::array<double, 2>{0.7, 1.3},
+                                      .shear = {-10, 10, -5, 5},
+                                      .nearest = true},
+                     center_crop_op{{40, 40}}};
+  std::size_t measured = 0, holes = 0;
+  loader l(spec);
+  for (std::uint64_t epoch = 0; epoch < 4; ++epoch) {
+    l.set_epoch(epoch);
+    for (const batch& b : l)
+      for (std::size_t k = 0; k < b.size(); ++k)
+        for (std::size_t j = 0; j < 40 * 40; ++j) {
+          const float v = b["depth"].data<float>()[k * 1600 + j];
+          const std::uint8_t* p = b["image"].data<std::uint8_t>() + (k * 1600 + j) * 3;
+          if (v == 0) {
+            ++holes;
+            continue;
+          }
+          const int s = static_cast<int>(v) - 1;
+          REQUIRE(static_cast<float>(s + 1) == v);
+          REQUIRE(int(p[0]) == s % 256);
+          REQUIRE(int(p[1]) == s / 256);
+          ++measured;
+        }
+  }
+  CHECK(measured > 4 * n * 1000);
+  CHECK(holes > 0);  // rotations and padding leave unmeasured corners, 0 in depth
+}
+
+TEST_CASE("depth: a resize takes each output pixel's value as the spec says, holes only where all are holes") {
+  // One 23 x 17 map with holes, resized to 9 x 7 (shrink) and 41 x 30 (enlarge); the reference is
+  // computed here from the definitions in spec.hpp.
+  test::temp_dir dir;
+  const int w = 23, h = 17;
+  auto stored = [](int x, int y) -> std::uint16_t {
+    return ((x * 5 + y * 3) % 7 == 0 || (x > 15 && y < 6)) ? 0 : static_cast<std::uint16_t>(1000 + x * 37 + y * 101);
+  };
+  fs::create_directories(dir / "d/depth");
+  fs::create_directories(dir / "d/images");
+  detail::write_png((dir / "d/images/0000.png").string(),
+                    test::make_image(w, h, 3, [](int x, int y, int c) { return test::texture(0, x, y, c); }));
+  write_depth_png(dir / "d/depth/0000.png", w, h, stored);
+  auto metres = [&](int x, int y) { return static_cast<float>(stored(x, y) / 1000.0); };
+  for (auto mode : {depth_resample::nearest, depth_resample::valid_average})
+    for (auto [oh, ow] : {std::pair{7, 9}, std::pair{30, 41}}) {
+      CAPTURE(static_cast<int>(mode));
+      CAPTURE(ow);
+      auto spec = depth_spec(dir.path(), 1000.0);
+      spec.targets.depth->resample = mode;
+      spec.batch.size = 1;
+      spec.transforms = {resize_op{.size = size2{oh, ow}}, to_float_op{}};
+      loader l(spec);
+      const batch b = *l.next();
+      const float* got = b["depth"].data<float>();
+      auto nearest_index = [](int d, int in, int out) { return static_cast<int>(std::floor((d + 0.5) * in / out)); };
+      std::size_t averaged_next_to_hole = 0;
+      for (int y = 0; y < oh; ++y)
+        for (int x = 0; x < ow; ++x) {
+          float want;
+          if (mode == depth_resample::nearest) {
+            const int sx = nearest_index(x, w, ow), sy = nearest_index(y, h, oh);
+            want = stored(sx, sy) ? metres(sx, sy) : 0.0f;
+          } else {
+            // Source pixels whose centres lie in the footprint; none (enlarging): the nearest one.
+            std::vector<int> xs, ys;
+            for (int s = 0; s < w; ++s)
+              if (s + 0.5 >= double(x) * w / ow && s + 0.5 < double(x + 1) * w / ow) xs.push_back(s);
+            for (int s = 0; s < h; ++s)
+              if (s + 0.5 >= double(y) * h / oh && s + 0.5 < double(y + 1) * h / oh) ys.push_back(s);
+            if (xs.empty()) xs.push_back(nearest_index(x, w, ow));
+            if (ys.empty()) ys.push_back(nearest_index(y, h, oh));
+            double sum = 0;
+            int count = 0, hole_count = 0;
+            for (int sy : ys)
+              for (int sx : xs) {
+                if (stored(sx, sy) == 0) {
+                  ++hole_count;
+                  continue;
+                }
+                sum += metres(sx, sy);
+                ++count;
+              }
+            want = count ? static_cast<float>(sum / count) : 0.0f;
+            averaged_next_to_hole += count > 0 && hole_count > 0;
+          }
+          REQUIRE(got[y * ow + x] == want);
+        }
+      if (mode == depth_resample::valid_average && ow < w) CHECK(averaged_next_to_hole > 5);
+    }
+}

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <set>
 #include <thread>
@@ -114,8 +115,19 @@ struct textured {
     s.targets.mask = mask_target{.num_classes = classes, .ignore_index = 255};
     s.sampler.shuffle = true;
     s.sampler.seed = 9;
-    s.transforms = {random_crop_op{{12, 12}}, hflip_op{0.5}, vflip_op{0.5}, resize_op{.size = size2{10, 10}},
-                    normalize_op{}};
+    // Every kind of random draw: crop, colour order and factors, flips, affine, blur sigma, erasing.
+    s.transforms = {random_crop_op{{12, 12}},
+                    color_jitter_op{.brightness = std::array<double, 2>{0.7, 1.3},
+                                    .contrast = std::array<double, 2>{0.7, 1.3},
+                                    .saturation = std::array<double, 2>{0.5, 1.5},
+                                    .hue = std::array<double, 2>{-0.1, 0.1}},
+                    hflip_op{0.5},
+                    vflip_op{0.5},
+                    random_affine_op{.degrees = {-30, 30}, .scale = std::array<double, 2>{0.8, 1.2}},
+                    gaussian_blur_op{{3, 3}, {0.3, 1.5}},
+                    resize_op{.size = size2{10, 10}},
+                    normalize_op{},
+                    random_erasing_op{.p = 0.5, .random = true}};
     s.batch.size = batch;
     s.loader.threads = threads;
     s.loader.prefetch_batches = 3;
@@ -141,7 +153,7 @@ std::vector<std::vector<std::uint8_t>> batch_bytes(loader& l, std::size_t limit 
 }
 }  // namespace
 
-TEST_CASE("loader: random crops and flips of textured images are byte-identical with 1, 2 and 4 threads") {
+TEST_CASE("loader: random pipelines on textured images are byte-identical with 1, 2 and 4 threads") {
   textured d(24);
   auto spec = d.spec(5, 1);
   loader one(spec);
@@ -198,6 +210,42 @@ TEST_CASE("loader: after random_affine, `valid` is 1 exactly where the image was
   CHECK(outside > b.size() * 50);  // rotated by 20..70 degrees: corners of fill in every sample
 }
 
+TEST_CASE("loader: a global position gets the same sample and augmentation whatever the number of ranks") {
+  textured d(17);
+  auto spec = d.spec(3, 2);
+  // Every sample's image bytes by global position, one rank of `world`.
+  auto by_position = [&](int rank, int world) {
+    auto s = spec;
+    s.sampler.rank = rank;
+    s.sampler.world_size = world;
+    loader l(s);
+    l.set_epoch(2);
+    std::map<std::uint64_t, std::pair<std::uint64_t, std::vector<std::uint8_t>>> out;
+    for (const batch& b : l) {
+      const tensor& img = b["image"];
+      const std::size_t per = img.nbytes() / b.size();
+      for (std::size_t i = 0; i < b.size(); ++i) {
+        const auto* p = static_cast<const std::uint8_t*>(img.raw()) + i * per;
+        out[b.samples()[i].position] = {b.samples()[i].id, std::vector<std::uint8_t>(p, p + per)};
+      }
+    }
+    return out;
+  };
+  const auto one = by_position(0, 1);
+  REQUIRE(one.size() == 17);
+  for (int world : {2, 3}) {
+    std::size_t compared = 0;
+    for (int rank = 0; rank < world; ++rank)
+      for (const auto& [pos, v] : by_position(rank, world)) {
+        if (pos >= 17) continue;  // padding beyond the dataset: a new position, its own draws
+        CHECK(v.first == one.at(pos).first);
+        CHECK(v.second == one.at(pos).second);
+        ++compared;
+      }
+    CHECK(compared == 17);
+  }
+}
+
 TEST_CASE("loader: a sample drawn twice in an epoch is augmented independently") {
   textured d(6);
   auto spec = d.spec(6, 2);
@@ -228,12 +276,12 @@ TEST_CASE("loader: a restored cursor continues with exactly the batches of the u
   auto spec = d.spec(3, 2);  // 8 batches per epoch, the last short
   loader full(spec);
   std::mt19937 pick(12345);
-  for (int round = 0; round < 6; ++round) {
+  for (std::size_t k = 0; k <= 8; ++k) {  // every point, the start and the end of the epoch included
+    const int round = static_cast<int>(k);
     const std::uint64_t epoch = pick() % 5;
     full.set_epoch(epoch);
     const auto want = batch_bytes(full);
     REQUIRE(want.size() == 8);
-    const std::size_t k = pick() % 9;  // 0..8: the end of the epoch included
     CAPTURE(epoch);
     CAPTURE(k);
     // The interrupted run: k batches, then its cursor, saved as text.
@@ -301,9 +349,22 @@ TEST_CASE("loader: restore refuses a cursor of another spec, seed or dataset, or
   auto s = d.spec(3, 4);
   s.loader.prefetch_batches = 1;
   CHECK(loader(s).state() == good);
-  s.transforms.pop_back();
-  s.transforms.push_back(to_float_op{});
+  s.transforms[0] = random_crop_op{{11, 11}};
   CHECK(loader(s).state().spec_hash != good.spec_hash);
+  // Any rank may restore rank 0's cursor; another world size may not.
+  auto r1 = d.spec(3, 1);
+  r1.sampler.rank = 1;
+  r1.sampler.world_size = 2;
+  auto r0 = r1;
+  r0.sampler.rank = 0;
+  loader rank0(r0), rank1(r1);
+  CHECK(rank1.state() == rank0.state());
+  cursor mid = rank0.state();
+  mid.batches = 2;
+  rank1.restore(mid);
+  CHECK(rank1.state().batches == 2);
+  CHECK(rank1.state().spec_hash != good.spec_hash);  // world size 2 is not world size 1
+  CHECK_THROWS_AS(l.restore(mid), config_error);
   std::filesystem::remove(d.dir / "seg/images/0022.png");
   std::filesystem::remove(d.dir / "seg/masks/0022.png");
   CHECK(loader(d.spec(3, 1)).state().dataset_hash != good.dataset_hash);

@@ -153,3 +153,40 @@ TEST_CASE("photometric: random_erasing with \"random\" fills its rectangle with 
   CHECK(std::fabs(mean) < 0.05);
   CHECK(std::fabs(var - 1.0) < 0.1);
 }
+
+TEST_CASE("photometric: random_erasing writes its value in NHWC uint8 batches too, rounded to a level") {
+  data d;
+  const std::vector<transform> base = {resize_op{.size = size2{40, 60}}};
+  auto erased = base;
+  erased.push_back(random_erasing_op{.p = 1.0, .value = {127.6f, 7.0f, 300.0f}});  // 128, 7, 255
+  auto spec_a = d.spec(erased), spec_b = d.spec(base);
+  for (auto* s : {&spec_a, &spec_b}) {
+    s->batch.image_type = dtype::uint8;
+    s->batch.image_layout = layout::nhwc;
+  }
+  loader a(spec_a), b(spec_b);
+  const auto x = all(a), y = all(b);
+  std::size_t samples = 0;
+  for (std::size_t k = 0; k < x.size(); ++k)
+    for (std::size_t i = 0; i < x[k].size(); ++i) {
+      const std::uint8_t* p = x[k]["image"].data<std::uint8_t>() + i * 2400 * 3;
+      const std::uint8_t* q = y[k]["image"].data<std::uint8_t>() + i * 2400 * 3;
+      int x0 = 60, y0 = 40, x1 = -1, y1 = -1;
+      std::size_t changed = 0;
+      for (int yy = 0; yy < 40; ++yy)
+        for (int xx = 0; xx < 60; ++xx) {
+          const std::uint8_t* px = p + (yy * 60 + xx) * 3;
+          const std::uint8_t* qx = q + (yy * 60 + xx) * 3;
+          if (std::memcmp(px, qx, 3) == 0) continue;
+          REQUIRE((px[0] == 128 && px[1] == 7 && px[2] == 255));
+          ++changed;
+          x0 = std::min(x0, xx), y0 = std::min(y0, yy), x1 = std::max(x1, xx), y1 = std::max(y1, yy);
+        }
+      // Pixels that already had the value count as unchanged, so the rectangle holds at most `changed`.
+      REQUIRE(changed > 0);
+      CHECK(changed <= static_cast<std::size_t>((x1 - x0 + 1) * (y1 - y0 + 1)));
+      CHECK(changed + 3 >= static_cast<std::size_t>((x1 - x0 + 1) * (y1 - y0 + 1)));
+      ++samples;
+    }
+  CHECK(samples == 10);
+}

@@ -2,6 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <set>
+
 using namespace imgbatch;
 using namespace imgbatch::detail;
 
@@ -99,4 +103,74 @@ TEST_CASE("plan: the chain knows when every sample ends at one size") {
   CHECK_FALSE(make_chain({random_crop_op{{4, 4}}, resize_op{.shorter = {10}}}).fixed_size.has_value());
   CHECK_FALSE(make_chain({hflip_op{}}).fixed_size.has_value());
   CHECK(make_chain({normalize_op{}}).final_op == op_chain::normalize);
+}
+
+TEST_CASE("plan: color_jitter draws every order of the four and each factor over its own range") {
+  // Disjoint ranges tell the factors apart; hue 0.1..0.2 turns is a shift of 25..51 levels.
+  const op_chain chain = make_chain({color_jitter_op{.brightness = std::array<double, 2>{0.5, 0.6},
+                                                     .contrast = std::array<double, 2>{1.5, 1.6},
+                                                     .saturation = std::array<double, 2>{2.0, 2.1},
+                                                     .hue = std::array<double, 2>{0.1, 0.2}}});
+  std::set<std::array<std::int8_t, 4>> orders;
+  std::array<double, 4> lo{9, 9, 9, 9}, hi{-9, -9, -9, -9};
+  int hue_lo = 255, hue_hi = 0;
+  for (std::uint64_t pos = 0; pos < 3000; ++pos) {
+    sample_plan p;
+    REQUIRE(plan_sample(chain, {5, 1, pos}, 20, 30, p).empty());
+    REQUIRE(p.steps.size() == 1);
+    const plan_step& st = p.steps[0];
+    REQUIRE(st.kind == plan_step::color);
+    orders.insert(st.order);
+    for (std::size_t k = 0; k < 4; ++k) {
+      const auto op = static_cast<std::size_t>(st.order[k]);
+      lo[op] = std::min(lo[op], double(st.factor[k]));
+      hi[op] = std::max(hi[op], double(st.factor[k]));
+    }
+    hue_lo = std::min(hue_lo, int(st.hue_shift));
+    hue_hi = std::max(hue_hi, int(st.hue_shift));
+  }
+  CHECK(orders.size() == 24);
+  const std::array<double, 3> want_lo{0.5, 1.5, 2.0};
+  for (std::size_t k = 0; k < 3; ++k) {
+    CHECK(lo[k] >= want_lo[k] - 1e-6);
+    CHECK(lo[k] < want_lo[k] + 0.002);
+    CHECK(hi[k] <= want_lo[k] + 0.1 + 1e-6);
+    CHECK(hi[k] > want_lo[k] + 0.098);
+  }
+  CHECK(hue_lo == 25);  // trunc(0.1 * 255) = 25
+  CHECK(hue_hi >= 50);  // trunc(0.2 * 255) = 51, reached only at the very top
+  CHECK(hue_hi <= 51);
+}
+
+TEST_CASE("plan: gaussian_blur sigma and random_erasing rectangles follow torchvision's sampling") {
+  const op_chain chain = make_chain({gaussian_blur_op{{5, 5}, {0.3, 1.5}}, to_float_op{},
+                                     random_erasing_op{.p = 1.0, .scale = {0.02, 0.33}, .ratio = {0.3, 3.3}}});
+  double s_lo = 9, s_hi = 0;
+  std::vector<double> log_ratio;
+  for (std::uint64_t pos = 0; pos < 2000; ++pos) {
+    sample_plan p;
+    REQUIRE(plan_sample(chain, {5, 1, pos}, 200, 300, p).empty());
+    REQUIRE(p.steps.size() == 1);
+    s_lo = std::min(s_lo, p.steps[0].sigma);
+    s_hi = std::max(s_hi, p.steps[0].sigma);
+    REQUIRE(p.erase);
+    const erase_box& e = *p.erase;
+    CHECK(e.x >= 0);
+    CHECK(e.y >= 0);
+    CHECK(e.x + e.width <= 300);
+    CHECK(e.y + e.height <= 200);
+    // h = round(sqrt(area * r)), w = round(sqrt(area / r)): h * w is the drawn area within rounding.
+    const double area = double(e.width) * e.height;
+    const double slack = 0.5 * (e.width + e.height) + 1;
+    CHECK(area >= 0.02 * 60000 - slack);
+    CHECK(area <= 0.33 * 60000 + slack);
+    log_ratio.push_back(std::log(double(e.height) / e.width));
+  }
+  CHECK(s_lo < 0.31);
+  CHECK(s_hi > 1.49);
+  CHECK(s_hi <= 1.5);
+  // Log-uniform ratio over [0.3, 3.3]: the median log(h / w) is about 0 (a uniform ratio would put it
+  // near log 1.8 = 0.59).
+  std::sort(log_ratio.begin(), log_ratio.end());
+  CHECK(std::fabs(log_ratio[log_ratio.size() / 2]) < 0.15);
 }

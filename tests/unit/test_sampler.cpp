@@ -54,7 +54,7 @@ TEST_CASE("sampler: shuffle is a permutation fixed by (seed, epoch)") {
 TEST_CASE("sampler: shards are DistributedSampler's, disjoint and complete for world sizes 1 to 5") {
   // torch.utils.data.DistributedSampler: indices = perm (+ perm[:pad] to a multiple of world, or cut to
   // one with drop_last); rank r takes indices[r::world]. Checked by hand against that definition.
-  for (std::size_t n : {10u, 13u, 16u})
+  for (std::size_t n : {3u, 10u, 13u, 16u})  // 3 < world size 4 and 5: padding wraps more than once
     for (int world = 1; world <= 5; ++world)
       for (bool drop : {false, true}) {
         CAPTURE(n);
@@ -198,6 +198,10 @@ TEST_CASE("sampler: grouped batches are dealt to ranks in turn, every rank getti
     s.order(0, o);
     CHECK(o.num_batches() == 4);
     seen.insert(o.ids.begin(), o.ids.end());
+    // Batch k of rank r is global batch g = k * 3 + r: its draws sit at positions g * 4 + i.
+    for (std::size_t k = 0; k < o.num_batches(); ++k)
+      for (std::size_t j = o.starts[k]; j < o.starts[k + 1]; ++j)
+        CHECK(o.positions[j] == (k * 3 + static_cast<std::size_t>(rank)) * 4 + (j - o.starts[k]));
   }
   CHECK(seen.size() == 40);
 }
