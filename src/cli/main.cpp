@@ -194,9 +194,10 @@ int cmd_make_sample(const args& a) {
   const int n = static_cast<int>(a.number("n", 64));
   detail::make_sample_dataset(a.positional[0], n, static_cast<std::uint64_t>(a.number("seed", 0)));
   const std::string o = a.positional[0];
-  std::printf("wrote %d samples to %s/seg (images, masks, depth, COCO annotations) with the specs %s/seg.json "
-              "(segmentation), %s/det.json (COCO detection), %s/depth.json (depth) and %s/gen.json (generation)\n",
-              n, o.c_str(), o.c_str(), o.c_str(), o.c_str(), o.c_str());
+  std::printf(
+      "wrote %d samples to %s/seg (images, masks, depth, COCO annotations) with the specs %s/seg.json "
+      "(segmentation), %s/det.json (COCO detection), %s/depth.json (depth) and %s/gen.json (generation)\n",
+      n, o.c_str(), o.c_str(), o.c_str(), o.c_str(), o.c_str());
   return 0;
 }
 

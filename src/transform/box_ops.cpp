@@ -5,6 +5,19 @@
 
 namespace imgbatch::detail {
 
+namespace {
+// Clips the (visible) boxes to a w × h frame and drops those left empty; `full` keeps the unclipped box.
+void clip_to_frame(box_set& b, double w, double h) {
+  for (auto& r : b.box) {
+    r[0] = std::clamp(r[0], 0.0, w);
+    r[2] = std::clamp(r[2], 0.0, w);
+    r[1] = std::clamp(r[1], 0.0, h);
+    r[3] = std::clamp(r[3], 0.0, h);
+  }
+  b.keep_if([&](std::size_t i) { return b.box[i][2] > b.box[i][0] && b.box[i][3] > b.box[i][1]; });
+}
+}  // namespace
+
 void boxes_scale(box_set& b, double kx, double ky) {
   for (auto* v : {&b.box, &b.full})
     for (auto& r : *v) {
@@ -23,13 +36,7 @@ void boxes_crop(box_set& b, double x0, double y0, double w, double h) {
       r[1] -= y0;
       r[3] -= y0;
     }
-  for (auto& r : b.box) {
-    r[0] = std::clamp(r[0], 0.0, w);
-    r[2] = std::clamp(r[2], 0.0, w);
-    r[1] = std::clamp(r[1], 0.0, h);
-    r[3] = std::clamp(r[3], 0.0, h);
-  }
-  b.keep_if([&](std::size_t i) { return b.box[i][2] > b.box[i][0] && b.box[i][3] > b.box[i][1]; });
+  clip_to_frame(b, w, h);
 }
 
 void boxes_hflip(box_set& b, double w) {
@@ -65,13 +72,7 @@ std::array<double, 4> enclosing(const affine2d& m, const std::array<double, 4>& 
 void boxes_affine(box_set& b, const affine2d& m, double w, double h) {
   for (auto* v : {&b.box, &b.full})
     for (auto& r : *v) r = enclosing(m, r);
-  for (auto& r : b.box) {
-    r[0] = std::clamp(r[0], 0.0, w);
-    r[2] = std::clamp(r[2], 0.0, w);
-    r[1] = std::clamp(r[1], 0.0, h);
-    r[3] = std::clamp(r[3], 0.0, h);
-  }
-  b.keep_if([&](std::size_t i) { return b.box[i][2] > b.box[i][0] && b.box[i][3] > b.box[i][1]; });
+  clip_to_frame(b, w, h);
 }
 
 void boxes_filter(box_set& b, double min_size, double min_visibility) {
