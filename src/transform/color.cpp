@@ -26,14 +26,6 @@ void per_pixel(const image_view& in, image& out, F&& f) {
   }
 }
 
-void with_lut(const image_view& in, const std::array<std::uint8_t, 256>& lut, image& out) {
-  per_pixel(in, out, [&](const std::uint8_t* s, std::uint8_t* d) {
-    d[0] = lut[s[0]];
-    d[1] = lut[s[1]];
-    d[2] = lut[s[2]];
-  });
-}
-
 std::array<std::uint8_t, 256> blend_lut(int degenerate, float alpha) {
   std::array<std::uint8_t, 256> lut{};
   for (int v = 0; v < 256; ++v) lut[static_cast<std::size_t>(v)] = blend(degenerate, v, alpha);
@@ -102,40 +94,75 @@ void hsv_to_rgb(const std::uint8_t* in, std::uint8_t* out) {
 
 }  // namespace
 
-void adjust_brightness(const image_view& in, float factor, image& out) { with_lut(in, blend_lut(0, factor), out); }
-
-void adjust_contrast(const image_view& in, float factor, image& out) {
-  // ImageEnhance.Contrast: int(ImageStat.Stat(image.convert("L")).mean[0] + 0.5).
-  std::uint64_t sum = 0;
-  for (int y = 0; y < in.height; ++y) {
-    const std::uint8_t* s = in.row(y);
-    for (int x = 0; x < in.width; ++x, s += 3) sum += grey_of(s);
-  }
-  const double count = static_cast<double>(in.width) * in.height;
-  const int mean = count > 0 ? static_cast<int>(static_cast<double>(sum) / count + 0.5) : 0;
-  with_lut(in, blend_lut(mean, factor), out);
-}
-
-void adjust_saturation(const image_view& in, float factor, image& out) {
-  per_pixel(in, out, [&](const std::uint8_t* s, std::uint8_t* d) {
-    const int l = grey_of(s);
-    d[0] = blend(l, s[0], factor);
-    d[1] = blend(l, s[1], factor);
-    d[2] = blend(l, s[2], factor);
-  });
-}
-
-void adjust_hue(const image_view& in, std::uint8_t shift, image& out) {
-  per_pixel(in, out, [&](const std::uint8_t* s, std::uint8_t* d) {
-    std::uint8_t hsv[3];
-    rgb_to_hsv(s, hsv);
-    hsv[0] = static_cast<std::uint8_t>(hsv[0] + shift);
-    hsv_to_rgb(hsv, d);
-  });
-}
-
 void to_grayscale(const image_view& in, image& out) {
   per_pixel(in, out, [](const std::uint8_t* s, std::uint8_t* d) { d[0] = d[1] = d[2] = grey_of(s); });
+}
+
+namespace {
+
+// The chain's adjustments for one pixel, in order, from `first` up to (not including) `last`.
+struct chain {
+  std::array<std::int8_t, 4> order;
+  std::array<float, 4> factor;
+  std::uint8_t hue_shift;
+  std::array<std::uint8_t, 256> brightness{}, contrast{};
+
+  void run(std::uint8_t* p, std::size_t first, std::size_t last) const {
+    for (std::size_t k = first; k < last && order[k] >= 0; ++k) {
+      switch (order[k]) {
+        case 0:
+          p[0] = brightness[p[0]], p[1] = brightness[p[1]], p[2] = brightness[p[2]];
+          break;
+        case 1:
+          p[0] = contrast[p[0]], p[1] = contrast[p[1]], p[2] = contrast[p[2]];
+          break;
+        case 2: {
+          const int l = grey_of(p);
+          p[0] = blend(l, p[0], factor[k]), p[1] = blend(l, p[1], factor[k]), p[2] = blend(l, p[2], factor[k]);
+          break;
+        }
+        default: {
+          std::uint8_t hsv[3];
+          rgb_to_hsv(p, hsv);
+          hsv[0] = static_cast<std::uint8_t>(hsv[0] + hue_shift);
+          hsv_to_rgb(hsv, p);
+          break;
+        }
+      }
+    }
+  }
+};
+
+}  // namespace
+
+void color_chain(const image_view& stats_of, const image_view& in, const std::array<std::int8_t, 4>& order,
+                 const std::array<float, 4>& factor, std::uint8_t hue_shift, image& out) {
+  chain c{order, factor, hue_shift};
+  std::size_t contrast_at = 4;
+  for (std::size_t k = 0; k < 4 && order[k] >= 0; ++k) {
+    if (order[k] == 0) c.brightness = blend_lut(0, factor[k]);
+    if (order[k] == 1) contrast_at = k;
+  }
+  if (contrast_at < 4) {
+    // ImageEnhance.Contrast: the grey mean of the whole image as the earlier adjustments left it,
+    // int(mean + 0.5); a read-only pass.
+    std::uint64_t sum = 0;
+    for (int y = 0; y < stats_of.height; ++y) {
+      const std::uint8_t* s = stats_of.row(y);
+      for (int x = 0; x < stats_of.width; ++x, s += 3) {
+        std::uint8_t p[3] = {s[0], s[1], s[2]};
+        c.run(p, 0, contrast_at);
+        sum += grey_of(p);
+      }
+    }
+    const double count = static_cast<double>(stats_of.width) * stats_of.height;
+    const int mean = count > 0 ? static_cast<int>(static_cast<double>(sum) / count + 0.5) : 0;
+    c.contrast = blend_lut(mean, factor[contrast_at]);
+  }
+  per_pixel(in, out, [&](const std::uint8_t* s, std::uint8_t* d) {
+    d[0] = s[0], d[1] = s[1], d[2] = s[2];
+    c.run(d, 0, 4);
+  });
 }
 
 }  // namespace imgbatch::detail

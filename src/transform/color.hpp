@@ -3,6 +3,7 @@
 #include "decode/image.hpp"
 #include "transform/view.hpp"
 
+#include <array>
 #include <cstdint>
 
 namespace imgbatch::detail {
@@ -15,16 +16,15 @@ inline std::uint8_t grey_of(const std::uint8_t* rgb) noexcept {
   return static_cast<std::uint8_t>((rgb[0] * 19595u + rgb[1] * 38470u + rgb[2] * 7471u + 0x8000u) >> 16);
 }
 
-/// Image.blend(black, img, f): ImageEnhance.Brightness.
-void adjust_brightness(const image_view& in, float factor, image& out);
-/// Image.blend(grey mean, img, f), the mean of the grey image rounded to a whole level: ImageEnhance.Contrast.
-void adjust_contrast(const image_view& in, float factor, image& out);
-/// Image.blend(grey image, img, f): ImageEnhance.Color.
-void adjust_saturation(const image_view& in, float factor, image& out);
-/// H of Pillow's 8-bit HSV plus `shift` (mod 256), back to RGB: torchvision's adjust_hue with
-/// shift = uint8(hue_factor * 255).
-void adjust_hue(const image_view& in, std::uint8_t shift, image& out);
 /// Pillow's L replicated to three channels.
 void to_grayscale(const image_view& in, image& out);
+
+/// One color_jitter step, fused: the adjustments `order[k]` (0 brightness, 1 contrast, 2 saturation,
+/// 3 hue; -1 ends) with `factor[k]` (hue: `hue_shift`) run pixel by pixel in one pass, each rounding as
+/// when run alone. The contrast mean is that of the whole of `stats_of` at that point of the chain;
+/// the pixels written are those of `in`, which may be a window of `stats_of` (a crop that follows), so
+/// the result equals the adjustments on the whole image, then the crop.
+void color_chain(const image_view& stats_of, const image_view& in, const std::array<std::int8_t, 4>& order,
+                 const std::array<float, 4>& factor, std::uint8_t hue_shift, image& out);
 
 }  // namespace imgbatch::detail

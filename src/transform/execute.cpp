@@ -7,15 +7,47 @@
 
 namespace imgbatch::detail {
 
+namespace {
+
+// Moves flips later where that changes no pixel: past a crop (whose window is mirrored) and past
+// colour and grey steps (per pixel, or a whole-image mean). Not past a resize (nearest resampling is
+// not mirror-symmetric), an affine or a blur (its float sums would run in the other order). Flips that
+// reach the end cost nothing: the write folds them in.
+void move_flips_later(std::vector<plan_step>& steps) {
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (std::size_t i = 0; i + 1 < steps.size(); ++i) {
+      plan_step& f = steps[i];
+      plan_step& next = steps[i + 1];
+      if (f.kind != plan_step::hflip && f.kind != plan_step::vflip) continue;
+      if (next.kind == plan_step::crop) {
+        // flip (frame H x W), then crop (y0, x0, h, w) == crop of the mirrored window, then flip (h x w).
+        if (f.kind == plan_step::hflip) next.x0 = f.out_w - next.x0 - next.out_w;
+        else next.y0 = f.out_h - next.y0 - next.out_h;
+        f.out_h = next.out_h;
+        f.out_w = next.out_w;
+      } else if (next.kind != plan_step::color && next.kind != plan_step::grayscale) {
+        continue;
+      }
+      std::swap(f, next);
+      moved = true;
+    }
+  }
+}
+
+}  // namespace
+
 exec_result run_plan(const sample_plan& plan, const image_view& src, resample mode, const std::uint8_t* fill,
                      exec_scratch& s) {
-  // Flips after the last resize or crop are left to the write. Photometric steps commute with flips
-  // (pointwise, a whole-image mean, or a symmetric kernel with symmetric padding), so they may run on
-  // the unflipped pixels.
-  std::size_t last_geo = 0;  // one past the last resize or crop
-  for (std::size_t i = 0; i < plan.steps.size(); ++i)
-    if (plan.steps[i].kind == plan_step::resize || plan.steps[i].kind == plan_step::crop ||
-        plan.steps[i].kind == plan_step::affine)
+  std::vector<plan_step>& steps = s.steps;
+  steps.assign(plan.steps.begin(), plan.steps.end());
+  move_flips_later(steps);
+  // Flips after the last step that moves or mixes pixels are left to the write; colour and grey steps
+  // after them run on the unflipped pixels, which gives the same values.
+  std::size_t last_geo = 0;
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    if (steps[i].kind == plan_step::resize || steps[i].kind == plan_step::crop || steps[i].kind == plan_step::affine ||
+        steps[i].kind == plan_step::blur)
       last_geo = i + 1;
   const bool photometric = mode == resample::bilinear;  // the image; targets skip those steps
 
@@ -27,8 +59,8 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
     cur = (&im == &s.buf[0]) ? 0 : 1;
     r.view = image_view::of(im);
   };
-  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
-    const plan_step& st = plan.steps[i];
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const plan_step& st = steps[i];
     switch (st.kind) {
       case plan_step::resize: {
         if (st.out_h == r.view.height && st.out_w == r.view.width) break;
@@ -66,27 +98,22 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
         adopt(out);
         break;
       }
-      case plan_step::color:
+      case plan_step::color: {
         if (!photometric) break;
-        for (std::size_t k = 0; k < 4 && st.order[k] >= 0; ++k) {
-          image& out = target();
-          switch (st.order[k]) {
-            case 0:
-              adjust_brightness(r.view, st.factor[k], out);
-              break;
-            case 1:
-              adjust_contrast(r.view, st.factor[k], out);
-              break;
-            case 2:
-              adjust_saturation(r.view, st.factor[k], out);
-              break;
-            default:
-              adjust_hue(r.view, st.hue_shift, out);
-              break;
-          }
-          adopt(out);
+        // A crop inside the image that follows needs the adjusted pixels of its window only; the
+        // contrast mean still comes from the whole image.
+        image_view window = r.view;
+        if (i + 1 < steps.size() && steps[i + 1].kind == plan_step::crop &&
+            crop_inside(r.view, steps[i + 1].y0, steps[i + 1].x0, steps[i + 1].out_h, steps[i + 1].out_w)) {
+          const plan_step& c = steps[i + 1];
+          window = r.view.sub(c.x0, c.y0, c.out_w, c.out_h);
+          ++i;
         }
+        image& out = target();
+        color_chain(r.view, window, st.order, st.factor, st.hue_shift, out);
+        adopt(out);
         break;
+      }
       case plan_step::grayscale:
         if (photometric) {
           image& out = target();

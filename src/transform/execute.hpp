@@ -16,7 +16,8 @@ struct exec_scratch {
   resize_scratch resize;
   std::vector<int> xmap;
   std::vector<float> blur;
-  image ones;  // per-pixel `valid` after random_affine
+  image ones;                    // per-pixel `valid` after random_affine
+  std::vector<plan_step> steps;  // the plan's steps as run (flips moved later)
 };
 
 /// The pixels after every geometric step, except flips after the last resize/crop, which are left for
