@@ -138,26 +138,59 @@ struct chain {
 void color_chain(const image_view& stats_of, const image_view& in, const std::array<std::int8_t, 4>& order,
                  const std::array<float, 4>& factor, std::uint8_t hue_shift, image& out) {
   chain c{order, factor, hue_shift};
-  std::size_t contrast_at = 4;
-  for (std::size_t k = 0; k < 4 && order[k] >= 0; ++k) {
+  std::size_t contrast_at = 4, count = 0;
+  bool luts_only = true;  // brightness and contrast only: per-channel tables that compose into one
+  for (std::size_t k = 0; k < 4 && order[k] >= 0; ++k, ++count) {
     if (order[k] == 0) c.brightness = blend_lut(0, factor[k]);
     if (order[k] == 1) contrast_at = k;
+    if (order[k] >= 2) luts_only = false;
   }
   if (contrast_at < 4) {
     // ImageEnhance.Contrast: the grey mean of the whole image as the earlier adjustments left it,
     // int(mean + 0.5); a read-only pass.
+    // Locals, not members: byte stores would otherwise make the compiler reload them every pixel.
     std::uint64_t sum = 0;
+    const bool plain = contrast_at == 0, after_brightness = contrast_at == 1 && order[0] == 0;
+    const int width = stats_of.width;
+    const std::array<std::uint8_t, 256> b = c.brightness;
     for (int y = 0; y < stats_of.height; ++y) {
       const std::uint8_t* s = stats_of.row(y);
-      for (int x = 0; x < stats_of.width; ++x, s += 3) {
-        std::uint8_t p[3] = {s[0], s[1], s[2]};
-        c.run(p, 0, contrast_at);
-        sum += grey_of(p);
+      std::uint64_t row = 0;
+      if (plain) {
+        for (int x = 0; x < width; ++x, s += 3) row += grey_of(s);
+      } else if (after_brightness) {
+        for (int x = 0; x < width; ++x, s += 3) {
+          const std::uint8_t p[3] = {b[s[0]], b[s[1]], b[s[2]]};
+          row += grey_of(p);
+        }
+      } else {
+        for (int x = 0; x < width; ++x, s += 3) {
+          std::uint8_t p[3] = {s[0], s[1], s[2]};
+          c.run(p, 0, contrast_at);
+          row += grey_of(p);
+        }
       }
+      sum += row;
     }
-    const double count = static_cast<double>(stats_of.width) * stats_of.height;
-    const int mean = count > 0 ? static_cast<int>(static_cast<double>(sum) / count + 0.5) : 0;
+    const double n = static_cast<double>(stats_of.width) * stats_of.height;
+    const int mean = n > 0 ? static_cast<int>(static_cast<double>(sum) / n + 0.5) : 0;
     c.contrast = blend_lut(mean, factor[contrast_at]);
+  }
+  if (luts_only) {
+    std::array<std::uint8_t, 256> lut{};
+    for (int v = 0; v < 256; ++v) {
+      std::uint8_t p[3] = {static_cast<std::uint8_t>(v), 0, 0};
+      c.run(p, 0, count);
+      lut[static_cast<std::size_t>(v)] = p[0];
+    }
+    out.reset(in.width, in.height, 3);
+    const int n = 3 * in.width;
+    for (int y = 0; y < in.height; ++y) {
+      const std::uint8_t* s = in.row(y);
+      std::uint8_t* d = out.row(y);
+      for (int x = 0; x < n; ++x) d[x] = lut[static_cast<std::size_t>(s[x])];
+    }
+    return;
   }
   per_pixel(in, out, [&](const std::uint8_t* s, std::uint8_t* d) {
     d[0] = s[0], d[1] = s[1], d[2] = s[2];
