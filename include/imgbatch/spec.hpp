@@ -278,8 +278,17 @@ enum class error_policy {
   fail,  ///< the iterator throws a sample_error naming the file
 };
 
+/// How much of a JPEG is decoded. `exact` (default): every pixel at full size, so every result equals
+/// Pillow on the full image (DESIGN.md §6). `fast`: when the first op that sets the size (after flips)
+/// is a resize that at least halves both sides, the JPEG is decoded at 1/2, 1/4 or 1/8 scale by
+/// libjpeg-turbo's scaled IDCT, as Pillow's `Image.draft("RGB", size)` picks it (the largest 1/a with
+/// a <= min(width // out_w, height // out_h)), then resized; the image equals Pillow's
+/// draft + resize, not Pillow's full-size resize. Masks, depth and boxes are unaffected.
+enum class decode_plan { exact, fast };
+
 struct decode_spec {
   bool apply_exif = true;                 ///< `"exif": "apply" | "ignore"`
+  decode_plan plan = decode_plan::exact;  ///< `"plan": "exact" | "fast"`
   std::uint64_t max_pixels = 89'478'485;  ///< declared width*height above this is rejected before allocation
   int max_scans = 500;                    ///< progressive JPEG scan limit
   bool strict = true;                     ///< a corrupt-data warning is an error

@@ -19,10 +19,10 @@ image_header decoder::read_header(const std::uint8_t* data, std::size_t size, co
 }
 
 void decoder::decode(const std::uint8_t* data, std::size_t size, const image_header& hdr, pixel_kind kind,
-                     const decode_options& opt, image& out) {
+                     const decode_options& opt, image& out, int jpeg_denominator) {
   if (hdr.format == image_format::jpeg) {
     if (kind != pixel_kind::rgb8) throw decode_failure("a mask or depth map must be a PNG, not a JPEG");
-    jpeg_.decode_rgb(out, opt);
+    jpeg_.decode_rgb(out, opt, jpeg_denominator);
   } else {
     png_.decode(data, size, kind, opt, out);
   }

@@ -18,9 +18,10 @@ class decoder {
   /// For JPEG the file stays open for the following `decode` of the same bytes.
   image_header read_header(const std::uint8_t* data, std::size_t size, const decode_options& opt);
   /// Decodes to `out` with orientation applied (when opt.apply_exif). `hdr` must come from read_header
-  /// on the same bytes, just before. Throws decode_failure.
+  /// on the same bytes, just before. A JPEG is decoded at 1/`jpeg_denominator` scale (1, 2, 4, 8).
+  /// Throws decode_failure.
   void decode(const std::uint8_t* data, std::size_t size, const image_header& hdr, pixel_kind kind,
-              const decode_options& opt, image& out);
+              const decode_options& opt, image& out, int jpeg_denominator = 1);
   /// read_header then decode.
   image_header decode(const std::uint8_t* data, std::size_t size, pixel_kind kind, const decode_options& opt,
                       image& out);

@@ -98,12 +98,14 @@ int c_read_header(context* ctx, const std::uint8_t* data, std::size_t size, int*
   return 0;
 }
 
-int c_start(context* ctx, J_COLOR_SPACE out_space) {
+int c_start(context* ctx, J_COLOR_SPACE out_space, unsigned denominator) {
   if (setjmp(ctx->err.jump)) {
     jpeg_abort_decompress(&ctx->cinfo);
     return 1;
   }
   ctx->cinfo.out_color_space = out_space;
+  ctx->cinfo.scale_num = 1;
+  ctx->cinfo.scale_denom = denominator;
   ctx->cinfo.dct_method = JDCT_ISLOW;
   ctx->cinfo.do_fancy_upsampling = TRUE;
   jpeg_start_decompress(&ctx->cinfo);
@@ -183,7 +185,7 @@ image_header jpeg_decoder::read_header(const std::uint8_t* data, std::size_t siz
   return h;
 }
 
-void jpeg_decoder::decode_rgb(image& out, const decode_options& opt) {
+void jpeg_decoder::decode_rgb(image& out, const decode_options& opt, int denominator) {
   if (!ctx_->open) throw decode_failure("internal: decode without header");
   ctx_->open = false;
   auto& cinfo = ctx_->cinfo;
@@ -201,7 +203,8 @@ void jpeg_decoder::decode_rgb(image& out, const decode_options& opt) {
         "JPEG has " + std::to_string(n) +
         " colour components in no known colour space; only grey, YCbCr, RGB, CMYK and YCCK become RGB");
   }
-  if (c_start(ctx_.get(), cmyk ? JCS_CMYK : JCS_RGB) != 0) throw decode_failure(ctx_->err.message);
+  if (c_start(ctx_.get(), cmyk ? JCS_CMYK : JCS_RGB, static_cast<unsigned>(denominator)) != 0)
+    throw decode_failure(ctx_->err.message);
   const int w = static_cast<int>(cinfo.output_width), h = static_cast<int>(cinfo.output_height);
   out.reset(w, h, 3, 1);
   if (!cmyk) {

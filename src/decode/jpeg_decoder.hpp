@@ -22,8 +22,9 @@ class jpeg_decoder {
   /// Reads markers up to the first scan; keeps the file open for `decode`. `data` must outlive decode.
   /// Throws decode_failure.
   image_header read_header(const std::uint8_t* data, std::size_t size, const decode_options& opt);
-  /// Decodes the file opened by read_header to RGB8 (orientation not applied). Throws decode_failure.
-  void decode_rgb(image& out, const decode_options& opt);
+  /// Decodes the file opened by read_header to RGB8 (orientation not applied), at 1/`denominator`
+  /// scale (1, 2, 4 or 8: libjpeg-turbo's scaled IDCT). Throws decode_failure.
+  void decode_rgb(image& out, const decode_options& opt, int denominator = 1);
 
   struct context;
 

@@ -28,6 +28,7 @@ struct sample_slot {
   std::vector<std::uint8_t> image_bytes;   // read when planning, kept until decoded
   image_header header;                     // read when planning
   sample_plan plan;                        // made from the header (and boxes) before any pixel is decoded
+  int jpeg_denominator = 1;                // decode.plan fast: the image is decoded at 1/this scale
   std::unique_ptr<sample_workspace> work;  // borrowed from decode to write
 
   bool failed = false;

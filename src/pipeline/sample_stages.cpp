@@ -94,6 +94,22 @@ void initial_boxes(const stage_context& ctx, const sample_slot& s, box_set& out)
   }
 }
 
+// decode.plan fast: Pillow's draft choice for the first resize (after flips), in the stored frame.
+int draft_denominator(const image_header& h, const decode_options& opt, const sample_plan& plan) {
+  if (h.format != image_format::jpeg) return 1;
+  for (const plan_step& st : plan.steps) {
+    if (st.kind == plan_step::hflip || st.kind == plan_step::vflip) continue;
+    if (st.kind != plan_step::resize) return 1;
+    const bool swapped = opt.apply_exif && h.orientation >= 5;
+    const int out_w = swapped ? st.out_h : st.out_w, out_h = swapped ? st.out_w : st.out_h;
+    const int scale = std::min(h.width / out_w, h.height / out_h);
+    for (int a : {8, 4, 2})
+      if (scale >= a) return a;
+    return 1;
+  }
+  return 1;
+}
+
 }  // namespace
 
 stage_context make_stage_context(const pipeline_spec& spec, const dataset_index& index, const op_chain& chain,
@@ -132,6 +148,7 @@ void stage_plan(const stage_context& ctx, sample_slot& s) noexcept {
         !why.empty())
       return s.fail(file, why);
     s.plan.geometry.exif_orientation = ctx.decode.apply_exif ? s.header.orientation : 1;
+    s.jpeg_denominator = ctx.decode.plan == decode_plan::fast ? draft_denominator(s.header, ctx.decode, s.plan) : 1;
   });
 }
 
@@ -204,11 +221,14 @@ void stage_decode(const stage_context& ctx, sample_slot& s) noexcept {
     decoder& dec = tls_decoder;
     // The header was read on whichever thread planned the sample: open the file again on this one.
     const image_header h = dec.read_header(s.image_bytes.data(), s.image_bytes.size(), ctx.decode);
-    dec.decode(s.image_bytes.data(), s.image_bytes.size(), h, pixel_kind::rgb8, ctx.decode, w.pixels);
+    dec.decode(s.image_bytes.data(), s.image_bytes.size(), h, pixel_kind::rgb8, ctx.decode, w.pixels,
+               s.jpeg_denominator);
     ctx.counters->decoded_pixels.fetch_add(w.pixels.pixel_count(), std::memory_order_relaxed);
     const sample_view v = view_of(ctx, s);
+    // Targets match the image at full size, whatever scale it was decoded at.
+    const int full_h = h.decoded_height(ctx.decode.apply_exif), full_w = h.decoded_width(ctx.decode.apply_exif);
     for (std::size_t k = 0; k < ctx.targets->list.size(); ++k)
-      ctx.targets->list[k]->decode(v, w.targets[k].get(), dec, w.pixels.height, w.pixels.width);
+      ctx.targets->list[k]->decode(v, w.targets[k].get(), dec, full_h, full_w);
   });
 }
 
@@ -226,7 +246,7 @@ void stage_augment(const stage_context& ctx, sample_slot& s) noexcept {
       if (ctx.layout->has_valid()) {
         if (s.plan.per_pixel_valid) {
           image& ones = scratch.ones;
-          ones.reset(w.pixels.width, w.pixels.height, 1);
+          ones.reset(s.plan.src_w, s.plan.src_h, 1);  // the plan's frame: the image may be decoded smaller
           std::fill(ones.pixels.begin(), ones.pixels.end(), std::uint8_t{1});
           const std::uint8_t outside = 0;
           ctx.layout->write_valid(

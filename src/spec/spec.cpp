@@ -219,7 +219,8 @@ std::string pipeline_spec::to_json() const {
   os << "},\n";
   os << "  \"decode\": {\"exif\": \"" << (decode.apply_exif ? "apply" : "ignore")
      << "\", \"max_pixels\": " << decode.max_pixels << ", \"max_scans\": " << decode.max_scans
-     << ", \"strict\": " << (decode.strict ? "true" : "false") << "},\n";
+     << ", \"strict\": " << (decode.strict ? "true" : "false") << ", \"plan\": \""
+     << (decode.plan == decode_plan::exact ? "exact" : "fast") << "\"},\n";
   os << "  \"loader\": {\"threads\": " << loader.threads << ", \"prefetch_batches\": " << loader.prefetch_batches
      << ", \"on_error\": \"fail\"}\n}\n";
   return os.str();

@@ -547,6 +547,9 @@ void read_decode(object_reader r, pipeline_spec& s) {
     s.decode.max_pixels = static_cast<std::uint64_t>(*v);
   if (auto v = r.integer("max_scans", 1, 1 << 20)) s.decode.max_scans = static_cast<int>(*v);
   if (auto v = r.boolean("strict")) s.decode.strict = *v;
+  if (auto v = r.string("plan"))
+    s.decode.plan =
+        choose<decode_plan>(r.sub("plan"), *v, {{"exact", decode_plan::exact}, {"fast", decode_plan::fast}});
   r.finish();
 }
 

@@ -135,6 +135,32 @@ def sample_pipeline(imgbatch, testdata, work):
         if t["image"].shape == ref.shape:
             check(np.abs(ref.astype(int) - t["image"].astype(int)).max() == 0, f"shorter: {s['image']}: pixels")
             check(np.array_equal(np.asarray(Image.open(s["mask"]).resize((nw, nh), Image.NEAREST)), t["mask"]), f"shorter: {s['mask']}")
+    # decode.plan "fast": JPEGs decoded at 1/2, 1/4 or 1/8 as Pillow's draft() picks, then resized: equal to
+    # Pillow's draft + resize; the masks are unaffected. The difference to the exact (full decode) result is
+    # printed: it is what "fast" trades.
+    spec_path = os.path.join(work, "fast.json")
+    with open(spec_path, "w") as f:
+        json.dump({"dataset": {"format": "folder", "root": os.path.join(data, "seg"), "images": "images", "masks": "masks"},
+                   "targets": {"mask": {"num_classes": 21, "ignore_index": 255, "dtype": "uint8"}},
+                   "transforms": [{"op": "hflip", "p": 1.0}, {"op": "resize", "size": [110, 150]}],
+                   "batch": {"size": 4, "layout": "NHWC", "dtype": "uint8"}, "decode": {"plan": "fast"},
+                   "loader": {"threads": 2}}, f)
+    worst_exact, scales = 0, set()
+    for s, t in dump(imgbatch, spec_path, os.path.join(work, "fast"), 3):
+        im = Image.open(s["image"])
+        full = im.size
+        im.draft("RGB", (150, 110))
+        scales.add(full[0] // im.size[0])
+        ref = np.asarray(im.convert("RGB").transpose(Image.FLIP_LEFT_RIGHT).resize((150, 110), Image.BILINEAR))
+        diff = int(np.abs(ref.astype(int) - t["image"].astype(int)).max())
+        check(diff == 0, f"fast: {s['image']}: differs from Pillow draft + resize by {diff}")
+        exact = np.asarray(Image.open(s["image"]).convert("RGB").transpose(Image.FLIP_LEFT_RIGHT).resize((150, 110), Image.BILINEAR))
+        worst_exact = max(worst_exact, int(np.abs(exact.astype(int) - t["image"].astype(int)).max()))
+        mref = np.asarray(Image.open(s["mask"]).transpose(Image.FLIP_LEFT_RIGHT).resize((150, 110), Image.NEAREST))
+        check(np.array_equal(mref, t["mask"]), f"fast: {s['mask']}: mask differs from Pillow NEAREST")
+    check(len(scales - {1}) > 0, f"fast: no image was decoded at a reduced scale ({scales})")
+    print(f"fast: 12 samples decoded at 1/{sorted(scales)} equal Pillow's draft + resize; "
+          f"max |fast - exact| = {worst_exact} levels")
     voc = os.path.join(testdata, "labelme_gpl3/instance_segmentation/data_dataset_voc")
     if os.path.isdir(voc):
         manifest = os.path.join(work, "labelme.tsv")
