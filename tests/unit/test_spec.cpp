@@ -169,6 +169,15 @@ TEST_CASE("spec: random_erasing works on the output: after normalize, nothing bu
         "transforms[1].value: expected a number, [r, g, b] or \"random\"");
 }
 
+TEST_CASE("spec: decode.plan is exact unless \"fast\" is asked for") {
+  CHECK(pipeline_spec::from_json(seg_json).decode.plan == decode_plan::exact);
+  const auto fast = pipeline_spec::from_json(with(R"("loader":)", R"("decode": {"plan": "fast"}, "loader":)"));
+  CHECK(fast.decode.plan == decode_plan::fast);
+  CHECK(pipeline_spec::from_json(fast.to_json()).decode.plan == decode_plan::fast);
+  CHECK(error_of(with(R"("loader":)", R"("decode": {"plan": "quick"}, "loader":)")) ==
+        "decode.plan: 'quick' is not one of 'exact', 'fast'");
+}
+
 TEST_CASE("spec: a depth target reads its folder, scale, invalid value and resampling, and says what is missing") {
   const std::string depth = with(R"("masks": "masks")", R"("masks": "masks", "depth": "depth")");
   const std::string target = R"("targets":   {"mask")";
