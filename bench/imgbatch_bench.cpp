@@ -1,11 +1,17 @@
 // imgbatch-bench SPEC [--epochs E] [--threads T] [--data DIR] [--json] [--index-only]
+//                     [--compare opencv,torch] [--peers DIR]
 // One warm-up epoch, then E timed epochs; images/s (median over epochs), decoded megapixels/s, per-stage
-// worker time, peak RSS, and the decode ceiling of the same files measured in this same run. The time
-// to build the loader (index the dataset) is reported too; --index-only stops after it.
+// worker time, heap allocations per batch, the first batch's latency, peak RSS, and the decode ceiling of
+// the same files measured in this same run. The time to build the loader (index the dataset) is
+// reported too; --index-only stops after it. --compare runs the peers of ../shared/bench (peer_opencv,
+// built beside it, and peer_torch.py) on the same data, workload and thread count, after imgbatch, and
+// prints their images/s and imgbatch's ratio to each.
 #include <imgbatch/imgbatch.hpp>
 
+#include "alloc_counter.hpp"
 #include "dataset/dataset.hpp"
 #include "decode_ceiling.hpp"
+#include "peers.hpp"
 
 #include <sys/resource.h>
 
@@ -47,7 +53,10 @@ void touch(const batch& b) {
 }
 
 [[noreturn]] void usage() {
-  std::fputs("usage: imgbatch-bench SPEC [--epochs E] [--threads T] [--data DIR] [--json] [--index-only]\n", stderr);
+  std::fputs(
+      "usage: imgbatch-bench SPEC [--epochs E] [--threads T] [--data DIR] [--json] [--index-only]\n"
+      "                           [--compare opencv,torch] [--peers DIR]\n",
+      stderr);
   std::exit(2);
 }
 
@@ -55,7 +64,7 @@ void touch(const batch& b) {
 
 int main(int argc, char** argv) {
   if (argc < 2) usage();
-  std::string spec_path = argv[1], data_dir;
+  std::string spec_path = argv[1], data_dir, compare, peers_dir = "../shared/bench";
   int epochs = 3, threads = -1;
   bool json = false, index_only = false;
   for (int i = 2; i < argc; ++i) {
@@ -69,6 +78,8 @@ int main(int argc, char** argv) {
     else if (a == "--data") data_dir = value();
     else if (a == "--json") json = true;
     else if (a == "--index-only") index_only = true;
+    else if (a == "--compare") compare = value();
+    else if (a == "--peers") peers_dir = value();
     else usage();
   }
   try {
@@ -90,18 +101,25 @@ int main(int argc, char** argv) {
                     index_s, rss);
       return 0;
     }
+    std::vector<double> first_batch_s;  // from asking for an epoch to holding its first batch
     auto run_epoch = [&](std::uint64_t e) {
       l.set_epoch(e);
       std::size_t n = 0;
       const auto t0 = std::chrono::steady_clock::now();
+      bool first = true;
       for (const batch& b : l) {
+        if (first)
+          first_batch_s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        first = false;
         touch(b);
         n += b.size();
       }
       return std::pair{n, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()};
     };
     run_epoch(0);  // warm-up: page cache, thread pool, buffers at full size
+    first_batch_s.clear();
     const loader_stats before = l.stats();
+    const std::uint64_t allocs_before = bench::allocations();
     std::vector<double> rates, mpx;
     std::size_t samples = 0;
     for (int e = 1; e <= epochs; ++e) {
@@ -113,6 +131,7 @@ int main(int argc, char** argv) {
       samples += n;
     }
     const loader_stats after = l.stats();
+    const std::uint64_t allocs = bench::allocations() - allocs_before;
     const double loader_rss = peak_rss_mib();  // before the ceiling measurement loads every file
     const double per = samples ? 1e3 / static_cast<double>(samples) : 0;
     const double read_ms = (after.read_s - before.read_s) * per, decode_ms = (after.decode_s - before.decode_s) * per,
@@ -128,6 +147,16 @@ int main(int argc, char** argv) {
     const double ceiling = one_core * used_threads;
     const double ips = median(rates);
     const std::string name = std::filesystem::path(spec_path).stem().string();
+    const double batches = static_cast<double>(after.batches - before.batches);
+    const double allocs_per_batch = batches > 0 ? static_cast<double>(allocs) / batches : 0;
+    const double batch_s = batches > 0 ? static_cast<double>(samples) / ips / batches : 0;  // steady state
+    const double first_s = median(first_batch_s);
+    std::vector<bench::peer_result> peers;
+    if (!compare.empty())
+      peers =
+          bench::run_peers(compare, peers_dir, std::filesystem::read_symlink("/proc/self/exe").parent_path().string(),
+                           data_dir.empty() ? std::filesystem::path(spec_path).parent_path().string() : data_dir, name,
+                           used_threads, epochs);
     if (json) {
       std::printf(
           "{\"workload\": \"%s\", \"images_per_s\": %.1f, \"megapixels_per_s\": %.1f, \"epochs\": %d, \"threads\": %d, "
@@ -138,9 +167,15 @@ int main(int argc, char** argv) {
           "], \"decode_ceiling_images_per_s\": %.1f, \"decode_one_core_images_per_s\": %.1f, "
           "\"ratio_to_ceiling\": %.3f, "
           "\"stage_ms_per_image\": {\"read\": %.3f, \"decode\": %.3f, \"augment\": %.3f, \"collate\": %.4f}, "
-          "\"consumer_wait_s\": %.3f, \"peak_rss_mib\": %.1f, \"index_s\": %.3f}\n",
+          "\"consumer_wait_s\": %.3f, \"peak_rss_mib\": %.1f, \"index_s\": %.3f, \"allocations_per_batch\": %.1f, "
+          "\"first_batch_s\": %.4f, \"steady_batch_s\": %.4f, \"peers\": [",
           ceiling, one_core, ips / ceiling, read_ms, decode_ms, augment_ms, collate_ms, after.wait_s - before.wait_s,
-          loader_rss, index_s);
+          loader_rss, index_s, allocs_per_batch, first_s, batch_s);
+      for (std::size_t i = 0; i < peers.size(); ++i)
+        std::printf("%s{\"peer\": \"%s\", \"images_per_s\": %.1f, \"ratio\": %.3f, \"note\": \"%s\"}", i ? ", " : "",
+                    peers[i].name.c_str(), peers[i].images_per_s,
+                    peers[i].images_per_s > 0 ? ips / peers[i].images_per_s : 0.0, peers[i].note.c_str());
+      std::printf("]}\n");
     } else {
       std::printf("workload %s: %zu samples/epoch, batch %d, %d threads, %d timed epochs after 1 warm-up\n",
                   name.c_str(), samples / static_cast<std::size_t>(epochs), spec.batch.size, used_threads, epochs);
@@ -154,7 +189,16 @@ int main(int argc, char** argv) {
                   augment_ms, collate_ms);
       std::printf("  consumer waited  %10.3f s\n  peak RSS         %10.1f MiB (loader run)\n",
                   after.wait_s - before.wait_s, loader_rss);
+      std::printf("  allocations      %10.1f  per batch (operator new, timed epochs)\n", allocs_per_batch);
+      std::printf("  first batch      %10.1f ms after set_epoch (median), %.2f x a steady-state batch (%.1f ms)\n",
+                  first_s * 1e3, batch_s > 0 ? first_s / batch_s : 0.0, batch_s * 1e3);
       std::printf("  index built in   %10.3f s\n", index_s);
+      for (const auto& p : peers) {
+        if (p.images_per_s > 0)
+          std::printf("  peer %-22s %8.1f images/s: imgbatch is %.2fx\n", p.name.c_str(), p.images_per_s,
+                      ips / p.images_per_s);
+        else std::printf("  peer %-22s not run: %s\n", p.name.c_str(), p.note.c_str());
+      }
     }
     return 0;
   } catch (const std::exception& e) {
