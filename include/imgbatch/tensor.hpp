@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -64,8 +65,9 @@ class tensor {
   const void* raw() const noexcept { return storage_.get(); }
   void* raw() noexcept { return storage_.get(); }
 
-  /// Sets type and shape, growing the storage only when it is too small (no allocation in steady state).
-  void reshape(dtype t, std::vector<std::int64_t> shape);
+  /// Sets type and shape, growing the storage only when it is too small: no allocation once the
+  /// tensor has held a shape of this rank and size.
+  void reshape(dtype t, std::initializer_list<std::int64_t> shape);
 
  private:
   struct aligned_free {

@@ -51,9 +51,9 @@ void tensor::check(dtype want) const {
     throw std::logic_error("tensor holds " + std::string(dtype_name(type_)) + ", not " + std::string(dtype_name(want)));
 }
 
-void tensor::reshape(dtype t, std::vector<std::int64_t> shape) {
+void tensor::reshape(dtype t, std::initializer_list<std::int64_t> shape) {
   type_ = t;
-  shape_ = std::move(shape);
+  shape_.assign(shape.begin(), shape.end());  // keeps its capacity
   const std::size_t need = nbytes();
   if (need > capacity_) {
     const std::size_t rounded = (need + 63) / 64 * 64;

@@ -9,8 +9,10 @@
 #include "transform/plan.hpp"
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -51,6 +53,36 @@ struct batch_buffer {
   batch_shape shape;
   std::exception_ptr error;  // set by collate from the first failed slot
   bool held = false;         // handed to the consumer and not yet released (pool mutex)
+  // Room for the control block of the handle given to the consumer, so handing out a batch allocates
+  // nothing. Taken while a handle's control block lives; a second one (the old block not yet freed when
+  // the buffer comes round again) goes to the heap.
+  alignas(std::max_align_t) unsigned char handle_storage[192];
+  std::atomic<bool> handle_storage_taken{false};
+};
+
+/// Allocates a batch handle's control block in its buffer's handle_storage (see there).
+template <class T>
+struct handle_allocator {
+  using value_type = T;
+  batch_buffer* buffer;
+  explicit handle_allocator(batch_buffer* b) noexcept : buffer(b) {}
+  template <class U>
+  handle_allocator(const handle_allocator<U>& o) noexcept : buffer(o.buffer) {}
+  T* allocate(std::size_t n) {
+    if (n * sizeof(T) <= sizeof buffer->handle_storage && alignof(T) <= alignof(std::max_align_t) &&
+        !buffer->handle_storage_taken.exchange(true, std::memory_order_acquire))
+      return reinterpret_cast<T*>(buffer->handle_storage);
+    return std::allocator<T>().allocate(n);
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    if (reinterpret_cast<unsigned char*>(p) == buffer->handle_storage)
+      buffer->handle_storage_taken.store(false, std::memory_order_release);
+    else std::allocator<T>().deallocate(p, n);
+  }
+  template <class U>
+  bool operator==(const handle_allocator<U>& o) const noexcept {
+    return buffer == o.buffer;
+  }
 };
 
 }  // namespace imgbatch::detail

@@ -13,12 +13,8 @@ namespace imgbatch::detail {
 namespace flow = oneapi::tbb::flow;
 
 struct pass_graph::nodes {
-  using job = std::tuple<std::size_t, batch_buffer*>;
   flow::graph g;
-  flow::input_node<std::size_t> batches;
-  flow::buffer_node<batch_buffer*> tokens;
-  flow::join_node<job, flow::reserving> join;
-  flow::multifunction_node<job, std::tuple<sample_slot*, batch_buffer*>> split;
+  flow::multifunction_node<batch_buffer*, std::tuple<sample_slot*, batch_buffer*>> split;
   flow::function_node<sample_slot*, sample_slot*> plan;
   flow::multifunction_node<sample_slot*, std::tuple<sample_slot*>> gate;
   flow::function_node<sample_slot*, sample_slot*> decode, augment;
@@ -27,17 +23,8 @@ struct pass_graph::nodes {
   flow::function_node<batch_buffer*, flow::continue_msg> deliver;
 
   explicit nodes(pass_graph& p)
-      : batches(g,
-                [&p](oneapi::tbb::flow_control& fc) -> std::size_t {
-                  if (p.stopping_.load(std::memory_order_acquire) || p.next_batch_ >= p.in_.order.num_batches()) {
-                    fc.stop();
-                    return 0;
-                  }
-                  return p.next_batch_++;
-                }),
-        tokens(g),
-        join(g),
-        split(g, flow::unlimited, [&p](const job& j, auto& ports) { p.split_batch(j, ports); }),
+      // Serial: it hands out the batch indices in order, one per free buffer.
+      : split(g, flow::serial, [&p](batch_buffer* b, auto& ports) { p.split_batch(b, ports); }),
         plan(g, flow::unlimited,
              [&p](sample_slot* s) {
                stage_plan(p.in_.ctx, *s);
@@ -64,9 +51,6 @@ struct pass_graph::nodes {
           p.in_.ready->push(b);  // never blocks: the ring holds every buffer there is
           return flow::continue_msg{};
         }) {
-    flow::make_edge(batches, flow::input_port<0>(join));
-    flow::make_edge(tokens, flow::input_port<1>(join));
-    flow::make_edge(join, split);
     flow::make_edge(flow::output_port<0>(split), plan);
     flow::make_edge(flow::output_port<1>(split), sequencer);
     flow::make_edge(plan, gate);
@@ -89,11 +73,7 @@ pass_graph::~pass_graph() {
   arena_.execute([this] { nodes_.reset(); });
 }
 
-void pass_graph::put_token(batch_buffer* b) { nodes_->tokens.try_put(b); }
-
-void pass_graph::start() {
-  arena_.execute([this] { nodes_->batches.activate(); });
-}
+void pass_graph::put_token(batch_buffer* b) { nodes_->split.try_put(b); }
 
 void pass_graph::cancel_and_wait() {
   if (waited_) return;
@@ -104,9 +84,11 @@ void pass_graph::cancel_and_wait() {
 }
 
 template <class Ports>
-void pass_graph::split_batch(const std::tuple<std::size_t, batch_buffer*>& j, Ports& ports) {
-  const std::size_t k = std::get<0>(j);
-  batch_buffer* b = std::get<1>(j);
+void pass_graph::split_batch(batch_buffer* b, Ports& ports) {
+  // Every batch started, or the pass stopping: the buffer waits, unused, for the pass's end (the
+  // loader then takes back every buffer the consumer does not hold).
+  if (stopping_.load(std::memory_order_acquire) || next_batch_ >= in_.order.num_batches()) return;
+  const std::size_t k = next_batch_++;
   std::size_t n = 0;
   try {
     n = in_.order.batch_length(k);

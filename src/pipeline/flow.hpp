@@ -28,10 +28,9 @@ struct pass_inputs {
 };
 
 /// The flow graph of one pass:
-///   batch indices ─┐
-///                  join (reserving) ─> split ─> plan ─> gate ─> decode ─> augment ─> collate ─> sequencer ─> ring
-///   free buffers ──┘
-/// A batch starts only when a free buffer (token) is there, so at most `prefetch_batches` are in flight.
+///   free buffers ─> split ─> plan ─> gate ─> decode ─> augment ─> collate ─> sequencer ─> ring
+/// Each free buffer (token) that reaches `split` (serial) starts the next batch of the epoch, so at most
+/// `prefetch_batches` are in flight and no node waits for a token.
 /// `plan` reads each file and its header and plans the sample; `gate` holds a batch's samples until
 /// the last is planned, fixes the batch's shape from all the plans, then releases them to be decoded.
 /// Node bodies never throw: a failed sample travels as data to collate, which attaches the error to its batch.
@@ -42,17 +41,16 @@ class pass_graph {
   pass_graph(const pass_graph&) = delete;
   pass_graph& operator=(const pass_graph&) = delete;
 
-  /// Hands a free buffer to the graph. Thread-safe; callable from any thread.
+  /// Hands a free buffer to the graph: it starts the next batch, if any is left. Thread-safe; callable
+  /// from any thread.
   void put_token(batch_buffer* b);
-  /// Starts producing batches.
-  void start();
   /// Stops producing, drops queued work, waits for running bodies to finish. Idempotent.
   void cancel_and_wait();
 
  private:
   struct nodes;
   template <class Ports>
-  void split_batch(const std::tuple<std::size_t, batch_buffer*>& job, Ports& ports);
+  void split_batch(batch_buffer* b, Ports& ports);
   template <class Ports>
   void gate_sample(sample_slot* s, Ports& ports);
   template <class Ports>

@@ -150,7 +150,8 @@ class loader_impl {
     ++batches_;
     samples_ += b->data.size;
     std::shared_ptr<buffer_pool> pool = pool_;
-    return batch(std::shared_ptr<const batch_data>(&b->data, [pool, b](const batch_data*) { pool->release(b); }));
+    return batch(std::shared_ptr<const batch_data>(
+        &b->data, [pool, b](const batch_data*) { pool->release(b); }, handle_allocator<batch_data>(b)));
   }
 
   void end_pass() {
@@ -227,7 +228,6 @@ class loader_impl {
     in.ready = &ready_;
     pass_ = std::make_unique<pass_graph>(arena_, std::move(in));
     for (batch_buffer* b : pool_->attach(pass_.get())) pass_->put_token(b);
-    pass_->start();
   }
 
   pipeline_spec spec_;

@@ -263,9 +263,16 @@ void stage_augment(const stage_context& ctx, sample_slot& s) noexcept {
       info.position = s.position;
       info.source_id = s.record->source_id;
       info.image_path = s.record->image;
-      info.files.clear();
+      // Assigned in place: the strings keep their capacity from batch to batch.
+      std::size_t nf = 0;
       for (const auto& tk : ctx.targets->list)
-        if (const std::string* f = tk->file(*s.record)) info.files.emplace_back(std::string(tk->name()), *f);
+        if (const std::string* f = tk->file(*s.record)) {
+          if (info.files.size() <= nf) info.files.emplace_back();
+          info.files[nf].first.assign(tk->name());
+          info.files[nf].second.assign(*f);
+          ++nf;
+        }
+      info.files.resize(nf);
       info.geometry = s.plan.geometry;
     });
   }

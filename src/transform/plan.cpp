@@ -93,9 +93,10 @@ struct planner {
   int h, w;
   affine2d m{1, 0, 0, 0, 1, 0};  // source → current frame
   bool fx = false, fy = false;
-  box_set footprint;  // the source image's own rectangle, moved and clipped like a box
+  box_set& footprint;  // the source image's own rectangle, moved and clipped like a box
 
-  planner(sample_plan& o, int src_h, int src_w) : out(o), h(src_h), w(src_w) {
+  planner(sample_plan& o, int src_h, int src_w) : out(o), h(src_h), w(src_w), footprint(o.footprint_work) {
+    footprint.clear();
     footprint.push({0.0, 0.0, double(src_w), double(src_h)}, 0);
   }
 
@@ -397,7 +398,8 @@ std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, i
   out.footprint = f;
   out.visible = {std::clamp(py_round(f[0]), 0, w), std::clamp(py_round(f[1]), 0, h), std::clamp(py_round(f[2]), 0, w),
                  std::clamp(py_round(f[3]), 0, h)};
-  box_set back;  // the footprint mapped back: the visible part of the source (its bounding box)
+  box_set& back = out.back_work;  // the footprint mapped back: the visible part of the source (its bounding box)
+  back.clear();
   back.push({f[0], f[1], f[2], f[3]}, 0);
   boxes_affine(back, affine_inverse(p.m), src_w, src_h);
   const std::array<double, 4> c = back.size() ? back.box[0] : std::array<double, 4>{0, 0, 0, 0};

@@ -58,6 +58,8 @@ struct sample_plan {
   /// After a random_affine the source's footprint is no rectangle: `valid` is then worked out per
   /// pixel by running the plan on a plane of ones.
   bool per_pixel_valid = false;
+  /// Working storage of plan_sample (the footprint moved like a box), kept for its capacity.
+  box_set footprint_work, back_work;
 };
 
 /// The op list after validation: the per-sample ops (geometric and photometric, random_erasing included),

@@ -22,14 +22,15 @@ double bilinear(double x) {
 }
 
 // Pillow's precompute_coeffs + normalize_coeffs_8bpc, for the whole input range.
-int precompute(int in_size, int out_size, std::vector<int>& bounds, std::vector<std::int32_t>& kk) {
+int precompute(int in_size, int out_size, std::vector<int>& bounds, std::vector<std::int32_t>& kk,
+               std::vector<double>& k) {
   const double scale = static_cast<double>(in_size) / out_size;
   const double filterscale = std::max(scale, 1.0);
   const double support = 1.0 * filterscale;
   const int ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
   bounds.resize(static_cast<std::size_t>(out_size) * 2);
   kk.assign(static_cast<std::size_t>(out_size) * ksize, 0);
-  std::vector<double> k(static_cast<std::size_t>(ksize));
+  k.resize(static_cast<std::size_t>(ksize));
   for (int xx = 0; xx < out_size; ++xx) {
     const double center = (xx + 0.5) * scale;
     const double ss = 1.0 / filterscale;
@@ -215,13 +216,13 @@ void resize_bilinear(const image_view& src, int out_h, int out_w, image& out, re
   std::vector<std::int32_t>& vk = s.vcoeffs;
   int vksize = 0, y_first = 0, y_last = src.height;
   if (need_v) {
-    vksize = precompute(src.height, out_h, vbounds, vk);
+    vksize = precompute(src.height, out_h, vbounds, vk, s.weights);
     y_first = vbounds[0];
     y_last = vbounds[static_cast<std::size_t>(out_h) * 2 - 2] + vbounds[static_cast<std::size_t>(out_h) * 2 - 1];
   }
   image_view mid = src;
   if (need_h) {
-    const int hk = precompute(src.width, out_w, s.bounds, s.coeffs);
+    const int hk = precompute(src.width, out_w, s.bounds, s.coeffs, s.weights);
     if (hk > src.width) {
       // Fewer input pixels than taps (tiny images): keep Pillow's variable windows.
       horizontal_small(src, need_v ? y_first : 0, need_v ? y_last - y_first : out_h, out_w, hk, s.bounds.data(),

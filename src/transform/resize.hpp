@@ -16,6 +16,7 @@ struct resize_scratch {
   std::vector<int> vbounds;
   std::vector<std::int32_t> vcoeffs;
   std::vector<std::int32_t> acc;
+  std::vector<double> weights;  // one output pixel's filter taps while computing coefficients
 };
 
 /// Bilinear resize of 8-bit samples with Pillow's arithmetic (Resample.c): half-pixel centres, filter

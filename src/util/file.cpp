@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -25,7 +26,11 @@ std::string read_file(const std::string& path, std::vector<std::uint8_t>& out) {
     ::close(fd);
     return "not a regular file";
   }
-  out.resize(static_cast<std::size_t>(st.st_size));
+  // Grown to a power of two: a buffer reused file after file stops growing after a few files instead of
+  // at every file larger than all before.
+  const auto size = static_cast<std::size_t>(st.st_size);
+  if (out.capacity() < size) out.reserve(std::bit_ceil(size));
+  out.resize(size);
   std::size_t done = 0;
   while (done < out.size()) {
     ssize_t n = ::read(fd, out.data() + done, out.size() - done);
