@@ -3,7 +3,7 @@
 IMGBATCH_PACKAGES=(
   g++ cmake ninja-build pkg-config
   libtbb-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
-  libspdlog-dev libfmt-dev libsimdjson-dev libpugixml-dev doctest-dev
+  libspdlog-dev libfmt-dev libsimdjson-dev libpugixml-dev doctest-dev libbenchmark-dev
   python3 python3-numpy python3-pil openmpi-bin
 )
 

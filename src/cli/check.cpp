@@ -24,7 +24,9 @@ check_report check_dataset(const pipeline_spec& spec, int threads,
   const batch_layout layout(spec, targets);
   stage_counters counters;
   workspace_pool workspaces(targets);
-  const stage_context ctx = make_stage_context(spec, index, chain, nullptr, layout, targets, counters, workspaces);
+  thread_states threads_state;
+  const stage_context ctx =
+      make_stage_context(spec, index, chain, nullptr, layout, targets, counters, workspaces, threads_state);
 
   const auto& records = index.records;
   std::atomic<std::size_t> next{0}, done{0};

@@ -60,14 +60,17 @@ struct batch_buffer {
   std::atomic<bool> handle_storage_taken{false};
 };
 
-/// Allocates a batch handle's control block in its buffer's handle_storage (see there).
+/// Allocates a batch handle's control block in its buffer's handle_storage (see there). `owner` keeps
+/// whatever owns the buffer alive until the block is freed: the handle's deleter may drop the last
+/// other reference (a batch that outlives its loader), and the block is freed after the deleter goes.
 template <class T>
 struct handle_allocator {
   using value_type = T;
   batch_buffer* buffer;
-  explicit handle_allocator(batch_buffer* b) noexcept : buffer(b) {}
+  std::shared_ptr<const void> owner;
+  handle_allocator(batch_buffer* b, std::shared_ptr<const void> o) noexcept : buffer(b), owner(std::move(o)) {}
   template <class U>
-  handle_allocator(const handle_allocator<U>& o) noexcept : buffer(o.buffer) {}
+  handle_allocator(const handle_allocator<U>& o) noexcept : buffer(o.buffer), owner(o.owner) {}
   T* allocate(std::size_t n) {
     if (n * sizeof(T) <= sizeof buffer->handle_storage && alignof(T) <= alignof(std::max_align_t) &&
         !buffer->handle_storage_taken.exchange(true, std::memory_order_acquire))

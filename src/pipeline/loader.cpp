@@ -151,7 +151,7 @@ class loader_impl {
     samples_ += b->data.size;
     std::shared_ptr<buffer_pool> pool = pool_;
     return batch(std::shared_ptr<const batch_data>(
-        &b->data, [pool, b](const batch_data*) { pool->release(b); }, handle_allocator<batch_data>(b)));
+        &b->data, [pool, b](const batch_data*) { pool->release(b); }, handle_allocator<batch_data>(b, pool)));
   }
 
   void end_pass() {
@@ -223,7 +223,8 @@ class loader_impl {
     in.first_batch = resume_pending_ ? delivered_ : 0;
     delivered_ = in.first_batch;
     resume_pending_ = false;
-    in.ctx = make_stage_context(spec_, index_, chain_, &lut_, layout_, targets_, counters_, workspaces_);
+    in.ctx =
+        make_stage_context(spec_, index_, chain_, &lut_, layout_, targets_, counters_, workspaces_, threads_state_);
     in.ctx.epoch = epoch_;
     in.ready = &ready_;
     pass_ = std::make_unique<pass_graph>(arena_, std::move(in));
@@ -242,6 +243,7 @@ class loader_impl {
   ring<batch_buffer*> ready_;
   stage_counters counters_;
   workspace_pool workspaces_;
+  thread_states threads_state_;  // per worker thread, freed with the loader
   oneapi::tbb::task_arena arena_;
   std::unique_ptr<pass_graph> pass_;
   std::size_t delivered_ = 0;    // batches of epoch_ handed out by the latest pass (kept after it ends)

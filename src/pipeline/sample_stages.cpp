@@ -25,10 +25,6 @@ struct timer {
   }
 };
 
-// Per worker thread: the libjpeg handle and transform scratch stay warm across samples.
-thread_local decoder tls_decoder;
-thread_local exec_scratch tls_scratch;
-
 std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
 
 sample_view view_of(const stage_context& ctx, const sample_slot& s) {
@@ -114,7 +110,7 @@ int draft_denominator(const image_header& h, const decode_options& opt, const sa
 
 stage_context make_stage_context(const pipeline_spec& spec, const dataset_index& index, const op_chain& chain,
                                  const pixel_lut* lut, const batch_layout& layout, const target_set& targets,
-                                 stage_counters& counters, workspace_pool& workspaces) {
+                                 stage_counters& counters, workspace_pool& workspaces, thread_states& threads) {
   stage_context ctx;
   ctx.index = &index;
   ctx.chain = &chain;
@@ -127,6 +123,7 @@ stage_context make_stage_context(const pipeline_spec& spec, const dataset_index&
   ctx.seed = spec.sampler.seed;
   ctx.counters = &counters;
   ctx.workspaces = &workspaces;
+  ctx.threads = &threads;
   return ctx;
 }
 
@@ -137,7 +134,7 @@ void stage_plan(const stage_context& ctx, sample_slot& s) noexcept {
   const std::string& file = s.record->image;
   guarded(s, file, "reading", [&] {
     if (auto why = read_file(file, s.image_bytes); !why.empty()) return s.fail(file, why);
-    s.header = tls_decoder.read_header(s.image_bytes.data(), s.image_bytes.size(), ctx.decode);
+    s.header = ctx.threads->local().dec.read_header(s.image_bytes.data(), s.image_bytes.size(), ctx.decode);
     if (auto why = check_declared_size(ctx, s); !why.empty()) return s.fail(file, why);
     const int h = s.header.decoded_height(ctx.decode.apply_exif), w = s.header.decoded_width(ctx.decode.apply_exif);
     if (ctx.targets->wants_boxes) initial_boxes(ctx, s, s.plan.boxes);
@@ -218,7 +215,7 @@ void stage_decode(const stage_context& ctx, sample_slot& s) noexcept {
   guarded(s, s.record->image, "decoding", [&] {
     if (!s.work) s.work = ctx.workspaces->acquire();
     sample_workspace& w = *s.work;
-    decoder& dec = tls_decoder;
+    decoder& dec = ctx.threads->local().dec;
     // The header was read on whichever thread planned the sample: open the file again on this one.
     const image_header h = dec.read_header(s.image_bytes.data(), s.image_bytes.size(), ctx.decode);
     dec.decode(s.image_bytes.data(), s.image_bytes.size(), h, pixel_kind::rgb8, ctx.decode, w.pixels,
@@ -238,7 +235,7 @@ void stage_augment(const stage_context& ctx, sample_slot& s) noexcept {
     timer t{ctx.counters->augment_ns};
     guarded(s, s.record->image, "transforming", [&] {
       batch_buffer& b = *s.owner;
-      exec_scratch& scratch = tls_scratch;
+      exec_scratch& scratch = ctx.threads->local().scratch;
       sample_workspace& w = *s.work;
       exec_result px = run_plan(s.plan, image_view::of(w.pixels), resample::bilinear, nullptr, scratch);
       ctx.layout->write_image(b.data, s.index, px, *ctx.lut, b.shape);

@@ -6,6 +6,7 @@
 #include "dataset/dataset.hpp"
 #include "decode/decode_options.hpp"
 #include "pipeline/batch_buffer.hpp"
+#include "pipeline/thread_state.hpp"
 #include "target/target.hpp"
 #include "transform/normalize.hpp"
 #include "transform/plan.hpp"
@@ -36,12 +37,13 @@ struct stage_context {
   std::uint64_t epoch = 0;
   stage_counters* counters = nullptr;
   workspace_pool* workspaces = nullptr;
+  thread_states* threads = nullptr;
 };
 
 /// Fills a stage context from the spec and the loader's long-lived parts.
 stage_context make_stage_context(const pipeline_spec& spec, const dataset_index& index, const op_chain& chain,
                                  const pixel_lut* lut, const batch_layout& layout, const target_set& targets,
-                                 stage_counters& counters, workspace_pool& workspaces);
+                                 stage_counters& counters, workspace_pool& workspaces, thread_states& threads);
 
 // Each stage records a failure in the slot instead of throwing, and does nothing for a failed slot.
 /// Reads the image file and its header, checks the size the annotations declare, and plans the sample
