@@ -48,7 +48,9 @@ void rgb_to_hsv(const std::uint8_t* in, std::uint8_t* out) {
     if (r == maxc) h = bc - gc;
     else if (g == maxc) h = static_cast<float>(2.0 + rc - bc);
     else h = static_cast<float>(4.0 + gc - rc);
-    h = static_cast<float>(std::fmod(h / 6.0 + 1.0, 1.0));
+    // fmod(x, 1) for x = h / 6 + 1 in [0.5, 2): x - 1 is exact there (Sterbenz), so this is the same value.
+    const double x = h / 6.0 + 1.0;
+    h = static_cast<float>(x >= 1.0 ? x - 1.0 : x);
     uh = clip8(static_cast<int>(h * 255.0));
     us = clip8(static_cast<int>(s * 255.0));
   }

@@ -36,7 +36,19 @@ void flip(const image_view& src, bool fx, bool fy, image& out) {
       std::memcpy(o, in, out.row_bytes());
       continue;
     }
-    for (int x = 0; x < src.width; ++x) std::memcpy(o + x * pb, in + (src.width - 1 - x) * pb, pb);
+    const int w = src.width;
+    if (pb == 3) {  // RGB images: whole pixels moved byte by byte, no call per pixel
+      for (int x = 0; x < w; ++x) {
+        const std::uint8_t* p = in + 3 * (w - 1 - x);
+        o[3 * x] = p[0];
+        o[3 * x + 1] = p[1];
+        o[3 * x + 2] = p[2];
+      }
+    } else if (pb == 1) {  // 8-bit masks
+      for (int x = 0; x < w; ++x) o[x] = in[w - 1 - x];
+    } else {
+      for (int x = 0; x < w; ++x) std::memcpy(o + x * pb, in + (w - 1 - x) * pb, pb);
+    }
   }
 }
 
