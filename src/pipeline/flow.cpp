@@ -3,7 +3,6 @@
 #include <imgbatch/error.hpp>
 
 #include <oneapi/tbb/flow_graph.h>
-#include <oneapi/tbb/global_control.h>
 
 #include <chrono>
 #include <mutex>
@@ -143,18 +142,6 @@ void pass_graph::collate_sample(sample_slot* s, Ports& ports) {
           std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count()),
       std::memory_order_relaxed);
   std::get<0>(ports).try_put(b);
-}
-
-void ensure_worker_threads(int threads) {
-  static std::mutex mutex;
-  static oneapi::tbb::global_control* current = nullptr;  // never destroyed: outlives every loader
-  std::lock_guard lock(mutex);
-  const std::size_t want = static_cast<std::size_t>(threads) + 1;
-  if (oneapi::tbb::global_control::active_value(oneapi::tbb::global_control::max_allowed_parallelism) >= want) return;
-  // The smallest live value wins, so the old control goes once the larger one exists.
-  auto* next = new oneapi::tbb::global_control(oneapi::tbb::global_control::max_allowed_parallelism, want);
-  delete current;
-  current = next;
 }
 
 }  // namespace imgbatch::detail

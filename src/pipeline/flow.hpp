@@ -64,8 +64,4 @@ class pass_graph {
   bool waited_ = false;
 };
 
-/// Makes sure oneTBB may run `threads` workers besides the calling thread (its default pool holds one
-/// fewer than the cores). Process-wide and only ever raised.
-void ensure_worker_threads(int threads);
-
 }  // namespace imgbatch::detail

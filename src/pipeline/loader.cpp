@@ -6,6 +6,7 @@
 #include "pipeline/batch_buffer.hpp"
 #include "pipeline/flow.hpp"
 #include "pipeline/ring.hpp"
+#include "pipeline/worker_threads.hpp"
 #include "pipeline/workspace_pool.hpp"
 #include "sampler/aspect_bins.hpp"
 #include "sampler/cursor_hash.hpp"
@@ -106,7 +107,6 @@ class loader_impl {
         ready_(static_cast<std::size_t>(spec_.loader.prefetch_batches)),
         workspaces_(targets_),
         arena_(threads_, 0) {
-    ensure_worker_threads(threads_);
     if (sampler_.num_batches() == 0)
       log().warn("{} samples per epoch fill no batch of {} with drop_last: every epoch is empty",
                  sampler_.samples_per_rank(), spec_.batch.size);
@@ -244,6 +244,7 @@ class loader_impl {
   stage_counters counters_;
   workspace_pool workspaces_;
   thread_states threads_state_;  // per worker thread, freed with the loader
+  worker_threads_request worker_threads_{threads_};
   oneapi::tbb::task_arena arena_;
   std::unique_ptr<pass_graph> pass_;
   std::size_t delivered_ = 0;    // batches of epoch_ handed out by the latest pass (kept after it ends)

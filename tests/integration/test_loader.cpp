@@ -3,6 +3,8 @@
 #include "support/fixtures.hpp"
 
 #include <doctest/doctest.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
 
 #include <algorithm>
 #include <chrono>
@@ -502,4 +504,29 @@ TEST_CASE("loader: construction refuses a bad spec or dataset before any thread 
   spec = d.spec(1, 1, 1);
   spec.dataset.masks = "nope";
   CHECK_THROWS_AS(loader{spec}, dataset_error);
+}
+
+TEST_CASE("loader: oneTBB's thread limit is raised only while loaders that need it live, then restored") {
+  namespace tbb = oneapi::tbb;
+  const auto limit = [] { return tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism); };
+  const std::size_t before = limit();
+  const int cores = tbb::info::default_concurrency();
+  textured d(6);
+  {
+    auto s = d.spec(2, cores + 3);  // more workers than the default pool holds: the limit must rise
+    loader big(s);
+    CHECK(limit() == static_cast<std::size_t>(cores + 4));
+    {
+      auto s2 = d.spec(2, cores + 1);
+      loader small(s2);
+      CHECK(limit() == static_cast<std::size_t>(cores + 4));  // the largest live request
+      for (const batch& b : small) (void)b;
+    }
+    CHECK(limit() == static_cast<std::size_t>(cores + 4));
+    for (const batch& b : big) CHECK(b.size() > 0);
+    auto s3 = d.spec(2, 1);  // one worker: no control at all
+    loader one(s3);
+    CHECK(limit() == static_cast<std::size_t>(cores + 4));
+  }
+  CHECK(limit() == before);  // nothing left behind in the host process
 }
