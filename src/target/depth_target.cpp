@@ -4,8 +4,8 @@
 #include "target/depth_target.hpp"
 
 #include "decode/decoder.hpp"
+#include "target/raster_read.hpp"
 #include "target/raster_write.hpp"
-#include "util/file.hpp"
 
 #include <cmath>
 #include <cstring>
@@ -18,8 +18,6 @@ struct depth_scratch : target_scratch {
   std::vector<std::uint8_t> bytes;
   image stored, metres;
 };
-
-std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
 
 template <class S>
 void to_metres(const image& in, const depth_target& spec, image& out) {
@@ -48,19 +46,8 @@ void depth_target_kind::shape(batch_data& b, const batch_shape& s) const {
 void depth_target_kind::decode(const sample_view& s, target_scratch* scratch, decoder& dec, int image_height,
                                int image_width) const {
   auto& d = static_cast<depth_scratch&>(*scratch);
-  const std::string& path = *s.record.file(file_role::depth);
-  if (auto why = read_file(path, d.bytes); !why.empty()) throw target_failure(path, why);
-  decode_options opt = s.decode;
-  opt.apply_exif = false;  // a depth map is in the image's decoded frame
-  try {
-    dec.decode(d.bytes.data(), d.bytes.size(), pixel_kind::index, opt, d.stored);
-  } catch (const decode_failure& e) {
-    throw target_failure(path, e.what());
-  }
-  if (d.stored.width != image_width || d.stored.height != image_height)
-    throw target_failure(path, "depth map is " + size_text(d.stored.width, d.stored.height) + " but its image " +
-                                   s.record.image + " is " + size_text(image_width, image_height) +
-                                   (s.header.orientation != 1 && s.decode.apply_exif ? " after EXIF orientation" : ""));
+  read_target_raster(s, *s.record.file(file_role::depth), "depth map", dec, image_height, image_width, d.bytes,
+                     d.stored);
   if (d.stored.sample_bytes == 2) to_metres<std::uint16_t>(d.stored, spec_, d.metres);
   else to_metres<std::uint8_t>(d.stored, spec_, d.metres);
 }

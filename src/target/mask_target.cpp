@@ -5,8 +5,8 @@
 #include "dataset/rle.hpp"
 #include "decode/decoder.hpp"
 #include "decode/orientation.hpp"
+#include "target/raster_read.hpp"
 #include "target/raster_write.hpp"
-#include "util/file.hpp"
 
 #include <array>
 #include <cstring>
@@ -49,8 +49,6 @@ struct mask_scratch : target_scratch {
   std::vector<std::uint8_t> cover, one;  // COCO: instances covering each pixel; one instance
   std::vector<std::uint32_t> counts;
 };
-
-std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
 
 template <class S, class T>
 void write_typed(const exec_result& px, const mask_target& m, T* dst, const batch_shape& shape) {
@@ -158,18 +156,7 @@ void mask_target_kind::decode(const sample_view& s, target_scratch* scratch, dec
     return;
   }
   const std::string& path = *s.record.file(file_role::mask);
-  if (auto why = read_file(path, m.bytes); !why.empty()) throw target_failure(path, why);
-  decode_options opt = s.decode;
-  opt.apply_exif = false;  // a mask is in the image's decoded frame
-  try {
-    dec.decode(m.bytes.data(), m.bytes.size(), pixel_kind::index, opt, m.raster);
-  } catch (const decode_failure& e) {
-    throw target_failure(path, e.what());
-  }
-  if (m.raster.width != image_width || m.raster.height != image_height)
-    throw target_failure(path, "mask is " + size_text(m.raster.width, m.raster.height) + " but its image " +
-                                   s.record.image + " is " + size_text(image_width, image_height) +
-                                   (s.header.orientation != 1 && s.decode.apply_exif ? " after EXIF orientation" : ""));
+  read_target_raster(s, path, "mask", dec, image_height, image_width, m.bytes, m.raster);
   if (auto why = check_mask_values(m.raster, spec_); !why.empty()) throw target_failure(path, why);
 }
 

@@ -29,8 +29,6 @@ struct plan_step {
   double sigma = 0;                   ///< blur
   affine2d matrix{1, 0, 0, 0, 1, 0};  ///< affine: output → input coordinates
   bool nearest = false;               ///< affine: the image too is resampled by nearest
-
-  bool photometric() const noexcept { return kind == color || kind == grayscale || kind == blur; }
 };
 
 /// random_erasing's rectangle in the output frame, applied to the written tensor.
