@@ -11,6 +11,11 @@
 #define IMGBATCH_CLONES
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define IMGBATCH_X86_SIMD 1
+#endif
+
 namespace imgbatch::detail {
 namespace {
 
@@ -128,6 +133,117 @@ template <int C>
   }
 }
 
+
+#if IMGBATCH_X86_SIMD
+// RGB horizontal pass in AVX2, two output pixels per step, with Pillow's arithmetic exactly: each 22-bit
+// coefficient k is split as k = hi * 2^11 + lo (both fit int16, bilinear taps are never negative), so
+// pmaddwd on 16-bit pixels gives the two partial sums in int32 without loss and
+// (sum_hi << 11) + sum_lo + 2^21 is Pillow's int32 accumulator to the bit. A step takes taps in pairs:
+// 8 bytes at the pair's first pixel are shuffled to [R0 R1 G0 G1 B0 B1 0 0] as int16.
+// Coefficients: per pair of output pixels, per pair of taps, hi for both pixels then lo for both.
+void rgb_pair_coeffs(int out_w, int ksize, const std::int32_t* kk, std::vector<std::int16_t>& pc) {
+  const int npairs = (ksize + 1) / 2;
+  const std::size_t blocks = (static_cast<std::size_t>(out_w) + 1) / 2;
+  pc.assign(blocks * npairs * 32, 0);
+  for (int xx = 0; xx < out_w; ++xx) {
+    const std::int32_t* k = kk + static_cast<std::ptrdiff_t>(xx) * ksize;
+    for (int j = 0; j < npairs; ++j) {
+      std::int16_t* hi = pc.data() + ((static_cast<std::size_t>(xx / 2) * npairs + j) * 32) + (xx % 2) * 8;
+      std::int16_t* lo = hi + 16;
+      for (int t = 0; t < 2; ++t) {
+        const int x = 2 * j + t;
+        const std::int32_t v = x < ksize ? k[x] : 0;
+        for (int c = 0; c < 3; ++c) {
+          hi[2 * c + t] = static_cast<std::int16_t>(v >> 11);
+          lo[2 * c + t] = static_cast<std::int16_t>(v & 2047);
+        }
+      }
+    }
+  }
+}
+
+template <int NP>  // NP pairs of taps, 0 = read from npairs
+__attribute__((target("avx2"))) void horizontal_rgb_avx2_t(const image_view& src, int y_first, int rows,
+                                                           int simd_w, int npairs_dyn, const int* bounds,
+                                                           const std::int16_t* pc, image& dst) {
+  const int npairs = NP ? NP : npairs_dyn;
+  const __m256i shuf = _mm256_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1,  //
+                                        0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1);
+  const __m128i pack6 = _mm_setr_epi8(0, 1, 2, 4, 5, 6, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  const __m256i round = _mm256_set1_epi32(1 << (precision_bits - 1));
+  const std::size_t row_bytes = dst.row_bytes();
+  for (int y = 0; y < rows; ++y) {
+    const std::uint8_t* in = src.row(y_first + y);
+    std::uint8_t* out = dst.row(y);
+    int xx = 0;
+    for (; xx + 1 < simd_w; xx += 2) {
+      const std::uint8_t* p0 = in + bounds[xx * 2] * 3;
+      const std::uint8_t* p1 = in + bounds[xx * 2 + 2] * 3;
+      const auto* k = reinterpret_cast<const __m256i*>(pc + static_cast<std::size_t>(xx / 2) * npairs * 32);
+      __m256i hi = _mm256_setzero_si256(), lo = _mm256_setzero_si256();
+      for (int j = 0; j < npairs; ++j) {
+        const __m256i b = _mm256_inserti128_si256(
+            _mm256_castsi128_si256(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p0 + 6 * j))),
+            _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p1 + 6 * j)), 1);
+        const __m256i w = _mm256_shuffle_epi8(b, shuf);
+        hi = _mm256_add_epi32(hi, _mm256_madd_epi16(w, _mm256_loadu_si256(k + 2 * j)));
+        lo = _mm256_add_epi32(lo, _mm256_madd_epi16(w, _mm256_loadu_si256(k + 2 * j + 1)));
+      }
+      __m256i sum = _mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(hi, 11), lo), round);
+      sum = _mm256_srai_epi32(sum, precision_bits);
+      // clip8: signed saturation to int16, then unsigned to uint8; [R0 G0 B0 0 R1 G1 B1 0] -> 6 bytes
+      const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+      const __m128i px = _mm_shuffle_epi8(_mm_packus_epi16(w16, w16), pack6);
+      std::uint8_t* o = out + xx * 3;
+      if (static_cast<std::size_t>(xx) * 3 + 8 <= row_bytes) {
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(o), px);  // the 2 extra bytes are rewritten next
+      } else {
+        const std::uint64_t v = static_cast<std::uint64_t>(_mm_cvtsi128_si64(px));
+        std::memcpy(o, &v, 6);
+      }
+    }
+    for (; xx < simd_w; ++xx) {  // an odd one out: the low half of its block
+      const std::uint8_t* p = in + bounds[xx * 2] * 3;
+      const std::int16_t* k = pc + static_cast<std::size_t>(xx / 2) * npairs * 32 + (xx % 2) * 8;
+      __m128i hi = _mm_setzero_si128(), lo = _mm_setzero_si128();
+      for (int j = 0; j < npairs; ++j) {
+        const __m128i w = _mm_shuffle_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 6 * j)),
+                                           _mm256_castsi256_si128(shuf));
+        hi = _mm_add_epi32(hi, _mm_madd_epi16(w, _mm_loadu_si128(reinterpret_cast<const __m128i*>(k + 32 * j))));
+        lo = _mm_add_epi32(lo,
+                           _mm_madd_epi16(w, _mm_loadu_si128(reinterpret_cast<const __m128i*>(k + 32 * j + 16))));
+      }
+      __m128i sum = _mm_add_epi32(_mm_add_epi32(_mm_slli_epi32(hi, 11), lo), _mm256_castsi256_si128(round));
+      sum = _mm_srai_epi32(sum, precision_bits);
+      const __m128i w16 = _mm_packs_epi32(sum, sum);
+      const auto v = static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm_packus_epi16(w16, w16)));
+      std::memcpy(out + xx * 3, &v, 3);
+    }
+  }
+}
+
+void horizontal_rgb_avx2(const image_view& src, int y_first, int rows, int simd_w, int npairs, const int* bounds,
+                         const std::int16_t* pc, image& dst) {
+  switch (npairs) {  // ksize 3 and 5 (shrinks up to 2x) and 7, 9 unrolled
+    case 2:
+      return horizontal_rgb_avx2_t<2>(src, y_first, rows, simd_w, npairs, bounds, pc, dst);
+    case 3:
+      return horizontal_rgb_avx2_t<3>(src, y_first, rows, simd_w, npairs, bounds, pc, dst);
+    case 4:
+      return horizontal_rgb_avx2_t<4>(src, y_first, rows, simd_w, npairs, bounds, pc, dst);
+    case 5:
+      return horizontal_rgb_avx2_t<5>(src, y_first, rows, simd_w, npairs, bounds, pc, dst);
+    default:
+      return horizontal_rgb_avx2_t<0>(src, y_first, rows, simd_w, npairs, bounds, pc, dst);
+  }
+}
+
+bool has_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+}
+#endif
+
 IMGBATCH_CLONES void horizontal_any(const image_view& src, int y_first, int rows, int out_w, int ksize,
                                     const int* bounds, const std::int32_t* kk, image& dst) {
   switch (src.channels) {
@@ -159,6 +275,38 @@ IMGBATCH_CLONES void horizontal_any(const image_view& src, int y_first, int rows
   }
 }
 
+void horizontal(const image_view& src, int y_first, int rows, int out_w, int ksize, resize_scratch& s, image& dst) {
+#if IMGBATCH_X86_SIMD
+  if (src.channels == 3 && src.sample_bytes == 1 && has_avx2()) {
+    // Output pixels whose last 8-byte load stays inside the row go through AVX2, the rest (the last one
+    // or two) through the scalar loop; windows only move right, so those are a tail.
+    const int npairs = (ksize + 1) / 2;
+    int simd_w = 0;
+    while (simd_w < out_w && 3 * s.bounds[static_cast<std::size_t>(simd_w) * 2] + 6 * npairs + 2 <= 3 * src.width)
+      ++simd_w;
+    rgb_pair_coeffs(out_w, ksize, s.coeffs.data(), s.pair_coeffs);
+    horizontal_rgb_avx2(src, y_first, rows, simd_w, npairs, s.bounds.data(), s.pair_coeffs.data(), dst);
+    if (simd_w == out_w) return;
+    const image_view tail_src = src;
+    for (int y = 0; y < rows; ++y) {
+      const std::uint8_t* in = tail_src.row(y_first + y);
+      std::uint8_t* out = dst.row(y);
+      for (int xx = simd_w; xx < out_w; ++xx) {
+        const std::int32_t* k = s.coeffs.data() + static_cast<std::ptrdiff_t>(xx) * ksize;
+        const std::uint8_t* p = in + s.bounds[static_cast<std::size_t>(xx) * 2] * 3;
+        for (int c = 0; c < 3; ++c) {
+          std::int32_t ss = 1 << (precision_bits - 1);
+          for (int x = 0; x < ksize; ++x) ss += p[x * 3 + c] * k[x];
+          out[xx * 3 + c] = clip8(ss);
+        }
+      }
+    }
+    return;
+  }
+#endif
+  horizontal_any(src, y_first, rows, out_w, ksize, s.bounds.data(), s.coeffs.data(), dst);
+}
+
 // Pillow's loop as written, for inputs narrower than the filter.
 void horizontal_small(const image_view& src, int y_first, int rows, int out_w, int ksize, const int* bounds,
                       const std::int32_t* kk, image& dst, bool into_scratch) {
@@ -178,6 +326,50 @@ void horizontal_small(const image_view& src, int y_first, int rows, int out_w, i
     }
   }
 }
+
+#if IMGBATCH_X86_SIMD
+// Vertical pass in AVX2 with the same hi/lo split as the RGB horizontal pass: rows are taken in pairs,
+// their bytes interleaved as int16 [a b] and multiplied with [k_a k_b] by pmaddwd; 16 bytes of a row at a
+// time, accumulators in registers. The last chunk overlaps the one before it (it rewrites the same
+// bytes), so any width of 16 bytes or more is covered.
+__attribute__((target("avx2"))) void vertical_avx2(const image_view& mid, int row_base, int out_h, int n,
+                                                   const int* bounds, const std::int32_t* kk, int ksize, image& out) {
+  const __m256i round = _mm256_set1_epi32(1 << (precision_bits - 1));
+  for (int yy = 0; yy < out_h; ++yy) {
+    const int ymin = bounds[static_cast<std::size_t>(yy) * 2] - row_base,
+              ymax = bounds[static_cast<std::size_t>(yy) * 2 + 1];
+    const std::int32_t* k = kk + static_cast<std::ptrdiff_t>(yy) * ksize;
+    std::uint8_t* o = out.row(yy);
+    for (int x0 = 0; x0 < n; x0 += 16) {
+      const int x = x0 + 16 <= n ? x0 : n - 16;
+      __m256i hi_l = _mm256_setzero_si256(), lo_l = hi_l, hi_h = hi_l, lo_h = hi_l;
+      for (int y = 0; y < ymax; y += 2) {
+        const bool pair = y + 1 < ymax;
+        const std::int32_t ka = k[y], kb = pair ? k[y + 1] : 0;
+        const __m256i khi = _mm256_set1_epi32(static_cast<int>(
+            (static_cast<std::uint32_t>(kb >> 11) << 16) | static_cast<std::uint32_t>(ka >> 11)));
+        const __m256i klo = _mm256_set1_epi32(
+            static_cast<int>((static_cast<std::uint32_t>(kb & 2047) << 16) | static_cast<std::uint32_t>(ka & 2047)));
+        const __m256i a = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(mid.row(ymin + y) + x)));
+        const __m256i b = _mm256_cvtepu8_epi16(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(mid.row(ymin + y + (pair ? 1 : 0)) + x)));
+        const __m256i l = _mm256_unpacklo_epi16(a, b), h = _mm256_unpackhi_epi16(a, b);
+        hi_l = _mm256_add_epi32(hi_l, _mm256_madd_epi16(l, khi));
+        lo_l = _mm256_add_epi32(lo_l, _mm256_madd_epi16(l, klo));
+        hi_h = _mm256_add_epi32(hi_h, _mm256_madd_epi16(h, khi));
+        lo_h = _mm256_add_epi32(lo_h, _mm256_madd_epi16(h, klo));
+      }
+      const __m256i sl = _mm256_srai_epi32(
+          _mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(hi_l, 11), lo_l), round), precision_bits);
+      const __m256i sh = _mm256_srai_epi32(
+          _mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(hi_h, 11), lo_h), round), precision_bits);
+      const __m256i w16 = _mm256_packs_epi32(sl, sh);  // lane 0: bytes 0-7, lane 1: bytes 8-15
+      const __m256i b8 = _mm256_permute4x64_epi64(_mm256_packus_epi16(w16, w16), 0x08);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + x), _mm256_castsi256_si128(b8));
+    }
+  }
+}
+#endif
 
 // Row-wise, so the inner loops run along contiguous memory and vectorize; cloned for AVX2 and chosen
 // at load time, so one binary runs everywhere.
@@ -233,14 +425,19 @@ void resize_bilinear(const image_view& src, int out_h, int out_w, image& out, re
       fixed_windows(src.width, out_w, hk, s.bounds, s.coeffs);
       image& tmp = need_v ? s.horizontal : out;
       if (need_v) tmp.reset(out_w, y_last - y_first, C, 1);
-      horizontal_any(src, need_v ? y_first : 0, need_v ? y_last - y_first : out_h, out_w, hk, s.bounds.data(),
-                     s.coeffs.data(), tmp);
+      horizontal(src, need_v ? y_first : 0, need_v ? y_last - y_first : out_h, out_w, hk, s, tmp);
       if (!need_v) return;
       mid = image_view::of(tmp);
     }
   } else {
     mid = src;
   }
+#if IMGBATCH_X86_SIMD
+  if (out_w * C >= 16 && has_avx2()) {
+    vertical_avx2(mid, need_h ? y_first : 0, out_h, out_w * C, vbounds.data(), vk.data(), vksize, out);
+    return;
+  }
+#endif
   vertical_pass(mid, need_h ? y_first : 0, out_h, out_w * C, vksize, vbounds.data(), vk.data(), s.acc, out);
 }
 

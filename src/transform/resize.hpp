@@ -13,6 +13,7 @@ struct resize_scratch {
   image horizontal;
   std::vector<int> bounds;
   std::vector<std::int32_t> coeffs;
+  std::vector<std::int16_t> pair_coeffs;  // coeffs split for the AVX2 RGB pass
   std::vector<int> vbounds;
   std::vector<std::int32_t> vcoeffs;
   std::vector<std::int32_t> acc;
