@@ -12,7 +12,7 @@ namespace {
 // Moves flips later where that changes no pixel: past a crop (whose window is mirrored) and past
 // colour and grey steps (per pixel, or a whole-image mean). Not past a resize (nearest resampling is
 // not mirror-symmetric), an affine or a blur (its float sums would run in the other order). Flips that
-// reach the end cost nothing: the write folds them in.
+// reach the end cost nothing: the write folds them in; a flip right before a resize is folded into it.
 void move_flips_later(std::vector<plan_step>& steps) {
   for (bool moved = true; moved;) {
     moved = false;
@@ -51,6 +51,16 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
       last_geo = i + 1;
   const bool photometric = mode == resample::bilinear;  // the image; targets skip those steps
 
+  // A flip right before a resize (bilinear or nearest) is folded into it: the resize reads its source
+  // mirrored, which gives the same bytes (resize.hpp). Not into valid_average, whose float sums would
+  // run in the other order.
+  bool mirror_x = false, mirror_y = false;
+  auto folds_into_resize = [&](std::size_t i) {
+    std::size_t j = i + 1;
+    while (j < steps.size() && (steps[j].kind == plan_step::hflip || steps[j].kind == plan_step::vflip)) ++j;
+    return j < steps.size() && steps[j].kind == plan_step::resize && mode != resample::valid_average;
+  };
+
   exec_result r;
   r.view = src;
   int cur = -1;  // which scratch buffer the view points into; -1 = src
@@ -63,11 +73,18 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
     const plan_step& st = steps[i];
     switch (st.kind) {
       case plan_step::resize: {
-        if (st.out_h == r.view.height && st.out_w == r.view.width) break;
         image& out = target();
-        if (mode == resample::bilinear) resize_bilinear(r.view, st.out_h, st.out_w, out, s.resize);
-        else if (mode == resample::valid_average) resize_valid_average(r.view, st.out_h, st.out_w, out, s.xmap);
-        else resize_nearest(r.view, st.out_h, st.out_w, out, s.xmap);
+        if (st.out_h == r.view.height && st.out_w == r.view.width) {
+          if (!mirror_x && !mirror_y) break;
+          flip(r.view, mirror_x, mirror_y, out);
+        } else if (mode == resample::bilinear) {
+          resize_bilinear(r.view, st.out_h, st.out_w, out, s.resize, mirror_x, mirror_y);
+        } else if (mode == resample::valid_average) {
+          resize_valid_average(r.view, st.out_h, st.out_w, out, s.xmap);
+        } else {
+          resize_nearest(r.view, st.out_h, st.out_w, out, s.xmap, mirror_x, mirror_y);
+        }
+        mirror_x = mirror_y = false;
         adopt(out);
         break;
       }
@@ -84,6 +101,8 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
       case plan_step::vflip:
         if (i >= last_geo) {
           (st.kind == plan_step::hflip ? r.fx : r.fy) ^= true;
+        } else if (folds_into_resize(i)) {
+          (st.kind == plan_step::hflip ? mirror_x : mirror_y) ^= true;
         } else {
           image& out = target();
           flip(r.view, st.kind == plan_step::hflip, st.kind == plan_step::vflip, out);

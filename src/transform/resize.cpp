@@ -1,5 +1,7 @@
 #include "transform/resize.hpp"
 
+#include "transform/crop_flip.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -59,6 +61,19 @@ int precompute(int in_size, int out_size, std::vector<int>& bounds, std::vector<
     bounds[static_cast<std::size_t>(xx) * 2 + 1] = xmax;
   }
   return ksize;
+}
+
+// The windows of a resize that reads its source mirrored (a flip folded in): output pixel xx takes the
+// taps of the mirrored pixels in reverse order, so each sum has the same terms as resizing the flipped
+// image and, in integer arithmetic, the same value.
+void mirror_windows(int in_size, int out_size, int ksize, std::vector<int>& bounds, std::vector<std::int32_t>& kk) {
+  for (int xx = 0; xx < out_size; ++xx) {
+    int& xmin = bounds[static_cast<std::size_t>(xx) * 2];
+    const int xmax = bounds[static_cast<std::size_t>(xx) * 2 + 1];
+    xmin = in_size - xmin - xmax;
+    std::int32_t* k = kk.data() + static_cast<std::ptrdiff_t>(xx) * ksize;
+    std::reverse(k, k + xmax);
+  }
 }
 
 inline std::uint8_t clip8(std::int32_t v) {
@@ -162,10 +177,29 @@ void rgb_pair_coeffs(int out_w, int ksize, const std::int32_t* kk, std::vector<s
   }
 }
 
+// One output pixel without its block's partner: the half of the block it sits in.
+__attribute__((target("avx2"))) inline void rgb_one(const std::uint8_t* in, std::uint8_t* out, int xx, int npairs,
+                                                    const int* bounds, const std::int16_t* pc) {
+  const __m128i shuf = _mm_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1);
+  const std::uint8_t* p = in + bounds[xx * 2] * 3;
+  const std::int16_t* k = pc + static_cast<std::size_t>(xx / 2) * npairs * 32 + (xx % 2) * 8;
+  __m128i hi = _mm_setzero_si128(), lo = _mm_setzero_si128();
+  for (int j = 0; j < npairs; ++j) {
+    const __m128i w = _mm_shuffle_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 6 * j)), shuf);
+    hi = _mm_add_epi32(hi, _mm_madd_epi16(w, _mm_loadu_si128(reinterpret_cast<const __m128i*>(k + 32 * j))));
+    lo = _mm_add_epi32(lo, _mm_madd_epi16(w, _mm_loadu_si128(reinterpret_cast<const __m128i*>(k + 32 * j + 16))));
+  }
+  __m128i sum = _mm_add_epi32(_mm_add_epi32(_mm_slli_epi32(hi, 11), lo), _mm_set1_epi32(1 << (precision_bits - 1)));
+  sum = _mm_srai_epi32(sum, precision_bits);
+  const __m128i w16 = _mm_packs_epi32(sum, sum);
+  const auto v = static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm_packus_epi16(w16, w16)));
+  std::memcpy(out + xx * 3, &v, 3);
+}
+
 template <int NP>  // NP pairs of taps, 0 = read from npairs
 __attribute__((target("avx2"))) void horizontal_rgb_avx2_t(const image_view& src, int y_first, int rows,
-                                                           int simd_w, int npairs_dyn, const int* bounds,
-                                                           const std::int16_t* pc, image& dst) {
+                                                           int x_begin, int x_end, int npairs_dyn,
+                                                           const int* bounds, const std::int16_t* pc, image& dst) {
   const int npairs = NP ? NP : npairs_dyn;
   const __m256i shuf = _mm256_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1,  //
                                         0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1);
@@ -175,8 +209,9 @@ __attribute__((target("avx2"))) void horizontal_rgb_avx2_t(const image_view& src
   for (int y = 0; y < rows; ++y) {
     const std::uint8_t* in = src.row(y_first + y);
     std::uint8_t* out = dst.row(y);
-    int xx = 0;
-    for (; xx + 1 < simd_w; xx += 2) {
+    int xx = x_begin;
+    if (xx % 2 && xx < x_end) rgb_one(in, out, xx++, npairs, bounds, pc);
+    for (; xx + 1 < x_end; xx += 2) {
       const std::uint8_t* p0 = in + bounds[xx * 2] * 3;
       const std::uint8_t* p1 = in + bounds[xx * 2 + 2] * 3;
       const auto* k = reinterpret_cast<const __m256i*>(pc + static_cast<std::size_t>(xx / 2) * npairs * 32);
@@ -202,39 +237,23 @@ __attribute__((target("avx2"))) void horizontal_rgb_avx2_t(const image_view& src
         std::memcpy(o, &v, 6);
       }
     }
-    for (; xx < simd_w; ++xx) {  // an odd one out: the low half of its block
-      const std::uint8_t* p = in + bounds[xx * 2] * 3;
-      const std::int16_t* k = pc + static_cast<std::size_t>(xx / 2) * npairs * 32 + (xx % 2) * 8;
-      __m128i hi = _mm_setzero_si128(), lo = _mm_setzero_si128();
-      for (int j = 0; j < npairs; ++j) {
-        const __m128i w = _mm_shuffle_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 6 * j)),
-                                           _mm256_castsi256_si128(shuf));
-        hi = _mm_add_epi32(hi, _mm_madd_epi16(w, _mm_loadu_si128(reinterpret_cast<const __m128i*>(k + 32 * j))));
-        lo = _mm_add_epi32(lo,
-                           _mm_madd_epi16(w, _mm_loadu_si128(reinterpret_cast<const __m128i*>(k + 32 * j + 16))));
-      }
-      __m128i sum = _mm_add_epi32(_mm_add_epi32(_mm_slli_epi32(hi, 11), lo), _mm256_castsi256_si128(round));
-      sum = _mm_srai_epi32(sum, precision_bits);
-      const __m128i w16 = _mm_packs_epi32(sum, sum);
-      const auto v = static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm_packus_epi16(w16, w16)));
-      std::memcpy(out + xx * 3, &v, 3);
-    }
+    if (xx < x_end) rgb_one(in, out, xx, npairs, bounds, pc);
   }
 }
 
-void horizontal_rgb_avx2(const image_view& src, int y_first, int rows, int simd_w, int npairs, const int* bounds,
-                         const std::int16_t* pc, image& dst) {
+void horizontal_rgb_avx2(const image_view& src, int y_first, int rows, int x_begin, int x_end, int npairs,
+                         const int* bounds, const std::int16_t* pc, image& dst) {
   switch (npairs) {  // ksize 3 and 5 (shrinks up to 2x) and 7, 9 unrolled
     case 2:
-      return horizontal_rgb_avx2_t<2>(src, y_first, rows, simd_w, npairs, bounds, pc, dst);
+      return horizontal_rgb_avx2_t<2>(src, y_first, rows, x_begin, x_end, npairs, bounds, pc, dst);
     case 3:
-      return horizontal_rgb_avx2_t<3>(src, y_first, rows, simd_w, npairs, bounds, pc, dst);
+      return horizontal_rgb_avx2_t<3>(src, y_first, rows, x_begin, x_end, npairs, bounds, pc, dst);
     case 4:
-      return horizontal_rgb_avx2_t<4>(src, y_first, rows, simd_w, npairs, bounds, pc, dst);
+      return horizontal_rgb_avx2_t<4>(src, y_first, rows, x_begin, x_end, npairs, bounds, pc, dst);
     case 5:
-      return horizontal_rgb_avx2_t<5>(src, y_first, rows, simd_w, npairs, bounds, pc, dst);
+      return horizontal_rgb_avx2_t<5>(src, y_first, rows, x_begin, x_end, npairs, bounds, pc, dst);
     default:
-      return horizontal_rgb_avx2_t<0>(src, y_first, rows, simd_w, npairs, bounds, pc, dst);
+      return horizontal_rgb_avx2_t<0>(src, y_first, rows, x_begin, x_end, npairs, bounds, pc, dst);
   }
 }
 
@@ -278,20 +297,24 @@ IMGBATCH_CLONES void horizontal_any(const image_view& src, int y_first, int rows
 void horizontal(const image_view& src, int y_first, int rows, int out_w, int ksize, resize_scratch& s, image& dst) {
 #if IMGBATCH_X86_SIMD
   if (src.channels == 3 && src.sample_bytes == 1 && has_avx2()) {
-    // Output pixels whose last 8-byte load stays inside the row go through AVX2, the rest (the last one
-    // or two) through the scalar loop; windows only move right, so those are a tail.
+    // Output pixels whose last 8-byte load stays inside the row go through AVX2, the others (one or two
+    // at the row's right end, or at its start when the source is read mirrored) through the scalar loop.
+    // Windows move monotonically, so the pixels that may use AVX2 are one run [x_begin, x_end).
     const int npairs = (ksize + 1) / 2;
-    int simd_w = 0;
-    while (simd_w < out_w && 3 * s.bounds[static_cast<std::size_t>(simd_w) * 2] + 6 * npairs + 2 <= 3 * src.width)
-      ++simd_w;
+    auto safe = [&](int xx) { return 3 * s.bounds[static_cast<std::size_t>(xx) * 2] + 6 * npairs + 2 <= 3 * src.width; };
+    int x_begin = 0;
+    while (x_begin < out_w && !safe(x_begin)) ++x_begin;
+    int x_end = x_begin;
+    while (x_end < out_w && safe(x_end)) ++x_end;
     rgb_pair_coeffs(out_w, ksize, s.coeffs.data(), s.pair_coeffs);
-    horizontal_rgb_avx2(src, y_first, rows, simd_w, npairs, s.bounds.data(), s.pair_coeffs.data(), dst);
-    if (simd_w == out_w) return;
-    const image_view tail_src = src;
+    horizontal_rgb_avx2(src, y_first, rows, x_begin, x_end, npairs, s.bounds.data(), s.pair_coeffs.data(), dst);
+    if (x_begin == 0 && x_end == out_w) return;
     for (int y = 0; y < rows; ++y) {
-      const std::uint8_t* in = tail_src.row(y_first + y);
+      const std::uint8_t* in = src.row(y_first + y);
       std::uint8_t* out = dst.row(y);
-      for (int xx = simd_w; xx < out_w; ++xx) {
+      for (int xx = 0; xx < out_w; ++xx) {
+        if (xx == x_begin) xx = x_end;
+        if (xx >= out_w) break;
         const std::int32_t* k = s.coeffs.data() + static_cast<std::ptrdiff_t>(xx) * ksize;
         const std::uint8_t* p = in + s.bounds[static_cast<std::size_t>(xx) * 2] * 3;
         for (int c = 0; c < 3; ++c) {
@@ -396,9 +419,15 @@ IMGBATCH_CLONES void vertical_pass(const image_view& mid, int row_base, int out_
 
 }  // namespace
 
-void resize_bilinear(const image_view& src, int out_h, int out_w, image& out, resize_scratch& s) {
+void resize_bilinear(const image_view& src, int out_h, int out_w, image& out, resize_scratch& s, bool mirror_x,
+                     bool mirror_y) {
   const int C = src.channels;
   const bool need_h = out_w != src.width, need_v = out_h != src.height;
+  if ((mirror_x && !need_h) || (mirror_y && !need_v)) {  // a flip with nothing to fold it into
+    flip(src, mirror_x, mirror_y, s.flipped);
+    resize_bilinear(image_view::of(s.flipped), out_h, out_w, out, s);
+    return;
+  }
   out.reset(out_w, out_h, C, 1);
   if (!need_h && !need_v) {
     for (int y = 0; y < out_h; ++y) std::memcpy(out.row(y), src.row(y), out.row_bytes());
@@ -409,12 +438,18 @@ void resize_bilinear(const image_view& src, int out_h, int out_w, image& out, re
   int vksize = 0, y_first = 0, y_last = src.height;
   if (need_v) {
     vksize = precompute(src.height, out_h, vbounds, vk, s.weights);
-    y_first = vbounds[0];
-    y_last = vbounds[static_cast<std::size_t>(out_h) * 2 - 2] + vbounds[static_cast<std::size_t>(out_h) * 2 - 1];
+    if (mirror_y) mirror_windows(src.height, out_h, vksize, vbounds, vk);
+    y_first = src.height;
+    y_last = 0;
+    for (int yy = 0; yy < out_h; ++yy) {
+      y_first = std::min(y_first, vbounds[static_cast<std::size_t>(yy) * 2]);
+      y_last = std::max(y_last, vbounds[static_cast<std::size_t>(yy) * 2] + vbounds[static_cast<std::size_t>(yy) * 2 + 1]);
+    }
   }
   image_view mid = src;
   if (need_h) {
     const int hk = precompute(src.width, out_w, s.bounds, s.coeffs, s.weights);
+    if (mirror_x) mirror_windows(src.width, out_w, hk, s.bounds, s.coeffs);
     if (hk > src.width) {
       // Fewer input pixels than taps (tiny images): keep Pillow's variable windows.
       horizontal_small(src, need_v ? y_first : 0, need_v ? y_last - y_first : out_h, out_w, hk, s.bounds.data(),
@@ -454,14 +489,18 @@ void nearest_map(int in, int out, std::vector<int>& map) {
 }
 }  // namespace
 
-void resize_nearest(const image_view& src, int out_h, int out_w, image& out, std::vector<int>& xmap) {
+void resize_nearest(const image_view& src, int out_h, int out_w, image& out, std::vector<int>& xmap, bool mirror_x,
+                    bool mirror_y) {
   out.reset(out_w, out_h, src.channels, src.sample_bytes);
   const std::size_t pb = src.pixel_bytes();
   nearest_map(src.width, out_w, xmap);
+  if (mirror_x)
+    for (int& m : xmap) m = src.width - 1 - m;
   const double scale_y = static_cast<double>(src.height) / out_h;
   double pos_y = scale_y * 0.5;
   for (int y = 0; y < out_h; ++y, pos_y += scale_y) {
-    const int sy = std::min(static_cast<int>(pos_y), src.height - 1);
+    int sy = std::min(static_cast<int>(pos_y), src.height - 1);
+    if (mirror_y) sy = src.height - 1 - sy;
     const std::uint8_t* in = src.row(sy);
     std::uint8_t* o = out.row(y);
     if (pb == 1) {

@@ -18,16 +18,22 @@ struct resize_scratch {
   std::vector<std::int32_t> vcoeffs;
   std::vector<std::int32_t> acc;
   std::vector<double> weights;  // one output pixel's filter taps while computing coefficients
+  image flipped;                 // a flip that could not be folded into the resize
 };
 
 /// Bilinear resize of 8-bit samples with Pillow's arithmetic (Resample.c): half-pixel centres, filter
 /// support widened by the shrink factor (antialias), 22-bit fixed-point coefficients, horizontal pass
-/// first. Equals Pillow's Image.resize(..., BILINEAR) on the same input.
-void resize_bilinear(const image_view& src, int out_h, int out_w, image& out, resize_scratch& scratch);
+/// first. Equals Pillow's Image.resize(..., BILINEAR) on the same input. mirror_x / mirror_y resize the
+/// source flipped left-right / top-bottom, with the same bytes as flipping first: the flip is folded
+/// into the filter windows (each sum takes the same integer terms in another order).
+void resize_bilinear(const image_view& src, int out_h, int out_w, image& out, resize_scratch& scratch,
+                     bool mirror_x = false, bool mirror_y = false);
 
 /// Nearest neighbour with source index floor((dst + 0.5) * in / out), computed as Pillow's NEAREST does
 /// (a running double sum) so results equal Pillow's; any sample size (masks, 16-bit depth). Never blends.
-void resize_nearest(const image_view& src, int out_h, int out_w, image& out, std::vector<int>& xmap);
+/// mirror_x / mirror_y read the source flipped (the mirrored source index).
+void resize_nearest(const image_view& src, int out_h, int out_w, image& out, std::vector<int>& xmap,
+                    bool mirror_x = false, bool mirror_y = false);
 
 /// Validity-aware area average of one-channel float32 samples where NaN means "no value" (depth): each
 /// output pixel is the mean of the non-NaN source pixels whose centres lie in its footprint

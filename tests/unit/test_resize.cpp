@@ -206,7 +206,8 @@ std::vector<std::uint8_t> pillow_resize(const std::uint8_t* src, std::size_t str
 }
 }  // namespace
 
-TEST_CASE("resize: bilinear equals Pillow's Resample.c loop on textured images, any size, channels and window") {
+TEST_CASE("resize: bilinear equals Pillow's Resample.c loop on textured images, any size, channels and window, "
+          "and with a flip folded in equals resizing the flipped image") {
   // Shrinks of 1.01x to 9x (3 to 21 taps), enlargements, one axis only, widths whose last windows
   // touch the row's end, and crops (views) whose rows continue past the window.
   const std::vector<std::array<int, 4>> cases = {
@@ -220,21 +221,39 @@ TEST_CASE("resize: bilinear equals Pillow's Resample.c loop on textured images, 
       const image big = make_image(w + 5, h + 3, c, [&](int x, int y, int ch) {
         return imgbatch::test::texture(static_cast<int>(i), x, y, ch);
       });
-      for (const bool window : {false, true}) {
+      for (const int variant : {0, 1, 2, 3, 4}) {  // whole, window, window read mirrored x, y, both
+        const bool window = variant > 0, mx = variant == 2 || variant == 4, my = variant == 3 || variant == 4;
         const image_view full = image_view::of(big);
         const image_view v = window ? full.sub(2, 1, w, h) : full.sub(0, 0, w, h);
+        // The reference resizes a flipped copy; the library folds the flip into its windows.
+        std::vector<std::uint8_t> flipped(static_cast<std::size_t>(w) * h * c);
+        for (int y = 0; y < h; ++y)
+          for (int x = 0; x < w; ++x)
+            for (int ch = 0; ch < c; ++ch)
+              flipped[(static_cast<std::size_t>(y) * w + x) * c + ch] =
+                  v.row(my ? h - 1 - y : y)[(mx ? w - 1 - x : x) * c + ch];
         image out;
         resize_scratch s;
-        resize_bilinear(v, oh, ow, out, s);
-        const auto want = pillow_resize(v.data, v.stride, w, h, c, oh, ow);
-        INFO(w << "x" << h << " -> " << ow << "x" << oh << ", " << c << " channels, window " << window);
+        resize_bilinear(v, oh, ow, out, s, mx, my);
+        const auto want = pillow_resize(flipped.data(), static_cast<std::size_t>(w) * c, w, h, c, oh, ow);
+        INFO(w << "x" << h << " -> " << ow << "x" << oh << ", " << c << " channels, variant " << variant);
         REQUIRE(out.pixels.size() == want.size());
         std::size_t differ = 0;
         for (std::size_t k = 0; k < want.size(); ++k) differ += out.pixels[k] != want[k];
         CHECK(differ == 0);
         ++compared;
+        if (c == 1) {  // nearest read mirrored == nearest of the flipped copy
+          image fl;
+          fl.reset(w, h, 1);
+          std::memcpy(fl.pixels.data(), flipped.data(), flipped.size());
+          image a, b;
+          std::vector<int> map;
+          resize_nearest(v, oh, ow, a, map, mx, my);
+          resize_nearest(image_view::of(fl), oh, ow, b, map);
+          CHECK(a.pixels == b.pixels);
+        }
       }
     }
   }
-  CHECK(compared == 90);
+  CHECK(compared == 225);
 }
