@@ -45,6 +45,41 @@ TEST_CASE("collate: NCHW float32 with normalize, written to the sample's slot, f
   CHECK(d[5] == 0.0f);
 }
 
+TEST_CASE("collate: NCHW float32 normalize of every pixel of wide rows, plain and flipped, each value by hand") {
+  // Widths around the 8-pixel steps of the vectorised write, and a window whose rows continue past it.
+  const std::array<float, 3> mean{0.485f, 0.456f, 0.406f}, sd{0.229f, 0.224f, 0.225f};
+  auto spec = spec_with(layout::nchw, dtype::float32, std::nullopt, {normalize_op{mean, sd}});
+  const target_set none;
+  batch_layout lay(spec, none);
+  const pixel_lut lut = make_lut(make_chain(spec.transforms));
+  int checked = 0;
+  for (const int w : {1, 7, 8, 9, 16, 23, 64, 67}) {
+    const image big = make_image(w + 3, 3, 3, [](int x, int y, int c) { return imgbatch::test::texture(5, x, y, c); });
+    const image_view v = image_view::of(big).sub(1, 0, w, 3);
+    for (const bool fx : {false, true}) {
+      batch_data b;
+      lay.init(b);
+      const batch_shape shape{1, 3, w + 2, 0};  // two columns of padding on the right
+      lay.shape(b, shape);
+      lay.write_image(b, 0, {v, fx, false}, lut, shape);
+      const float* d = b.tensors[0].second.data<float>();
+      for (int c = 0; c < 3; ++c)
+        for (int y = 0; y < 3; ++y)
+          for (int x = 0; x < w; ++x) {
+            const int src = v.row(y)[3 * (fx ? w - 1 - x : x) + c];
+            const float want = (static_cast<float>(src) / 255.0f - mean[static_cast<std::size_t>(c)]) / sd[static_cast<std::size_t>(c)];
+            const float got = d[(static_cast<std::size_t>(c) * 3 + static_cast<std::size_t>(y)) * static_cast<std::size_t>(w + 2) + static_cast<std::size_t>(x)];
+            if (got != want) {
+              INFO("w " << w << " fx " << fx << " c " << c << " y " << y << " x " << x);
+              CHECK(got == want);
+            }
+            ++checked;
+          }
+    }
+  }
+  CHECK(checked == 2 * 3 * 3 * (1 + 7 + 8 + 9 + 16 + 23 + 64 + 67));
+}
+
 TEST_CASE("collate: NHWC uint8 keeps pixels as they are") {
   auto spec = spec_with(layout::nhwc, dtype::uint8, std::nullopt, {});
   const target_set none;
