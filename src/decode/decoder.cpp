@@ -19,12 +19,13 @@ image_header decoder::read_header(const std::uint8_t* data, std::size_t size, co
 }
 
 void decoder::decode(const std::uint8_t* data, std::size_t size, const image_header& hdr, pixel_kind kind,
-                     const decode_options& opt, image& out, int jpeg_denominator) {
+                     const decode_options& opt, image& out, int jpeg_denominator, const pixel_rect* region) {
+  const bool upright = hdr.orientation == 1;  // the region is in the decoded frame
   if (hdr.format == image_format::jpeg) {
     if (kind != pixel_kind::rgb8) throw decode_failure("a mask or depth map must be a PNG, not a JPEG");
-    jpeg_.decode_rgb(out, opt, jpeg_denominator);
+    jpeg_.decode_rgb(out, opt, jpeg_denominator, upright ? region : nullptr);
   } else {
-    png_.decode(data, size, kind, opt, out);
+    png_.decode(data, size, kind, opt, out, upright && region ? region->y1 : -1);
   }
   if (hdr.orientation != 1) {
     apply_orientation(out, hdr.orientation, oriented_);
@@ -33,9 +34,9 @@ void decoder::decode(const std::uint8_t* data, std::size_t size, const image_hea
 }
 
 image_header decoder::decode(const std::uint8_t* data, std::size_t size, pixel_kind kind, const decode_options& opt,
-                             image& out) {
+                             image& out, const pixel_rect* region) {
   image_header h = read_header(data, size, opt);
-  decode(data, size, h, kind, opt, out);
+  decode(data, size, h, kind, opt, out, 1, region);
   return h;
 }
 

@@ -19,12 +19,14 @@ class decoder {
   image_header read_header(const std::uint8_t* data, std::size_t size, const decode_options& opt);
   /// Decodes to `out` with orientation applied (when opt.apply_exif). `hdr` must come from read_header
   /// on the same bytes, just before. A JPEG is decoded at 1/`jpeg_denominator` scale (1, 2, 4, 8).
-  /// Throws decode_failure.
+  /// With `region` (in the decoded frame), only what covers it need be decoded: the pixels inside equal
+  /// a full decode's, the others are unspecified (JPEG: region decode when the orientation is 1 and the
+  /// scale full; PNG: rows below the region not read). Throws decode_failure.
   void decode(const std::uint8_t* data, std::size_t size, const image_header& hdr, pixel_kind kind,
-              const decode_options& opt, image& out, int jpeg_denominator = 1);
+              const decode_options& opt, image& out, int jpeg_denominator = 1, const pixel_rect* region = nullptr);
   /// read_header then decode.
   image_header decode(const std::uint8_t* data, std::size_t size, pixel_kind kind, const decode_options& opt,
-                      image& out);
+                      image& out, const pixel_rect* region = nullptr);
 
  private:
   jpeg_decoder jpeg_;

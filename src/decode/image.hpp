@@ -8,6 +8,12 @@ namespace imgbatch::detail {
 
 /// A decoded raster: interleaved channels, rows packed, samples of 1 byte or 2 bytes (host order).
 /// The pixel vector keeps its capacity across reuse, so a worker's images stop allocating once warm.
+/// A rectangle of pixels [x0, x1) × [y0, y1).
+struct pixel_rect {
+  int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  bool operator==(const pixel_rect&) const = default;
+};
+
 struct image {
   int width = 0;
   int height = 0;

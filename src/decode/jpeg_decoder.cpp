@@ -10,6 +10,7 @@
 // clang-format on
 
 #include <csetjmp>
+#include <algorithm>
 #include <cstring>
 
 namespace imgbatch::detail {
@@ -129,6 +130,28 @@ int c_read_all(context* ctx, std::uint8_t* dst, std::size_t stride) {
   return 0;
 }
 
+// Region: columns [*x0, *x0 + *w) (widened by libjpeg to iMCU boundaries, written back), rows [y0, y1)
+// into rows of dst (stride apart, row y at dst + stride * y, column *x0 at byte 3 * *x0); the rest of the
+// file is not decoded.
+int c_read_region(context* ctx, std::uint8_t* dst, std::size_t stride, JDIMENSION* x0, JDIMENSION* w, JDIMENSION y0,
+                  JDIMENSION y1) {
+  if (setjmp(ctx->err.jump)) {
+    jpeg_abort_decompress(&ctx->cinfo);
+    return 1;
+  }
+  if (*x0 > 0 || *w < ctx->cinfo.output_width) jpeg_crop_scanline(&ctx->cinfo, x0, w);
+  if (y0 > 0) jpeg_skip_scanlines(&ctx->cinfo, y0);
+  while (ctx->cinfo.output_scanline < y1) {
+    JSAMPROW rows[4];
+    JDIMENSION n = 0;
+    for (; n < 4 && ctx->cinfo.output_scanline + n < y1; ++n)
+      rows[n] = dst + stride * (ctx->cinfo.output_scanline + n) + 3 * static_cast<std::size_t>(*x0);
+    jpeg_read_scanlines(&ctx->cinfo, rows, n);
+  }
+  jpeg_abort_decompress(&ctx->cinfo);
+  return 0;
+}
+
 // CMYK path: one row at a time through a 4-channel scratch row.
 int c_read_row(context* ctx, std::uint8_t* row) {
   if (setjmp(ctx->err.jump)) {
@@ -185,7 +208,7 @@ image_header jpeg_decoder::read_header(const std::uint8_t* data, std::size_t siz
   return h;
 }
 
-void jpeg_decoder::decode_rgb(image& out, const decode_options& opt, int denominator) {
+void jpeg_decoder::decode_rgb(image& out, const decode_options& opt, int denominator, const pixel_rect* region) {
   if (!ctx_->open) throw decode_failure("internal: decode without header");
   ctx_->open = false;
   auto& cinfo = ctx_->cinfo;
@@ -207,7 +230,15 @@ void jpeg_decoder::decode_rgb(image& out, const decode_options& opt, int denomin
     throw decode_failure(ctx_->err.message);
   const int w = static_cast<int>(cinfo.output_width), h = static_cast<int>(cinfo.output_height);
   out.reset(w, h, 3, 1);
-  if (!cmyk) {
+  if (!cmyk && region && denominator == 1 &&
+      (region->x0 > 0 || region->y0 > 0 || region->x1 < w || region->y1 < h)) {
+    const int margin = 2 * cinfo.max_h_samp_factor * cinfo.min_DCT_scaled_size;
+    auto x0 = static_cast<JDIMENSION>(std::max(region->x0 - margin, 0));
+    auto cw = static_cast<JDIMENSION>(std::min(region->x1 + margin, w)) - x0;
+    if (c_read_region(ctx_.get(), out.pixels.data(), out.row_bytes(), &x0, &cw, static_cast<JDIMENSION>(region->y0),
+                      static_cast<JDIMENSION>(region->y1)) != 0)
+      throw decode_failure(ctx_->err.message);
+  } else if (!cmyk) {
     if (c_read_all(ctx_.get(), out.pixels.data(), out.row_bytes()) != 0) throw decode_failure(ctx_->err.message);
   } else {
     cmyk_row_.resize(static_cast<std::size_t>(w) * 4);

@@ -24,7 +24,12 @@ class jpeg_decoder {
   image_header read_header(const std::uint8_t* data, std::size_t size, const decode_options& opt);
   /// Decodes the file opened by read_header to RGB8 (orientation not applied), at 1/`denominator`
   /// scale (1, 2, 4 or 8: libjpeg-turbo's scaled IDCT). Throws decode_failure.
-  void decode_rgb(image& out, const decode_options& opt, int denominator = 1);
+  /// With `region` (full scale, stored frame, not CMYK) `out` still has the full size but only the
+  /// pixels of the region are decoded: rows above it are skipped (jpeg_skip_scanlines), rows below it
+  /// never read, and columns cropped (jpeg_crop_scanline) to the region widened by two iMCUs on each
+  /// side, so that smooth upsampling at the cropped edges does not reach it. The region's pixels equal
+  /// a full decode's (tested on every JPEG of the conformance data). The rest of `out` is left as it was.
+  void decode_rgb(image& out, const decode_options& opt, int denominator = 1, const pixel_rect* region = nullptr);
 
   struct context;
 

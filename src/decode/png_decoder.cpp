@@ -123,6 +123,13 @@ int c_read_image(png_ctx* ctx, png_bytepp rows) {
   return 0;
 }
 
+// The first n rows of a non-interlaced image; the rest of the file is not read.
+int c_read_rows(png_ctx* ctx, png_bytepp rows, png_uint_32 n) {
+  if (setjmp(png_jmpbuf(ctx->png))) return 1;
+  png_read_rows(ctx->png, rows, nullptr, n);
+  return 0;
+}
+
 struct ctx_guard {
   png_ctx* ctx;
   ~ctx_guard() {
@@ -163,7 +170,7 @@ image_header png_decoder::read_header(const std::uint8_t* data, std::size_t size
 }
 
 void png_decoder::decode(const std::uint8_t* data, std::size_t size, pixel_kind kind, const decode_options& opt,
-                         image& out) {
+                         image& out, int max_rows) {
   png_ctx ctx{data, size, 0, {}, 0, nullptr, nullptr};
   if (c_create(&ctx) != 0) throw decode_failure(ctx.message);
   ctx_guard guard{&ctx};
@@ -186,14 +193,22 @@ void png_decoder::decode(const std::uint8_t* data, std::size_t size, pixel_kind 
   if (rowbytes != target.row_bytes()) throw decode_failure("internal: unexpected PNG row size");
   rows_.resize(h.height);
   for (png_uint_32 y = 0; y < h.height; ++y) rows_[y] = target.row(static_cast<int>(y));
-  if (c_read_image(&ctx, rows_.data()) != 0) throw decode_failure(ctx.message);
+  // Interlaced images need every pass for any row: those are read whole.
+  const bool stop_early = max_rows >= 0 && static_cast<png_uint_32>(max_rows) < h.height && h.interlace == PNG_INTERLACE_NONE;
+  const png_uint_32 rows_read = stop_early ? static_cast<png_uint_32>(max_rows) : h.height;
+  if (stop_early) {
+    if (c_read_rows(&ctx, rows_.data(), rows_read) != 0) throw decode_failure(ctx.message);
+  } else if (c_read_image(&ctx, rows_.data()) != 0) {
+    throw decode_failure(ctx.message);
+  }
   if (expand_palette) {
     std::uint8_t table[256 * 3];
     if (c_palette(&ctx, table) != 0) throw decode_failure(ctx.message);
     out.reset(target.width, target.height, 3, 1);
     const std::uint8_t* in = indices_.pixels.data();
     std::uint8_t* o = out.pixels.data();
-    for (std::size_t i = 0, n = indices_.pixel_count(); i < n; ++i, o += 3) std::memcpy(o, table + 3 * in[i], 3);
+    for (std::size_t i = 0, n = static_cast<std::size_t>(rows_read) * h.width; i < n; ++i, o += 3)
+      std::memcpy(o, table + 3 * in[i], 3);
   }
   if (ctx.warnings) log().debug("PNG decoded with {} warning(s): {}", ctx.warnings, ctx.message);
 }

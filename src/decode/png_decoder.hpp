@@ -19,7 +19,11 @@ class png_decoder {
   /// alpha dropped, as Pillow's convert("RGB"). index: one channel as stored (palette indices,
   /// grey values at their bit depth, 16-bit kept); RGB files are refused. Palette entries an index
   /// points past read as grey (i, i, i), as in Pillow. Throws decode_failure.
-  void decode(const std::uint8_t* data, std::size_t size, pixel_kind kind, const decode_options& opt, image& out);
+  /// With max_rows >= 0, a non-interlaced image is read only down to row max_rows (exclusive): `out` has
+  /// the full size, its later rows are left as they were, and the rest of the file is not read (so not
+  /// checked). Interlaced images are always read whole.
+  void decode(const std::uint8_t* data, std::size_t size, pixel_kind kind, const decode_options& opt, image& out,
+              int max_rows = -1);
 
  private:
   std::vector<std::uint8_t*> rows_;

@@ -218,9 +218,15 @@ void stage_decode(const stage_context& ctx, sample_slot& s) noexcept {
     decoder& dec = ctx.threads->local().dec;
     // The header was read on whichever thread planned the sample: open the file again on this one.
     const image_header h = dec.read_header(s.image_bytes.data(), s.image_bytes.size(), ctx.decode);
+    // Only the pixels the plan reads (its first crop's window, when nothing before it needs more).
+    const pixel_rect region = source_region(s.plan);
+    const bool partial = region != pixel_rect{0, 0, s.plan.src_w, s.plan.src_h};
     dec.decode(s.image_bytes.data(), s.image_bytes.size(), h, pixel_kind::rgb8, ctx.decode, w.pixels,
-               s.jpeg_denominator);
-    ctx.counters->decoded_pixels.fetch_add(w.pixels.pixel_count(), std::memory_order_relaxed);
+               s.jpeg_denominator, partial ? &region : nullptr);
+    ctx.counters->decoded_pixels.fetch_add(
+        partial ? static_cast<std::size_t>(region.x1 - region.x0) * static_cast<std::size_t>(region.y1 - region.y0)
+                : w.pixels.pixel_count(),
+        std::memory_order_relaxed);
     const sample_view v = view_of(ctx, s);
     // Targets match the image at full size, whatever scale it was decoded at.
     const int full_h = h.decoded_height(ctx.decode.apply_exif), full_w = h.decoded_width(ctx.decode.apply_exif);

@@ -19,12 +19,13 @@ struct depth_scratch : target_scratch {
   image stored, metres;
 };
 
+// Rows [0, rows) of `in`; the rest of `out` is unspecified (not read by the plan).
 template <class S>
-void to_metres(const image& in, const depth_target& spec, image& out) {
+void to_metres(const image& in, int rows, const depth_target& spec, image& out) {
   out.reset(in.width, in.height, 1, 4);
   const auto* p = reinterpret_cast<const S*>(in.pixels.data());
   auto* o = reinterpret_cast<float*>(out.pixels.data());
-  const std::size_t n = in.pixel_count();
+  const std::size_t n = static_cast<std::size_t>(rows) * static_cast<std::size_t>(in.width);
   const double scale = spec.scale;
   for (std::size_t i = 0; i < n; ++i)
     o[i] = static_cast<int>(p[i]) == spec.invalid ? std::numeric_limits<float>::quiet_NaN()
@@ -46,10 +47,10 @@ void depth_target_kind::shape(batch_data& b, const batch_shape& s) const {
 void depth_target_kind::decode(const sample_view& s, target_scratch* scratch, decoder& dec, int image_height,
                                int image_width) const {
   auto& d = static_cast<depth_scratch&>(*scratch);
-  read_target_raster(s, *s.record.file(file_role::depth), "depth map", dec, image_height, image_width, d.bytes,
-                     d.stored);
-  if (d.stored.sample_bytes == 2) to_metres<std::uint16_t>(d.stored, spec_, d.metres);
-  else to_metres<std::uint8_t>(d.stored, spec_, d.metres);
+  const int rows = read_target_raster(s, *s.record.file(file_role::depth), "depth map", dec, image_height,
+                                      image_width, d.bytes, d.stored);
+  if (d.stored.sample_bytes == 2) to_metres<std::uint16_t>(d.stored, rows, spec_, d.metres);
+  else to_metres<std::uint8_t>(d.stored, rows, spec_, d.metres);
 }
 
 void depth_target_kind::write(const sample_view& s, target_scratch* scratch, exec_scratch& ex, batch_data& b,

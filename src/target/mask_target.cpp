@@ -8,12 +8,13 @@
 #include "target/raster_read.hpp"
 #include "target/raster_write.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
 namespace imgbatch::detail {
 
-std::string check_mask_values(const image& m, const mask_target& t) {
+std::string check_mask_values(const image& m, const mask_target& t, int rows) {
   auto bad = [&](unsigned v, std::size_t at) {
     const int x = static_cast<int>(at % static_cast<std::size_t>(m.width)),
               y = static_cast<int>(at / static_cast<std::size_t>(m.width));
@@ -24,15 +25,22 @@ std::string check_mask_values(const image& m, const mask_target& t) {
   auto ok = [&](unsigned v) {
     return v < static_cast<unsigned>(t.num_classes) || static_cast<int>(v) == t.ignore_index;
   };
-  const std::size_t n = m.pixel_count();
+  const std::size_t n =
+      rows < 0 ? m.pixel_count() : static_cast<std::size_t>(std::min(rows, m.height)) * static_cast<std::size_t>(m.width);
   if (m.sample_bytes == 1) {
-    std::array<bool, 256> seen{};
+    if (t.num_classes >= 256) return {};
+    // v is bad when v >= num_classes and v != ignore_index; an ignore_index outside 0..255 exempts
+    // nothing, and neither does exempting 0 (a class whenever num_classes >= 1). Branch-free so the
+    // compiler vectorises it; the position is looked up only when something is bad.
+    const auto limit = static_cast<std::uint8_t>(std::max(t.num_classes, 0));
+    const bool ignore8 = t.ignore_index >= 0 && t.ignore_index < 256;
+    const auto exempt = static_cast<std::uint8_t>(ignore8 ? t.ignore_index : 0);
     const std::uint8_t* p = m.pixels.data();
-    for (std::size_t i = 0; i < n; ++i) seen[p[i]] = true;
-    for (unsigned v = 0; v < 256; ++v)
-      if (seen[v] && !ok(v))
-        for (std::size_t i = 0; i < n; ++i)
-          if (p[i] == v) return bad(v, i);
+    std::uint8_t any = t.num_classes <= 0 && !ignore8 && n > 0 ? 1 : 0;
+    for (std::size_t i = 0; i < n; ++i) any |= static_cast<std::uint8_t>((p[i] >= limit) & (p[i] != exempt));
+    if (any)
+      for (std::size_t i = 0; i < n; ++i)
+        if (!ok(p[i])) return bad(p[i], i);
   } else {
     const auto* p = reinterpret_cast<const std::uint16_t*>(m.pixels.data());
     for (std::size_t i = 0; i < n; ++i)
@@ -156,8 +164,8 @@ void mask_target_kind::decode(const sample_view& s, target_scratch* scratch, dec
     return;
   }
   const std::string& path = *s.record.file(file_role::mask);
-  read_target_raster(s, path, "mask", dec, image_height, image_width, m.bytes, m.raster);
-  if (auto why = check_mask_values(m.raster, spec_); !why.empty()) throw target_failure(path, why);
+  const int rows = read_target_raster(s, path, "mask", dec, image_height, image_width, m.bytes, m.raster);
+  if (auto why = check_mask_values(m.raster, spec_, rows); !why.empty()) throw target_failure(path, why);
 }
 
 void mask_target_kind::write(const sample_view& s, target_scratch* scratch, exec_scratch& ex, batch_data& b,

@@ -27,7 +27,8 @@ class mask_target_kind final : public target {
   bool from_annotations_;  // COCO: painted from segmentations instead of read from a file
 };
 
-/// Checks that every mask value is a class id or the ignore index; returns the problem or "".
-std::string check_mask_values(const image& mask, const mask_target& target);
+/// Checks that every mask value (of rows [0, rows), all when rows < 0) is a class id or the ignore
+/// index; returns the problem or "".
+std::string check_mask_values(const image& mask, const mask_target& target, int rows = -1);
 
 }  // namespace imgbatch::detail

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <tuple>
+#include <utility>
 #include <type_traits>
 
 namespace imgbatch::detail {
@@ -408,6 +410,39 @@ std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, i
   g.crop_width = c[2] - c[0];
   g.crop_height = c[3] - c[1];
   return {};
+}
+
+pixel_rect source_region(const sample_plan& plan) {
+  const pixel_rect whole{0, 0, plan.src_w, plan.src_h};
+  bool mirror_x = false, mirror_y = false;  // the running frame is the source flipped
+  for (const plan_step& st : plan.steps) {
+    switch (st.kind) {
+      case plan_step::hflip:
+        mirror_x = !mirror_x;
+        break;
+      case plan_step::vflip:
+        mirror_y = !mirror_y;
+        break;
+      case plan_step::grayscale:
+        break;
+      case plan_step::color:
+        for (const std::int8_t k : st.order)
+          if (k == 1) return whole;  // contrast: the mean of every pixel
+        break;
+      case plan_step::crop: {
+        // Flips and per-pixel steps keep the frame's size, so the crop is in src_w × src_h coordinates.
+        int x0 = std::max(st.x0, 0), x1 = std::min(st.x0 + st.out_w, plan.src_w);
+        int y0 = std::max(st.y0, 0), y1 = std::min(st.y0 + st.out_h, plan.src_h);
+        if (x0 >= x1 || y0 >= y1) return whole;
+        if (mirror_x) std::tie(x0, x1) = std::pair{plan.src_w - x1, plan.src_w - x0};
+        if (mirror_y) std::tie(y0, y1) = std::pair{plan.src_h - y1, plan.src_h - y0};
+        return {x0, y0, x1, y1};
+      }
+      default:
+        return whole;
+    }
+  }
+  return whole;
 }
 
 }  // namespace imgbatch::detail

@@ -84,6 +84,12 @@ struct draw_key {
 std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, int src_w, sample_plan& out,
                         double min_size = 0, double min_visibility = 0);
 
+/// The source pixels (of the src_h × src_w frame the plan was made for) that running the plan reads:
+/// the window of its first crop when only flips, greyscale and colour adjustments without contrast (each
+/// reads one pixel alone) come before it, clipped to the image; otherwise the whole image. Decoding
+/// only this region gives the same output (region decode, decoder.hpp).
+pixel_rect source_region(const sample_plan& plan);
+
 /// torchvision's output size for resize(shorter, max_longer).
 size2 shorter_side_size(int h, int w, int shorter, int max_longer);
 

@@ -33,6 +33,48 @@ std::string try_decode(const std::vector<std::uint8_t>& b, pixel_kind kind, cons
   return imgbatch::test::decode_error_of(b, kind, opt, out);
 }
 
+// Decoding only a region (decoder.hpp) gives, inside it, the pixels of the full decode `full`: 12
+// regions per file, drawn from a fixed sequence (thin, wide, at the edges, the whole), compared byte by
+// byte. Returns how many regions were compared.
+int check_regions(const std::string& rel, const std::vector<std::uint8_t>& bytes, const decode_options& opt,
+                  const image& full, std::uint64_t& rng) {
+  auto next = [&](int n) {  // splitmix64, uniform enough for picking sizes
+    rng += 0x9E3779B97F4A7C15ull;
+    std::uint64_t z = rng;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return static_cast<int>((z ^ (z >> 31)) % static_cast<std::uint64_t>(n));
+  };
+  decoder dec;
+  image part;
+  int compared = 0;
+  for (int t = 0; t < 12; ++t) {
+    const int W = full.width, H = full.height;
+    const int w = t == 0 ? W : 1 + next(W), h = t == 0 ? H : t == 1 ? 1 : 1 + next(H);
+    const int x0 = t == 2 ? W - w : next(W - w + 1), y0 = t == 3 ? H - h : next(H - h + 1);
+    const pixel_rect r{x0, y0, x0 + w, y0 + h};
+    try {
+      const image_header hdr = dec.read_header(bytes.data(), bytes.size(), opt);
+      dec.decode(bytes.data(), bytes.size(), hdr, pixel_kind::rgb8, opt, part, 1, &r);
+    } catch (const std::exception& e) {
+      fail(rel + ": region decode failed: " + e.what());
+      return compared;
+    }
+    if (part.width != W || part.height != H) {
+      fail(rel + ": region decode changed the size");
+      return compared;
+    }
+    for (int y = r.y0; y < r.y1; ++y)
+      if (std::memcmp(part.row(y) + 3 * r.x0, full.row(y) + 3 * r.x0, 3 * static_cast<std::size_t>(w)) != 0) {
+        fail(rel + ": region " + std::to_string(x0) + "," + std::to_string(y0) + " " + std::to_string(w) + "x" +
+             std::to_string(h) + " differs from the full decode at row " + std::to_string(y));
+        return compared;
+      }
+    ++compared;
+  }
+  return compared;
+}
+
 }  // namespace
 
 int main() {
@@ -48,7 +90,8 @@ int main() {
   };
   std::map<std::string, tally> per_folder;
   std::string line;
-  int rows = 0;
+  int rows = 0, region_checks = 0;
+  std::uint64_t region_rng = 12345;
   decode_options strict, lenient;
   lenient.strict = false;
   strict.apply_exif = lenient.apply_exif = false;  // the table lists sizes as stored
@@ -81,6 +124,7 @@ int main() {
       if (std::sscanf(cols[3].c_str(), "%dx%d", &w, &h) == 2 && (w != out.width || h != out.height))
         fail(rel + ": size " + std::to_string(out.width) + "x" + std::to_string(out.height) + ", expected " +
              cols[3].substr(0, cols[3].find(' ')));
+      region_checks += check_regions(rel, bytes, strict, out, region_rng);
     } else if (result == "ok_with_warning") {
       if (err.empty()) fail(rel + ": a JPEG with corrupt data must be refused in strict mode");
       image l;
@@ -156,6 +200,9 @@ int main() {
     if (e != "progressive JPEG has more than 2 scans (decode.max_scans)") fail("scan limit: got '" + e + "'");
   }
   std::printf("%d files compared with EXPECTED_DECODE.tsv\n", rows);
+  // Every JPEG and PNG that decodes was decoded again for 12 regions each.
+  std::printf("%d region decodes equal to the full decode\n", region_checks);
+  if (region_checks < 12 * 150) fail("expected region decodes of at least 150 files, got " + std::to_string(region_checks));
   std::printf("%d passed, %d failed\n", failures == 0 ? 1 : 0, failures == 0 ? 0 : 1);
   return failures == 0 ? 0 : 1;
 }

@@ -199,3 +199,24 @@ TEST_CASE("batch: asking for a missing tensor names the ones there are") {
   CHECK(b.find("depth") == nullptr);
   CHECK_THROWS_WITH_AS(b["depth"], "batch has no tensor 'depth' (it has: image, mask)", std::out_of_range);
 }
+
+TEST_CASE("mask values: a value that is neither a class nor ignore_index is named with its position") {
+  auto mask_of = [](int bad_x, int bad_y, int bad_v) {
+    return make_image(100, 37, 1, [=](int x, int y, int) { return x == bad_x && y == bad_y ? bad_v : (x + y) % 4; });
+  };
+  const mask_target t{4, 255, mask_encoding::index, std::nullopt};
+  CHECK(check_mask_values(mask_of(-1, -1, 0), t).empty());
+  CHECK(check_mask_values(mask_of(50, 20, 255), t).empty());  // ignore_index
+  CHECK(check_mask_values(mask_of(99, 36, 4), t) ==
+        "mask value 4 at x=99, y=36 is not a class id (num_classes 4, ignore_index 255)");
+  CHECK(check_mask_values(mask_of(0, 0, 254), t) ==
+        "mask value 254 at x=0, y=0 is not a class id (num_classes 4, ignore_index 255)");
+  const mask_target none{4, -1, mask_encoding::index, std::nullopt};  // no ignore value: 255 is bad
+  CHECK(check_mask_values(mask_of(7, 3, 255), none) ==
+        "mask value 255 at x=7, y=3 is not a class id (num_classes 4, ignore_index -1)");
+  const mask_target zero_ignored{4, 0, mask_encoding::index, std::nullopt};
+  CHECK(check_mask_values(mask_of(7, 3, 9), zero_ignored) ==
+        "mask value 9 at x=7, y=3 is not a class id (num_classes 4, ignore_index 0)");
+  const mask_target many{300, -1, mask_encoding::index, std::nullopt};  // every 8-bit value is a class
+  CHECK(check_mask_values(mask_of(7, 3, 255), many).empty());
+}

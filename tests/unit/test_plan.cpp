@@ -174,3 +174,30 @@ TEST_CASE("plan: gaussian_blur sigma and random_erasing rectangles follow torchv
   std::sort(log_ratio.begin(), log_ratio.end());
   CHECK(std::fabs(log_ratio[log_ratio.size() / 2]) < 0.15);
 }
+
+TEST_CASE("plan: source_region is the first crop's window when only per-pixel steps come before it") {
+  // 201 x 301 (h x w), centre crop 100 x 80: top round(50.5) = 50, left round(110.5) = 110.
+  const pixel_rect window{110, 50, 190, 150};
+  CHECK(source_region(plan_of({center_crop_op{{100, 80}}}, 201, 301)) == window);
+  // After a left-right flip the window [110, 190) of the flipped frame is source [301-190, 301-110).
+  CHECK(source_region(plan_of({hflip_op{1.0}, center_crop_op{{100, 80}}}, 201, 301)) == pixel_rect{111, 50, 191, 150});
+  // And after a top-bottom flip rows [50, 150) are source [201-150, 201-50).
+  CHECK(source_region(plan_of({vflip_op{1.0}, center_crop_op{{100, 80}}}, 201, 301)) == pixel_rect{110, 51, 190, 151});
+  // Per-pixel colour steps and greyscale before the crop keep it.
+  color_jitter_op bright;
+  bright.brightness = std::array<double, 2>{1.5, 1.5};
+  bright.saturation = std::array<double, 2>{0.5, 0.5};
+  CHECK(source_region(plan_of({bright, random_grayscale_op{1.0}, center_crop_op{{100, 80}}}, 201, 301)) == window);
+  // Contrast needs the mean of every pixel; a resize, blur or affine before the crop reads all of them.
+  const pixel_rect whole{0, 0, 301, 201};
+  color_jitter_op contrast;
+  contrast.contrast = std::array<double, 2>{1.5, 1.5};
+  CHECK(source_region(plan_of({contrast, center_crop_op{{100, 80}}}, 201, 301)) == whole);
+  CHECK(source_region(plan_of({resize_op{size2{150, 200}}, center_crop_op{{100, 80}}}, 201, 301)) == whole);
+  CHECK(source_region(plan_of({gaussian_blur_op{{3, 3}, {1.0, 1.0}}, center_crop_op{{100, 80}}}, 201, 301)) == whole);
+  CHECK(source_region(plan_of({resize_op{size2{150, 200}}}, 201, 301)) == whole);
+  // A crop reaching past the image (padding) reads only the part inside.
+  CHECK(source_region(plan_of({center_crop_op{{300, 80}}}, 201, 301)) == pixel_rect{110, 0, 190, 201});
+  // Only the first crop counts: a second one crops the first one's output.
+  CHECK(source_region(plan_of({center_crop_op{{100, 80}}, center_crop_op{{10, 10}}}, 201, 301)) == window);
+}
