@@ -12,6 +12,7 @@
 #include <csetjmp>
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace imgbatch::detail {
 
@@ -29,6 +30,7 @@ struct jpeg_decoder::context {
   jpeg_progress_mgr progress{};
   int max_scans = 500;
   bool open = false;
+  std::vector<JSAMPROW> rows;  // one pointer per output row: libjpeg gets them all in one call
 };
 
 namespace {
@@ -113,42 +115,29 @@ int c_start(context* ctx, J_COLOR_SPACE out_space, unsigned denominator) {
   return 0;
 }
 
-// Reads every scanline into rows (stride bytes apart) and finishes the file.
-int c_read_all(context* ctx, std::uint8_t* dst, std::size_t stride) {
+// Reads output rows [first, end) into rows[first..end) (all in one call where libjpeg allows, which is
+// faster than a few at a time), then finishes the file when `finish`, else abandons the rest of it.
+int c_read_rows(context* ctx, JSAMPROW* rows, JDIMENSION end, bool finish) {
   if (setjmp(ctx->err.jump)) {
     jpeg_abort_decompress(&ctx->cinfo);
     return 1;
   }
-  while (ctx->cinfo.output_scanline < ctx->cinfo.output_height) {
-    JSAMPROW rows[4];
-    JDIMENSION n = 0;
-    for (; n < 4 && ctx->cinfo.output_scanline + n < ctx->cinfo.output_height; ++n)
-      rows[n] = dst + stride * (ctx->cinfo.output_scanline + n);
-    jpeg_read_scanlines(&ctx->cinfo, rows, n);
-  }
-  jpeg_finish_decompress(&ctx->cinfo);
+  while (ctx->cinfo.output_scanline < end)
+    jpeg_read_scanlines(&ctx->cinfo, rows + ctx->cinfo.output_scanline, end - ctx->cinfo.output_scanline);
+  if (finish) jpeg_finish_decompress(&ctx->cinfo);
+  else jpeg_abort_decompress(&ctx->cinfo);
   return 0;
 }
 
-// Region: columns [*x0, *x0 + *w) (widened by libjpeg to iMCU boundaries, written back), rows [y0, y1)
-// into rows of dst (stride apart, row y at dst + stride * y, column *x0 at byte 3 * *x0); the rest of the
-// file is not decoded.
-int c_read_region(context* ctx, std::uint8_t* dst, std::size_t stride, JDIMENSION* x0, JDIMENSION* w, JDIMENSION y0,
-                  JDIMENSION y1) {
+// Region: columns [*x0, *x0 + *w) (widened by libjpeg to iMCU boundaries, written back) and rows
+// [y0, ...) from here on; rows above y0 are skipped.
+int c_start_region(context* ctx, JDIMENSION* x0, JDIMENSION* w, JDIMENSION y0) {
   if (setjmp(ctx->err.jump)) {
     jpeg_abort_decompress(&ctx->cinfo);
     return 1;
   }
   if (*x0 > 0 || *w < ctx->cinfo.output_width) jpeg_crop_scanline(&ctx->cinfo, x0, w);
   if (y0 > 0) jpeg_skip_scanlines(&ctx->cinfo, y0);
-  while (ctx->cinfo.output_scanline < y1) {
-    JSAMPROW rows[4];
-    JDIMENSION n = 0;
-    for (; n < 4 && ctx->cinfo.output_scanline + n < y1; ++n)
-      rows[n] = dst + stride * (ctx->cinfo.output_scanline + n) + 3 * static_cast<std::size_t>(*x0);
-    jpeg_read_scanlines(&ctx->cinfo, rows, n);
-  }
-  jpeg_abort_decompress(&ctx->cinfo);
   return 0;
 }
 
@@ -208,6 +197,11 @@ image_header jpeg_decoder::read_header(const std::uint8_t* data, std::size_t siz
   return h;
 }
 
+void jpeg_decoder::point_rows(image& out, std::size_t offset) {
+  ctx_->rows.resize(static_cast<std::size_t>(out.height));
+  for (int y = 0; y < out.height; ++y) ctx_->rows[static_cast<std::size_t>(y)] = out.row(y) + offset;
+}
+
 void jpeg_decoder::decode_rgb(image& out, const decode_options& opt, int denominator, const pixel_rect* region) {
   if (!ctx_->open) throw decode_failure("internal: decode without header");
   ctx_->open = false;
@@ -235,11 +229,15 @@ void jpeg_decoder::decode_rgb(image& out, const decode_options& opt, int denomin
     const int margin = 2 * cinfo.max_h_samp_factor * cinfo.min_DCT_scaled_size;
     auto x0 = static_cast<JDIMENSION>(std::max(region->x0 - margin, 0));
     auto cw = static_cast<JDIMENSION>(std::min(region->x1 + margin, w)) - x0;
-    if (c_read_region(ctx_.get(), out.pixels.data(), out.row_bytes(), &x0, &cw, static_cast<JDIMENSION>(region->y0),
-                      static_cast<JDIMENSION>(region->y1)) != 0)
+    if (c_start_region(ctx_.get(), &x0, &cw, static_cast<JDIMENSION>(region->y0)) != 0)
+      throw decode_failure(ctx_->err.message);
+    point_rows(out, 3 * static_cast<std::size_t>(x0));
+    if (c_read_rows(ctx_.get(), ctx_->rows.data(), static_cast<JDIMENSION>(region->y1), false) != 0)
       throw decode_failure(ctx_->err.message);
   } else if (!cmyk) {
-    if (c_read_all(ctx_.get(), out.pixels.data(), out.row_bytes()) != 0) throw decode_failure(ctx_->err.message);
+    point_rows(out, 0);
+    if (c_read_rows(ctx_.get(), ctx_->rows.data(), static_cast<JDIMENSION>(h), true) != 0)
+      throw decode_failure(ctx_->err.message);
   } else {
     cmyk_row_.resize(static_cast<std::size_t>(w) * 4);
     const bool inverted = cinfo.saw_Adobe_marker;

@@ -34,6 +34,7 @@ class jpeg_decoder {
   struct context;
 
  private:
+  void point_rows(image& out, std::size_t offset);  // ctx_->rows[y] = out.row(y) + offset
   std::unique_ptr<context> ctx_;
   std::vector<std::uint8_t> cmyk_row_;
 };
