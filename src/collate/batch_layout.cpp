@@ -86,6 +86,7 @@ void write_pixels(const exec_result& px, const pixel_lut* lut, layout lay, T* ds
                   const std::array<T, 3>& pad) {
   const image_view& v = px.view;
   const int h = v.height, w = v.width;
+  const std::uint8_t* tone = px.tone ? px.tone->data() : nullptr;  // uint8 output: the plan's table (float: in lut)
   const std::size_t plane = static_cast<std::size_t>(H) * W;
   for (int y = 0; y < h; ++y) {
     const std::uint8_t* row = v.row(px.fy ? h - 1 - y : y);
@@ -105,6 +106,10 @@ void write_pixels(const exec_result& px, const pixel_lut* lut, layout lay, T* ds
           d0[x] = lut->value[0][p[0]];
           d1[x] = lut->value[1][p[1]];
           d2[x] = lut->value[2][p[2]];
+        } else if (tone) {
+          d0[x] = tone[p[0]];
+          d1[x] = tone[p[1]];
+          d2[x] = tone[p[2]];
         } else {
           d0[x] = p[0];
           d1[x] = p[1];
@@ -120,7 +125,7 @@ void write_pixels(const exec_result& px, const pixel_lut* lut, layout lay, T* ds
       T* d = dst + static_cast<std::size_t>(y) * W * 3;
       bool done = false;
       if constexpr (std::is_same_v<T, std::uint8_t>) {
-        if (!px.fx) {
+        if (!px.fx && !tone) {
           std::memcpy(d, row, static_cast<std::size_t>(w) * 3);
           done = true;
         }
@@ -130,7 +135,7 @@ void write_pixels(const exec_result& px, const pixel_lut* lut, layout lay, T* ds
           const std::uint8_t* p = row + 3 * (px.fx ? w - 1 - x : x);
           for (int c = 0; c < 3; ++c) {
             if constexpr (std::is_same_v<T, float>) d[x * 3 + c] = lut->value[c][p[c]];
-            else d[x * 3 + c] = p[c];
+            else d[x * 3 + c] = tone ? tone[p[c]] : p[c];
           }
         }
       for (int x = w; x < W; ++x)
@@ -158,7 +163,14 @@ void batch_layout::write_image(batch_data& b, std::size_t slot, const exec_resul
   tensor& t = *b.find("image");
   const std::size_t per = static_cast<std::size_t>(s.height) * s.width * 3;
   if (image_type_ == dtype::float32) {
-    write_pixels<float>(px, &lut, layout_, t.data<float>() + slot * per, s.height, s.width, pad_value_);
+    if (px.tone) {  // a brightness/contrast table left by the plan: composed with the output table
+      pixel_lut composed;
+      for (std::size_t c = 0; c < 3; ++c)
+        for (std::size_t v = 0; v < 256; ++v) composed.value[c][v] = lut.value[c][(*px.tone)[v]];
+      write_pixels<float>(px, &composed, layout_, t.data<float>() + slot * per, s.height, s.width, pad_value_);
+    } else {
+      write_pixels<float>(px, &lut, layout_, t.data<float>() + slot * per, s.height, s.width, pad_value_);
+    }
   } else {
     std::array<std::uint8_t, 3> pad{};
     for (int c = 0; c < 3; ++c)

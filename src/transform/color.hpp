@@ -19,6 +19,11 @@ inline std::uint8_t grey_of(const std::uint8_t* rgb) noexcept {
 /// Pillow's L replicated to three channels.
 void to_grayscale(const image_view& in, image& out);
 
+/// When `order` holds brightness and contrast only: the one per-value table the step applies to every
+/// channel (contrast's mean taken from the whole of `stats_of`), and true; else false.
+bool color_table(const image_view& stats_of, const std::array<std::int8_t, 4>& order,
+                 const std::array<float, 4>& factor, std::array<std::uint8_t, 256>& table);
+
 /// One color_jitter step, fused: the adjustments `order[k]` (0 brightness, 1 contrast, 2 saturation,
 /// 3 hue; -1 ends) with `factor[k]` (hue: `hue_shift`) run pixel by pixel in one pass, each rounding as
 /// when run alone. The contrast mean is that of the whole of `stats_of` at that point of the chain;

@@ -61,6 +61,20 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
     return j < steps.size() && steps[j].kind == plan_step::resize && mode != resample::valid_average;
   };
 
+  // Steps after step i that move pixels without changing their values: crops inside the frame (views)
+  // and flips (to the write), so a per-value table can wait for the write.
+  auto only_crops_and_flips_after = [&](std::size_t i, const image_view& v) {
+    int h = v.height, w = v.width;
+    for (std::size_t j = i + 1; j < steps.size(); ++j) {
+      const plan_step& t = steps[j];
+      if (t.kind == plan_step::hflip || t.kind == plan_step::vflip) continue;
+      if (t.kind != plan_step::crop || t.y0 < 0 || t.x0 < 0 || t.y0 + t.out_h > h || t.x0 + t.out_w > w) return false;
+      h = t.out_h;
+      w = t.out_w;
+    }
+    return true;
+  };
+
   exec_result r;
   r.view = src;
   int cur = -1;  // which scratch buffer the view points into; -1 = src
@@ -119,6 +133,10 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
       }
       case plan_step::color: {
         if (!photometric) break;
+        if (only_crops_and_flips_after(i, r.view) && color_table(r.view, st.order, st.factor, s.tone)) {
+          r.tone = &s.tone;  // applied by the write, with the output table, in the same pass
+          break;
+        }
         // A crop inside the image that follows needs the adjusted pixels of its window only; the
         // contrast mean still comes from the whole image.
         image_view window = r.view;

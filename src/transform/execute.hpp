@@ -5,6 +5,7 @@
 #include "transform/resize.hpp"
 #include "transform/view.hpp"
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -18,13 +19,16 @@ struct exec_scratch {
   std::vector<float> blur;
   image ones;                    // per-pixel `valid` after random_affine
   std::vector<plan_step> steps;  // the plan's steps as run (flips moved later)
+  std::array<std::uint8_t, 256> tone{};
 };
 
 /// The pixels after every geometric step, except flips after the last resize/crop, which are left for
-/// the final write to fold in (fx, fy) at no cost.
+/// the final write to fold in (fx, fy) at no cost, and a last brightness/contrast step followed only by
+/// crops and flips, left as `tone`: a table the write applies to every channel value.
 struct exec_result {
   image_view view;
   bool fx = false, fy = false;
+  const std::array<std::uint8_t, 256>* tone = nullptr;
 };
 
 /// bilinear: 8-bit images (Pillow BILINEAR); nearest: masks and depth; valid_average: float depth with

@@ -190,3 +190,44 @@ TEST_CASE("photometric: random_erasing writes its value in NHWC uint8 batches to
     }
   CHECK(samples == 10);
 }
+
+TEST_CASE("photometric: brightness and contrast before crops and flips give float32 = normalize(uint8) exactly") {
+  // The table of such a step is applied by the final write (composed with the normalize table for
+  // float32); every float must be (v / 255 - mean) / std of the uint8 output of the same pipeline.
+  data d;
+  const std::vector<transform> ops = {hflip_op{0.5},
+                                      color_jitter_op{.brightness = std::array<double, 2>{0.6, 1.4},
+                                                      .contrast = std::array<double, 2>{0.6, 1.4}},
+                                      random_crop_op{{32, 48}}, vflip_op{0.5}};
+  const std::array<float, 3> mean{0.485f, 0.456f, 0.406f}, sd{0.229f, 0.224f, 0.225f};
+  auto with_norm = ops;
+  with_norm.push_back(normalize_op{mean, sd});
+  pipeline_spec u8 = d.spec(ops);
+  u8.batch.image_type = dtype::uint8;
+  u8.batch.image_layout = layout::nchw;
+  loader a(u8), b(d.spec(with_norm));
+  const auto x = all(a), y = all(b);
+  REQUIRE(x.size() == 2);
+  std::size_t compared = 0, changed = 0;
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    const std::uint8_t* p = x[k]["image"].data<std::uint8_t>();
+    const float* q = y[k]["image"].data<float>();
+    const std::size_t n = x[k]["image"].numel(), plane = 32 * 48;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t c = (i / plane) % 3;
+      CHECK(q[i] == (static_cast<float>(p[i]) / 255.0f - mean[c]) / sd[c]);
+      ++compared;
+    }
+  }
+  CHECK(compared == 10u * 3 * 32 * 48);
+  // and the step did something: the uint8 output differs from the same pipeline without it
+  auto no_colour = ops;
+  no_colour[1] = random_grayscale_op{0.0};
+  pipeline_spec plain = d.spec(no_colour);
+  plain.batch.image_type = dtype::uint8;
+  plain.batch.image_layout = layout::nchw;
+  loader c(plain);
+  const auto z = all(c);
+  for (std::size_t k = 0; k < x.size(); ++k) changed += !same_bytes(x[k]["image"], z[k]["image"]);
+  CHECK(changed == 2);
+}
