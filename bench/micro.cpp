@@ -75,14 +75,15 @@ void BM_resize_bilinear(benchmark::State& st) {
   const image src = photo(500, 375);
   image out;
   resize_scratch s;
+  const int oh = static_cast<int>(st.range(0)), ow = static_cast<int>(st.range(1));
   for (auto _ : st) {
-    resize_bilinear(image_view::of(src), 256, 256, out, s);
+    resize_bilinear(image_view::of(src), oh, ow, out, s);
     benchmark::DoNotOptimize(out.pixels.data());
   }
   st.SetItemsProcessed(st.iterations());
-  st.SetLabel("500x375 RGB -> 256x256");
+  st.SetLabel("500x375 RGB -> " + std::to_string(ow) + "x" + std::to_string(oh));
 }
-BENCHMARK(BM_resize_bilinear);
+BENCHMARK(BM_resize_bilinear)->Args({256, 256})->Args({384, 512})->Args({200, 266});
 
 void BM_resize_nearest(benchmark::State& st) {
   image mask;

@@ -82,6 +82,19 @@ inline std::uint8_t clip8(std::int32_t v) {
   return static_cast<std::uint8_t>(v >> precision_bits);
 }
 
+// Pillow's ksize (2 * ceil(support) + 1) bounds every window, but the widest window is usually a tap or
+// two shorter (an enlargement's windows hold 2 taps, not 3): keeps only that many coefficients per
+// output pixel (stride included) and returns the count. The dropped ones all weigh 0.
+int compact_taps(int out_size, int ksize, const std::vector<int>& bounds, std::vector<std::int32_t>& kk) {
+  int widest = 1;
+  for (int xx = 0; xx < out_size; ++xx) widest = std::max(widest, bounds[static_cast<std::size_t>(xx) * 2 + 1]);
+  if (widest == ksize) return ksize;
+  for (int xx = 0; xx < out_size; ++xx)  // forward: each row moves to an address no later than its own
+    std::memmove(kk.data() + static_cast<std::ptrdiff_t>(xx) * widest, kk.data() + static_cast<std::ptrdiff_t>(xx) * ksize,
+                 sizeof(std::int32_t) * static_cast<std::size_t>(widest));
+  return widest;
+}
+
 // Every output pixel reads exactly ksize taps: windows that would run past the right edge are moved
 // left and their coefficients right (the moved-in taps weigh 0), so the inner loop has no bound to test
 // and the same arithmetic as Pillow's variable-length loop (adding 0 * pixel changes nothing).
@@ -243,7 +256,9 @@ __attribute__((target("avx2"))) void horizontal_rgb_avx2_t(const image_view& src
 
 void horizontal_rgb_avx2(const image_view& src, int y_first, int rows, int x_begin, int x_end, int npairs,
                          const int* bounds, const std::int16_t* pc, image& dst) {
-  switch (npairs) {  // ksize 3 and 5 (shrinks up to 2x) and 7, 9 unrolled
+  switch (npairs) {  // windows of up to 10 taps (shrinks up to 4x) unrolled
+    case 1:
+      return horizontal_rgb_avx2_t<1>(src, y_first, rows, x_begin, x_end, npairs, bounds, pc, dst);
     case 2:
       return horizontal_rgb_avx2_t<2>(src, y_first, rows, x_begin, x_end, npairs, bounds, pc, dst);
     case 3:
@@ -328,26 +343,6 @@ void horizontal(const image_view& src, int y_first, int rows, int out_w, int ksi
   }
 #endif
   horizontal_any(src, y_first, rows, out_w, ksize, s.bounds.data(), s.coeffs.data(), dst);
-}
-
-// Pillow's loop as written, for inputs narrower than the filter.
-void horizontal_small(const image_view& src, int y_first, int rows, int out_w, int ksize, const int* bounds,
-                      const std::int32_t* kk, image& dst, bool into_scratch) {
-  if (into_scratch) dst.reset(out_w, rows, src.channels, 1);
-  const int C = src.channels;
-  for (int y = 0; y < rows; ++y) {
-    const std::uint8_t* in = src.row(y_first + y);
-    std::uint8_t* out = dst.row(y);
-    for (int xx = 0; xx < out_w; ++xx) {
-      const int xmin = bounds[xx * 2], xmax = bounds[xx * 2 + 1];
-      const std::int32_t* k = kk + static_cast<std::ptrdiff_t>(xx) * ksize;
-      for (int c = 0; c < C; ++c) {
-        std::int32_t ss = 1 << (precision_bits - 1);
-        for (int x = 0; x < xmax; ++x) ss += in[(xmin + x) * C + c] * k[x];
-        out[xx * C + c] = clip8(ss);
-      }
-    }
-  }
 }
 
 #if IMGBATCH_X86_SIMD
@@ -448,22 +443,16 @@ void resize_bilinear(const image_view& src, int out_h, int out_w, image& out, re
   }
   image_view mid = src;
   if (need_h) {
-    const int hk = precompute(src.width, out_w, s.bounds, s.coeffs, s.weights);
-    if (mirror_x) mirror_windows(src.width, out_w, hk, s.bounds, s.coeffs);
-    if (hk > src.width) {
-      // Fewer input pixels than taps (tiny images): keep Pillow's variable windows.
-      horizontal_small(src, need_v ? y_first : 0, need_v ? y_last - y_first : out_h, out_w, hk, s.bounds.data(),
-                       s.coeffs.data(), need_v ? s.horizontal : out, need_v);
-      if (!need_v) return;
-      mid = image_view::of(s.horizontal);
-    } else {
-      fixed_windows(src.width, out_w, hk, s.bounds, s.coeffs);
-      image& tmp = need_v ? s.horizontal : out;
-      if (need_v) tmp.reset(out_w, y_last - y_first, C, 1);
-      horizontal(src, need_v ? y_first : 0, need_v ? y_last - y_first : out_h, out_w, hk, s, tmp);
-      if (!need_v) return;
-      mid = image_view::of(tmp);
-    }
+    const int ksize = precompute(src.width, out_w, s.bounds, s.coeffs, s.weights);
+    if (mirror_x) mirror_windows(src.width, out_w, ksize, s.bounds, s.coeffs);
+    // Every window fits in the widest one (at most the input's width): all taps past it weigh 0.
+    const int hk = compact_taps(out_w, ksize, s.bounds, s.coeffs);
+    fixed_windows(src.width, out_w, hk, s.bounds, s.coeffs);
+    image& tmp = need_v ? s.horizontal : out;
+    if (need_v) tmp.reset(out_w, y_last - y_first, C, 1);
+    horizontal(src, need_v ? y_first : 0, need_v ? y_last - y_first : out_h, out_w, hk, s, tmp);
+    if (!need_v) return;
+    mid = image_view::of(tmp);
   } else {
     mid = src;
   }
