@@ -27,14 +27,28 @@
 namespace imgbatch {
 namespace detail {
 
+std::size_t most_annotations(const dataset_index& index) {
+  std::size_t most = 0;
+  for (const sample_record& r : index.records) most = std::max<std::size_t>(most, r.annotation_count);
+  return most;
+}
+
 /// The batch buffers and who holds them. Shared with every batch handed out, so a batch can outlive
 /// its loader. Thread-safe.
 class buffer_pool {
  public:
-  buffer_pool(std::size_t count, std::size_t batch_size, const batch_layout& layout) {
+  /// Each slot's box storage is reserved for `max_boxes` (the most annotations of one image), so no
+  /// slot grows it when it first meets a sample with many boxes in the middle of an epoch.
+  buffer_pool(std::size_t count, std::size_t batch_size, const batch_layout& layout, std::size_t max_boxes) {
     for (std::size_t i = 0; i < count; ++i) {
       auto b = std::make_unique<batch_buffer>();
       b->slots.resize(batch_size);
+      for (sample_slot& s : b->slots)
+        for (box_set* set : {&s.plan.boxes, &s.plan.footprint_work, &s.plan.back_work}) {
+          set->box.reserve(max_boxes);
+          set->full.reserve(max_boxes);
+          set->source.reserve(max_boxes);
+        }
       b->data.samples.resize(batch_size);
       layout.init(b->data);
       free_.push_back(b.get());
@@ -103,7 +117,8 @@ class loader_impl {
         threads_(spec_.loader.threads > 0 ? spec_.loader.threads
                                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
         pool_(std::make_shared<buffer_pool>(static_cast<std::size_t>(spec_.loader.prefetch_batches),
-                                            static_cast<std::size_t>(spec_.batch.size), layout_)),
+                                            static_cast<std::size_t>(spec_.batch.size), layout_,
+                                            most_annotations(index_))),
         ready_(static_cast<std::size_t>(spec_.loader.prefetch_batches)),
         workspaces_(targets_),
         arena_(threads_, 0) {

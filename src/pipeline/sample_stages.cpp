@@ -28,7 +28,7 @@ struct timer {
 std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
 
 sample_view view_of(const stage_context& ctx, const sample_slot& s) {
-  return {*s.record, *ctx.index, s.header, s.plan, ctx.decode, ctx.frame};
+  return {*s.record, *ctx.index, s.header, s.plan, ctx.decode, ctx.frame, &ctx.counters->largest_file};
 }
 
 // Runs f, turning any exception into the slot's failure (naming `file` unless a target names its own).
@@ -133,7 +133,7 @@ void stage_plan(const stage_context& ctx, sample_slot& s) noexcept {
   timer t{ctx.counters->read_ns};
   const std::string& file = s.record->image;
   guarded(s, file, "reading", [&] {
-    if (auto why = read_file(file, s.image_bytes); !why.empty()) return s.fail(file, why);
+    if (auto why = read_file(file, s.image_bytes, &ctx.counters->largest_file); !why.empty()) return s.fail(file, why);
     s.header = ctx.threads->local().dec.read_header(s.image_bytes.data(), s.image_bytes.size(), ctx.decode);
     if (auto why = check_declared_size(ctx, s); !why.empty()) return s.fail(file, why);
     const int h = s.header.decoded_height(ctx.decode.apply_exif), w = s.header.decoded_width(ctx.decode.apply_exif);

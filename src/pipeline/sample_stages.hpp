@@ -21,6 +21,7 @@ namespace imgbatch::detail {
 struct stage_counters {
   std::atomic<std::uint64_t> read_ns{0}, decode_ns{0}, augment_ns{0}, collate_ns{0};
   std::atomic<std::uint64_t> decoded_pixels{0};
+  std::atomic<std::size_t> largest_file{0};  // capacity the file buffers grow to (read_file)
 };
 
 /// Everything a stage needs besides the slot: fixed for a pass, shared read-only by all workers.

@@ -9,6 +9,7 @@
 #include "transform/plan.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <stdexcept>
@@ -54,6 +55,7 @@ struct sample_view {
   const sample_plan& plan;     ///< its geometry, boxes already moved
   const decode_options& decode;
   annotation_frame frame = annotation_frame::decoded;
+  std::atomic<std::size_t>* largest_file = nullptr;  ///< shared growth size of file buffers (read_file)
   annotation_space annotations() const noexcept { return annotation_space_of(header, decode, frame); }
 };
 

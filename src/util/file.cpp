@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -13,7 +14,7 @@
 
 namespace imgbatch::detail {
 
-std::string read_file(const std::string& path, std::vector<std::uint8_t>& out) {
+std::string read_file(const std::string& path, std::vector<std::uint8_t>& out, std::atomic<std::size_t>* largest) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::strerror(errno);
   struct stat st {};
@@ -29,7 +30,16 @@ std::string read_file(const std::string& path, std::vector<std::uint8_t>& out) {
   // Grown to a power of two: a buffer reused file after file stops growing after a few files instead of
   // at every file larger than all before.
   const auto size = static_cast<std::size_t>(st.st_size);
-  if (out.capacity() < size) out.reserve(std::bit_ceil(size));
+  if (out.capacity() < size) {
+    std::size_t want = std::bit_ceil(size);
+    if (largest) {
+      std::size_t seen = largest->load(std::memory_order_relaxed);
+      while (seen < want && !largest->compare_exchange_weak(seen, want, std::memory_order_relaxed)) {
+      }
+      want = std::max(want, seen);
+    }
+    out.reserve(want);
+  }
   out.resize(size);
   std::size_t done = 0;
   while (done < out.size()) {
