@@ -81,17 +81,55 @@ bool cpu_avx2() {
 }
 #endif
 
+// Writes the sample's image into its slot (H x W): the canvas (the plan's output, ch x cw: the view
+// at its offset, the canvas fill around it when a final padding crop was left to the write), then the
+// batch padding `pad` to the right of and below the canvas. Flips (fx, fy) mirror the whole canvas.
 template <class T>
 void write_pixels(const exec_result& px, const pixel_lut* lut, layout lay, T* dst, int H, int W,
                   const std::array<T, 3>& pad) {
   const image_view& v = px.view;
   const int h = v.height, w = v.width;
   const std::uint8_t* tone = px.tone ? px.tone->data() : nullptr;  // uint8 output: the plan's table (float: in lut)
+  const int ch = px.canvas ? px.canvas->height : h, cw = px.canvas ? px.canvas->width : w;
+  int top = px.canvas ? px.canvas->top : 0, left = px.canvas ? px.canvas->left : 0;
+  if (px.fx) left = cw - left - w;
+  if (px.fy) top = ch - top - h;
+  std::array<T, 3> fill{};
+  if (px.canvas)
+    for (std::size_t c = 0; c < 3; ++c) {
+      const std::uint8_t f = px.canvas->fill[c];
+      if constexpr (std::is_same_v<T, float>) fill[c] = lut->value[c][f];
+      else fill[c] = tone ? tone[f] : f;
+    }
   const std::size_t plane = static_cast<std::size_t>(H) * W;
-  for (int y = 0; y < h; ++y) {
-    const std::uint8_t* row = v.row(px.fy ? h - 1 - y : y);
+  // Columns [x0, x1) of output row y set to one value per channel.
+  auto run = [&](int y, int x0, int x1, const std::array<T, 3>& val) {
+    if (x1 <= x0) return;
     if (lay == layout::nchw) {
-      T* d0 = dst + static_cast<std::size_t>(y) * W;
+      for (std::size_t c = 0; c < 3; ++c) {
+        T* d = dst + c * plane + static_cast<std::size_t>(y) * W;
+        std::fill(d + x0, d + x1, val[c]);
+      }
+    } else {
+      T* d = dst + static_cast<std::size_t>(y) * W * 3;
+      for (int x = x0; x < x1; ++x)
+        for (std::size_t c = 0; c < 3; ++c) d[x * 3 + static_cast<int>(c)] = val[c];
+    }
+  };
+  for (int y = 0; y < H; ++y) {
+    if (y >= ch) {
+      run(y, 0, W, pad);
+      continue;
+    }
+    if (y < top || y >= top + h) {
+      run(y, 0, cw, fill);
+      run(y, cw, W, pad);
+      continue;
+    }
+    run(y, 0, left, fill);
+    const std::uint8_t* row = v.row(px.fy ? h - 1 - (y - top) : y - top);
+    if (lay == layout::nchw) {
+      T* d0 = dst + static_cast<std::size_t>(y) * W + left;
       T* d1 = d0 + plane;
       T* d2 = d1 + plane;
       int x = 0;
@@ -116,13 +154,8 @@ void write_pixels(const exec_result& px, const pixel_lut* lut, layout lay, T* ds
           d2[x] = p[2];
         }
       }
-      if (w < W) {
-        std::fill(d0 + w, d0 + W, pad[0]);
-        std::fill(d1 + w, d1 + W, pad[1]);
-        std::fill(d2 + w, d2 + W, pad[2]);
-      }
     } else {
-      T* d = dst + static_cast<std::size_t>(y) * W * 3;
+      T* d = dst + (static_cast<std::size_t>(y) * W + static_cast<std::size_t>(left)) * 3;
       bool done = false;
       if constexpr (std::is_same_v<T, std::uint8_t>) {
         if (!px.fx && !tone) {
@@ -138,21 +171,9 @@ void write_pixels(const exec_result& px, const pixel_lut* lut, layout lay, T* ds
             else d[x * 3 + c] = tone ? tone[p[c]] : p[c];
           }
         }
-      for (int x = w; x < W; ++x)
-        for (int c = 0; c < 3; ++c) d[x * 3 + c] = pad[c];
     }
-  }
-  for (int y = h; y < H; ++y) {
-    if (lay == layout::nchw) {
-      for (int c = 0; c < 3; ++c) {
-        T* d = dst + c * plane + static_cast<std::size_t>(y) * W;
-        std::fill(d, d + W, pad[c]);
-      }
-    } else {
-      T* d = dst + static_cast<std::size_t>(y) * W * 3;
-      for (int x = 0; x < W; ++x)
-        for (int c = 0; c < 3; ++c) d[x * 3 + c] = pad[c];
-    }
+    run(y, left + w, cw, fill);
+    run(y, cw, W, pad);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "transform/execute.hpp"
 
+#include <algorithm>
+
 #include "transform/affine.hpp"
 #include "transform/blur.hpp"
 #include "transform/color.hpp"
@@ -75,6 +77,15 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
     return true;
   };
 
+  auto only_flips_after = [&](std::size_t i) {
+    for (std::size_t j = i + 1; j < steps.size(); ++j)
+      if (steps[j].kind != plan_step::hflip && steps[j].kind != plan_step::vflip) return false;
+    return true;
+  };
+  auto overlaps = [](const image_view& v, const plan_step& c) {
+    return c.x0 < v.width && c.y0 < v.height && c.x0 + c.out_w > 0 && c.y0 + c.out_h > 0;
+  };
+
   exec_result r;
   r.view = src;
   int cur = -1;  // which scratch buffer the view points into; -1 = src
@@ -105,6 +116,15 @@ exec_result run_plan(const sample_plan& plan, const image_view& src, resample mo
       case plan_step::crop:
         if (crop_inside(r.view, st.y0, st.x0, st.out_h, st.out_w)) {
           r.view = r.view.sub(st.x0, st.y0, st.out_w, st.out_h);
+        } else if (photometric && only_flips_after(i) && overlaps(r.view, st)) {
+          // The image's part of the crop, placed and surrounded by the fill in the write.
+          const int x0 = std::max(st.x0, 0), y0 = std::max(st.y0, 0);
+          const int x1 = std::min(st.x0 + st.out_w, r.view.width), y1 = std::min(st.y0 + st.out_h, r.view.height);
+          s.canvas = {st.out_h, st.out_w, y0 - st.y0, x0 - st.x0, {}};
+          const std::uint8_t* f = fill ? fill : st.fill.data();
+          std::copy(f, f + 3, s.canvas.fill.begin());
+          r.view = r.view.sub(x0, y0, x1 - x0, y1 - y0);
+          r.canvas = &s.canvas;
         } else {
           image& out = target();
           crop_pad(r.view, st.y0, st.x0, st.out_h, st.out_w, fill ? fill : st.fill.data(), out);

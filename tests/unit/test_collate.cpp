@@ -3,6 +3,7 @@
 #include "encode/png_writer.hpp"
 #include "support/fixtures.hpp"
 #include "target/mask_target.hpp"
+#include "transform/execute.hpp"
 
 #include <doctest/doctest.h>
 
@@ -219,4 +220,56 @@ TEST_CASE("mask values: a value that is neither a class nor ignore_index is name
         "mask value 9 at x=7, y=3 is not a class id (num_classes 4, ignore_index 0)");
   const mask_target many{300, -1, mask_encoding::index, std::nullopt};  // every 8-bit value is a class
   CHECK(check_mask_values(mask_of(7, 3, 255), many).empty());
+}
+
+TEST_CASE("collate: a letterbox's border is written around the image, flips mirror the whole canvas") {
+  // 100 x 50 (w x h) into 70 x 64: scale min(64/50, 70/100) = 0.7 -> 70 x 35, rows 14..48 hold the
+  // image ((64 - 35) / 2 = 14 above, 15 below); a top-bottom flip puts it at rows 15..49. Pixels of
+  // the image are (200, 100, 50) everywhere, the fill (10, 20, 30); float output normalised by
+  // mean 0.5, std 0.5 and uint8 output as they are, then the batch padded to 72 x 80 (-9 for float,
+  // clamped to 0 for uint8).
+  const image src = make_image(100, 50, 3, [](int, int, int c) { return c == 0 ? 200 : c == 1 ? 100 : 50; });
+  int compared = 0;
+  for (const bool flip : {false, true}) {
+    for (const dtype type : {dtype::float32, dtype::uint8}) {
+      std::vector<transform> ops = {letterbox_op{{64, 70}, {10, 20, 30}}};
+      if (flip) ops.push_back(vflip_op{1.0});
+      if (type == dtype::float32) ops.push_back(normalize_op{{0.5f, 0.5f, 0.5f}, {0.5f, 0.5f, 0.5f}});
+      auto spec = spec_with(layout::nchw, type, std::nullopt, ops);
+      spec.batch.pad = pad_spec{.to = size2{72, 80}, .value = {-9.0f, -9.0f, -9.0f}};
+      const op_chain chain = make_chain(spec.transforms);
+      sample_plan plan;
+      REQUIRE(plan_sample(chain, {1, 0, 0}, 50, 100, plan).empty());
+      exec_scratch scratch;
+      const exec_result px = run_plan(plan, image_view::of(src), resample::bilinear, nullptr, scratch);
+      const target_set none;
+      batch_layout lay(spec, none);
+      batch_data b;
+      lay.init(b);
+      const batch_shape shape{1, 72, 80, 0};
+      lay.shape(b, shape);
+      lay.write_image(b, 0, px, make_lut(chain), shape);
+      auto at = [&](int c, int y, int x) -> float {
+        const std::size_t i = (static_cast<std::size_t>(c) * 72 + static_cast<std::size_t>(y)) * 80 + static_cast<std::size_t>(x);
+        return type == dtype::float32 ? b.tensors[0].second.data<float>()[i]
+                                      : static_cast<float>(b.tensors[0].second.data<std::uint8_t>()[i]);
+      };
+      auto value = [&](int v) { return type == dtype::float32 ? (static_cast<float>(v) / 255.0f - 0.5f) / 0.5f : static_cast<float>(v); };
+      const int first = flip ? 15 : 14, last = first + 34;
+      INFO("flip " << flip << " float " << (type == dtype::float32));
+      for (int y = 0; y < 72; ++y)
+        for (int x = 0; x < 80; x += 3) {
+          const bool padded = y >= 64 || x >= 70, image_row = y >= first && y <= last;
+          const int c = (x / 3) % 3;
+          const std::array<int, 3> img{200, 100, 50}, fill{10, 20, 30};
+          const float want = padded ? (type == dtype::float32 ? -9.0f : 0.0f) : value(image_row ? img[static_cast<std::size_t>(c)] : fill[static_cast<std::size_t>(c)]);
+          if (at(c, y, x) != want) {
+            INFO("y " << y << " x " << x << " c " << c);
+            CHECK(at(c, y, x) == want);
+          }
+          ++compared;
+        }
+    }
+  }
+  CHECK(compared == 2 * 2 * 72 * 27);
 }
