@@ -350,40 +350,64 @@ void horizontal(const image_view& src, int y_first, int rows, int out_w, int ksi
 // their bytes interleaved as int16 [a b] and multiplied with [k_a k_b] by pmaddwd; 16 bytes of a row at a
 // time, accumulators in registers. The last chunk overlaps the one before it (it rewrites the same
 // bytes), so any width of 16 bytes or more is covered.
-__attribute__((target("avx2"))) void vertical_avx2(const image_view& mid, int row_base, int out_h, int n,
-                                                   const int* bounds, const std::int32_t* kk, int ksize, image& out) {
+// 16 output bytes at x of one output row: taps in pairs (pk: per pair, hi then lo coefficients packed
+// as int16 pairs), rows from `first` on.
+__attribute__((target("avx2"))) inline __m128i vertical_16(const image_view& mid, int first, int npairs, int ntaps,
+                                                           const std::int32_t* pk, int x) {
+  __m256i hi_l = _mm256_setzero_si256(), lo_l = hi_l, hi_h = hi_l, lo_h = hi_l;
+  for (int j = 0; j < npairs; ++j) {
+    const int y = first + 2 * j;
+    const int y2 = 2 * j + 1 < ntaps ? y + 1 : y;  // an odd last tap pairs with itself at weight 0
+    const __m256i khi = _mm256_set1_epi32(pk[2 * j]), klo = _mm256_set1_epi32(pk[2 * j + 1]);
+    const __m256i a = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(mid.row(y) + x)));
+    const __m256i b = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(mid.row(y2) + x)));
+    const __m256i l = _mm256_unpacklo_epi16(a, b), h = _mm256_unpackhi_epi16(a, b);
+    hi_l = _mm256_add_epi32(hi_l, _mm256_madd_epi16(l, khi));
+    lo_l = _mm256_add_epi32(lo_l, _mm256_madd_epi16(l, klo));
+    hi_h = _mm256_add_epi32(hi_h, _mm256_madd_epi16(h, khi));
+    lo_h = _mm256_add_epi32(lo_h, _mm256_madd_epi16(h, klo));
+  }
   const __m256i round = _mm256_set1_epi32(1 << (precision_bits - 1));
+  const __m256i sl =
+      _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(hi_l, 11), lo_l), round), precision_bits);
+  const __m256i sh =
+      _mm256_srai_epi32(_mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(hi_h, 11), lo_h), round), precision_bits);
+  const __m256i w16 = _mm256_packs_epi32(sl, sh);  // lane 0: bytes 0-7, lane 1: bytes 8-15
+  return _mm256_castsi256_si128(_mm256_permute4x64_epi64(_mm256_packus_epi16(w16, w16), 0x08));
+}
+
+// Vertical pass in AVX2 with the same hi/lo split as the RGB horizontal pass: rows are taken in pairs,
+// their bytes interleaved as int16 [a b] and multiplied with [k_a k_b] by pmaddwd; 32 bytes of a row per
+// step in two independent halves, accumulators in registers, each output row's packed coefficients
+// made once. The last chunk overlaps the one before it (it rewrites the same bytes), so any width of
+// 16 bytes or more is covered.
+__attribute__((target("avx2"))) void vertical_avx2(const image_view& mid, int row_base, int out_h, int n,
+                                                   const int* bounds, const std::int32_t* kk, int ksize,
+                                                   std::vector<std::int32_t>& packed, image& out) {
+  packed.resize(static_cast<std::size_t>(ksize + 1));
   for (int yy = 0; yy < out_h; ++yy) {
     const int ymin = bounds[static_cast<std::size_t>(yy) * 2] - row_base,
               ymax = bounds[static_cast<std::size_t>(yy) * 2 + 1];
     const std::int32_t* k = kk + static_cast<std::ptrdiff_t>(yy) * ksize;
+    const int npairs = (ymax + 1) / 2;
+    for (int j = 0; j < npairs; ++j) {
+      const std::int32_t ka = k[2 * j], kb = 2 * j + 1 < ymax ? k[2 * j + 1] : 0;
+      packed[static_cast<std::size_t>(2 * j)] =
+          static_cast<std::int32_t>((static_cast<std::uint32_t>(kb >> 11) << 16) | static_cast<std::uint32_t>(ka >> 11));
+      packed[static_cast<std::size_t>(2 * j + 1)] = static_cast<std::int32_t>(
+          (static_cast<std::uint32_t>(kb & 2047) << 16) | static_cast<std::uint32_t>(ka & 2047));
+    }
     std::uint8_t* o = out.row(yy);
-    for (int x0 = 0; x0 < n; x0 += 16) {
-      const int x = x0 + 16 <= n ? x0 : n - 16;
-      __m256i hi_l = _mm256_setzero_si256(), lo_l = hi_l, hi_h = hi_l, lo_h = hi_l;
-      for (int y = 0; y < ymax; y += 2) {
-        const bool pair = y + 1 < ymax;
-        const std::int32_t ka = k[y], kb = pair ? k[y + 1] : 0;
-        const __m256i khi = _mm256_set1_epi32(static_cast<int>(
-            (static_cast<std::uint32_t>(kb >> 11) << 16) | static_cast<std::uint32_t>(ka >> 11)));
-        const __m256i klo = _mm256_set1_epi32(
-            static_cast<int>((static_cast<std::uint32_t>(kb & 2047) << 16) | static_cast<std::uint32_t>(ka & 2047)));
-        const __m256i a = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(mid.row(ymin + y) + x)));
-        const __m256i b = _mm256_cvtepu8_epi16(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(mid.row(ymin + y + (pair ? 1 : 0)) + x)));
-        const __m256i l = _mm256_unpacklo_epi16(a, b), h = _mm256_unpackhi_epi16(a, b);
-        hi_l = _mm256_add_epi32(hi_l, _mm256_madd_epi16(l, khi));
-        lo_l = _mm256_add_epi32(lo_l, _mm256_madd_epi16(l, klo));
-        hi_h = _mm256_add_epi32(hi_h, _mm256_madd_epi16(h, khi));
-        lo_h = _mm256_add_epi32(lo_h, _mm256_madd_epi16(h, klo));
-      }
-      const __m256i sl = _mm256_srai_epi32(
-          _mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(hi_l, 11), lo_l), round), precision_bits);
-      const __m256i sh = _mm256_srai_epi32(
-          _mm256_add_epi32(_mm256_add_epi32(_mm256_slli_epi32(hi_h, 11), lo_h), round), precision_bits);
-      const __m256i w16 = _mm256_packs_epi32(sl, sh);  // lane 0: bytes 0-7, lane 1: bytes 8-15
-      const __m256i b8 = _mm256_permute4x64_epi64(_mm256_packus_epi16(w16, w16), 0x08);
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + x), _mm256_castsi256_si128(b8));
+    int x = 0;
+    for (; x + 32 <= n; x += 32) {
+      const __m128i r0 = vertical_16(mid, ymin, npairs, ymax, packed.data(), x);
+      const __m128i r1 = vertical_16(mid, ymin, npairs, ymax, packed.data(), x + 16);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + x), r0);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + x + 16), r1);
+    }
+    for (; x < n; x += 16) {
+      const int at = x + 16 <= n ? x : n - 16;
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + at), vertical_16(mid, ymin, npairs, ymax, packed.data(), at));
     }
   }
 }
@@ -458,7 +482,7 @@ void resize_bilinear(const image_view& src, int out_h, int out_w, image& out, re
   }
 #if IMGBATCH_X86_SIMD
   if (out_w * C >= 16 && has_avx2()) {
-    vertical_avx2(mid, need_h ? y_first : 0, out_h, out_w * C, vbounds.data(), vk.data(), vksize, out);
+    vertical_avx2(mid, need_h ? y_first : 0, out_h, out_w * C, vbounds.data(), vk.data(), vksize, s.acc, out);
     return;
   }
 #endif
