@@ -46,8 +46,9 @@ struct pass_graph::nodes {
                   [&p](batch_buffer* const& b) -> std::size_t {
                     return static_cast<std::size_t>(b->data.index) - p.in_.first_batch;
                   }),
-        deliver(g, flow::serial, [&p](batch_buffer* b) {
+        deliver(g, flow::serial, [&p, this](batch_buffer* b) {
           p.in_.ready->push(b);  // never blocks: the ring holds every buffer there is
+          if (p.in_.start_next_at == 0) split.try_put(nullptr);  // the next batch starts (split_batch)
           return flow::continue_msg{};
         }) {
     flow::make_edge(flow::output_port<0>(split), plan);
@@ -63,6 +64,7 @@ struct pass_graph::nodes {
 
 pass_graph::pass_graph(oneapi::tbb::task_arena& arena, pass_inputs inputs)
     : arena_(arena), in_(std::move(inputs)), next_batch_(in_.first_batch) {
+  waiting_.reserve(in_.buffers);
   // Built inside the arena so every task of this graph runs on the arena's workers.
   arena_.execute([this] { nodes_ = std::make_unique<nodes>(*this); });
 }
@@ -83,10 +85,16 @@ void pass_graph::cancel_and_wait() {
 }
 
 template <class Ports>
-void pass_graph::split_batch(batch_buffer* b, Ports& ports) {
-  // Every batch started, or the pass stopping: the buffer waits, unused, for the pass's end (the
+void pass_graph::split_batch(batch_buffer* token, Ports& ports) {
+  // A buffer joins the waiting ones; null means the batch being made reached its last samples.
+  if (token) waiting_.push_back(token);
+  else making_ = false;
+  if (making_ || waiting_.empty()) return;
+  // Every batch started, or the pass stopping: the buffers wait, unused, for the pass's end (the
   // loader then takes back every buffer the consumer does not hold).
   if (stopping_.load(std::memory_order_acquire) || next_batch_ >= in_.order.num_batches()) return;
+  batch_buffer* b = waiting_.front();
+  waiting_.erase(waiting_.begin());
   const std::size_t k = next_batch_++;
   std::size_t n = 0;
   try {
@@ -111,8 +119,12 @@ void pass_graph::split_batch(batch_buffer* b, Ports& ports) {
     b->error = std::current_exception();
     b->data.size = 0;
     std::get<1>(ports).try_put(b);
+    if (in_.start_next_at > 0) nodes_->split.try_put(nullptr);  // nothing in progress (else: deliver)
     return;
   }
+  // A batch no larger than the threshold is at its tail already (with one thread: deliver says when).
+  making_ = n > in_.start_next_at || in_.start_next_at == 0;
+  if (!making_ && !waiting_.empty()) nodes_->split.try_put(nullptr);
   // Only the local count from here on: once the last slot is out, the batch may complete, reach the
   // consumer and come back for another split while this loop still runs.
   sample_slot* first = b->slots.data();
@@ -134,7 +146,15 @@ template <class Ports>
 void pass_graph::collate_sample(sample_slot* s, Ports& ports) {
   const auto t0 = std::chrono::steady_clock::now();
   batch_buffer* b = s->owner;
-  if (b->remaining.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  const std::size_t size = b->data.size;  // read before this sample counts: the batch cannot finish yet
+  const std::size_t left = b->remaining.fetch_sub(1, std::memory_order_acq_rel) - 1;
+  // Its last samples are being finished: the next batch may start (split_batch). When that is at the
+  // very end (one thread), `deliver` starts it instead, once this batch is in the ring: the newest task
+  // runs first, and the next batch's would otherwise hold this one back until the next is done too.
+  if (left != 0) {
+    if (left == in_.start_next_at && size > in_.start_next_at) nodes_->split.try_put(nullptr);
+    return;
+  }
   // Last sample of the batch: every slot is final now.
   finish_batch(in_.ctx, *b);
   in_.ctx.counters->collate_ns.fetch_add(

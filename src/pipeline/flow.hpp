@@ -25,12 +25,20 @@ struct pass_inputs {
   std::size_t first_batch = 0;  ///< the pass starts here (a restored cursor); earlier batches are skipped
   stage_context ctx;
   ring<batch_buffer*>* ready = nullptr;
+  /// The next batch starts when the one in progress has this many samples left to finish: one fewer
+  /// than the worker threads, which are then busy with those while others start on the next batch.
+  /// Starting it earlier would delay the first: oneTBB workers run the newest task first, so the next
+  /// batch's tasks would run before the samples of this one still queued.
+  std::size_t start_next_at = 0;
+  std::size_t buffers = 1;  ///< batch buffers there are: the most tokens that can wait in split
 };
 
 /// The flow graph of one pass:
 ///   free buffers ─> split ─> plan ─> gate ─> decode ─> augment ─> collate ─> sequencer ─> ring
-/// Each free buffer (token) that reaches `split` (serial) starts the next batch of the epoch, so at most
-/// `prefetch_batches` are in flight and no node waits for a token.
+/// Free buffers (tokens) wait in `split` (serial); one starts the next batch of the epoch when the batch
+/// in progress is down to its last `start_next_at` samples (or has none), so batches are made one after
+/// another, the first of an epoch in about one batch's time, while at most `prefetch_batches` exist
+/// and no node waits for a token.
 /// `plan` reads each file and its header and plans the sample; `gate` holds a batch's samples until
 /// the last is planned, fixes the batch's shape from all the plans, then releases them to be decoded.
 /// Node bodies never throw: a failed sample travels as data to collate, which attaches the error to its batch.
@@ -60,6 +68,10 @@ class pass_graph {
   pass_inputs in_;
   std::atomic<bool> stopping_{false};
   std::size_t next_batch_;
+  // Touched only in split's (serial) body: tokens waiting, and whether a batch is being made that has
+  // not reached its last start_next_at samples.
+  std::vector<batch_buffer*> waiting_;  // reserved for every buffer: no allocation mid-epoch
+  bool making_ = false;
   std::unique_ptr<nodes> nodes_;
   bool waited_ = false;
 };

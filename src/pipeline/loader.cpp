@@ -242,6 +242,8 @@ class loader_impl {
         make_stage_context(spec_, index_, chain_, &lut_, layout_, targets_, counters_, workspaces_, threads_state_);
     in.ctx.epoch = epoch_;
     in.ready = &ready_;
+    in.start_next_at = static_cast<std::size_t>(threads_ - 1);
+    in.buffers = pool_->size();
     pass_ = std::make_unique<pass_graph>(arena_, std::move(in));
     for (batch_buffer* b : pool_->attach(pass_.get())) pass_->put_token(b);
   }
