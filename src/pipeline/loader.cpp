@@ -37,18 +37,22 @@ std::size_t most_annotations(const dataset_index& index) {
 /// its loader. Thread-safe.
 class buffer_pool {
  public:
-  /// Each slot's box storage is reserved for `max_boxes` (the most annotations of one image), so no
-  /// slot grows it when it first meets a sample with many boxes in the middle of an epoch.
-  buffer_pool(std::size_t count, std::size_t batch_size, const batch_layout& layout, std::size_t max_boxes) {
+  /// Each slot's box storage is reserved for `max_boxes` (the most annotations of one image) and its
+  /// plan for `max_steps` steps (no op makes more than 4), so no slot grows them when it first meets a
+  /// sample with many boxes or steps in the middle of an epoch.
+  buffer_pool(std::size_t count, std::size_t batch_size, const batch_layout& layout, std::size_t max_boxes,
+              std::size_t max_steps) {
     for (std::size_t i = 0; i < count; ++i) {
       auto b = std::make_unique<batch_buffer>();
       b->slots.resize(batch_size);
-      for (sample_slot& s : b->slots)
+      for (sample_slot& s : b->slots) {
+        s.plan.steps.reserve(max_steps);
         for (box_set* set : {&s.plan.boxes, &s.plan.footprint_work, &s.plan.back_work}) {
           set->box.reserve(max_boxes);
           set->full.reserve(max_boxes);
           set->source.reserve(max_boxes);
         }
+      }
       b->data.samples.resize(batch_size);
       layout.init(b->data);
       free_.push_back(b.get());
@@ -118,7 +122,7 @@ class loader_impl {
                                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
         pool_(std::make_shared<buffer_pool>(static_cast<std::size_t>(spec_.loader.prefetch_batches),
                                             static_cast<std::size_t>(spec_.batch.size), layout_,
-                                            most_annotations(index_))),
+                                            most_annotations(index_), 4 * chain_.ops.size() + 4)),
         ready_(static_cast<std::size_t>(spec_.loader.prefetch_batches)),
         workspaces_(targets_),
         arena_(threads_, 0) {

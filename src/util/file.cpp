@@ -30,10 +30,13 @@ std::string read_file(const std::string& path, std::vector<std::uint8_t>& out, s
   // Grown to a power of two: a buffer reused file after file stops growing after a few files instead of
   // at every file larger than all before.
   const auto size = static_cast<std::size_t>(st.st_size);
-  if (out.capacity() < size) {
+  // Also a buffer that holds this file but not the largest any has needed grows now: in the epochs
+  // after the first, no buffer grows on meeting a large file for the first time.
+  const std::size_t seen_before = largest ? largest->load(std::memory_order_relaxed) : 0;
+  if (out.capacity() < std::max(size, seen_before)) {
     std::size_t want = std::bit_ceil(size);
     if (largest) {
-      std::size_t seen = largest->load(std::memory_order_relaxed);
+      std::size_t seen = seen_before;
       while (seen < want && !largest->compare_exchange_weak(seen, want, std::memory_order_relaxed)) {
       }
       want = std::max(want, seen);

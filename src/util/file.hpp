@@ -9,8 +9,8 @@
 namespace imgbatch::detail {
 
 /// Reads a whole file into `out`, reusing its capacity. Returns an empty string on success, otherwise
-/// the reason (errno text). With `largest` (shared by the buffers of one loader), a buffer that must
-/// grow grows at once to the largest capacity any of them needed so far, so that the buffers stop
+/// the reason (errno text). With `largest` (shared by the buffers of one loader), a buffer smaller than
+/// the largest capacity any of them needed so far grows to it at once, so that the buffers stop
 /// growing after one pass over the data instead of each meeting its own larger files later.
 std::string read_file(const std::string& path, std::vector<std::uint8_t>& out,
                       std::atomic<std::size_t>* largest = nullptr);
