@@ -46,20 +46,18 @@ namespace {
 // reads the row right to left. Returns how many pixels it wrote; the caller finishes the rest.
 __attribute__((target("avx2"))) int lut_row_avx2(const std::uint8_t* row, int w, bool mirrored, const pixel_lut& lut,
                                                  float* d0, float* d1, float* d2) {
-  static const __m128i fwd[6] = {
-      _mm_setr_epi8(0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
-      _mm_setr_epi8(-1, -1, -1, -1, -1, -1, 2, 5, -1, -1, -1, -1, -1, -1, -1, -1),
-      _mm_setr_epi8(1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
-      _mm_setr_epi8(-1, -1, -1, -1, -1, 0, 3, 6, -1, -1, -1, -1, -1, -1, -1, -1),
-      _mm_setr_epi8(2, 5, 8, 11, 14, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
-      _mm_setr_epi8(-1, -1, -1, -1, -1, 1, 4, 7, -1, -1, -1, -1, -1, -1, -1, -1)};
-  static const __m128i rev[6] = {
-      _mm_setr_epi8(-1, -1, 15, 12, 9, 6, 3, 0, -1, -1, -1, -1, -1, -1, -1, -1),
-      _mm_setr_epi8(5, 2, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
-      _mm_setr_epi8(-1, -1, -1, 13, 10, 7, 4, 1, -1, -1, -1, -1, -1, -1, -1, -1),
-      _mm_setr_epi8(6, 3, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
-      _mm_setr_epi8(-1, -1, -1, 14, 11, 8, 5, 2, -1, -1, -1, -1, -1, -1, -1, -1),
-      _mm_setr_epi8(7, 4, 1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)};
+  static const __m128i fwd[6] = {_mm_setr_epi8(0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
+                                 _mm_setr_epi8(-1, -1, -1, -1, -1, -1, 2, 5, -1, -1, -1, -1, -1, -1, -1, -1),
+                                 _mm_setr_epi8(1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
+                                 _mm_setr_epi8(-1, -1, -1, -1, -1, 0, 3, 6, -1, -1, -1, -1, -1, -1, -1, -1),
+                                 _mm_setr_epi8(2, 5, 8, 11, 14, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
+                                 _mm_setr_epi8(-1, -1, -1, -1, -1, 1, 4, 7, -1, -1, -1, -1, -1, -1, -1, -1)};
+  static const __m128i rev[6] = {_mm_setr_epi8(-1, -1, 15, 12, 9, 6, 3, 0, -1, -1, -1, -1, -1, -1, -1, -1),
+                                 _mm_setr_epi8(5, 2, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
+                                 _mm_setr_epi8(-1, -1, -1, 13, 10, 7, 4, 1, -1, -1, -1, -1, -1, -1, -1, -1),
+                                 _mm_setr_epi8(6, 3, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
+                                 _mm_setr_epi8(-1, -1, -1, 14, 11, 8, 5, 2, -1, -1, -1, -1, -1, -1, -1, -1),
+                                 _mm_setr_epi8(7, 4, 1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)};
   const __m128i* m = mirrored ? rev : fwd;
   float* d[3] = {d0, d1, d2};
   int x = 0;
@@ -69,8 +67,8 @@ __attribute__((target("avx2"))) int lut_row_avx2(const std::uint8_t* row, int w,
     const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 16));
     for (int c = 0; c < 3; ++c) {
       const __m128i idx = _mm_or_si128(_mm_shuffle_epi8(a, m[2 * c]), _mm_shuffle_epi8(b, m[2 * c + 1]));
-      _mm256_storeu_ps(d[c] + x, _mm256_i32gather_ps(lut.value[static_cast<std::size_t>(c)].data(),
-                                                     _mm256_cvtepu8_epi32(idx), 4));
+      _mm256_storeu_ps(
+          d[c] + x, _mm256_i32gather_ps(lut.value[static_cast<std::size_t>(c)].data(), _mm256_cvtepu8_epi32(idx), 4));
     }
   }
   return x;

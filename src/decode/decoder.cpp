@@ -24,8 +24,10 @@ void decoder::decode(const std::uint8_t* data, std::size_t size, const image_hea
   if (hdr.format == image_format::jpeg) {
     if (kind != pixel_kind::rgb8) throw decode_failure("a mask or depth map must be a PNG, not a JPEG");
     jpeg_.decode_rgb(out, opt, jpeg_denominator, upright ? region : nullptr);
+    decoded_pixels_ = jpeg_.decoded_pixels();
   } else {
     png_.decode(data, size, kind, opt, out, upright && region ? region->y1 : -1);
+    decoded_pixels_ = png_.decoded_pixels();
   }
   if (hdr.orientation != 1) {
     apply_orientation(out, hdr.orientation, oriented_);

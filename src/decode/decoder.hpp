@@ -24,6 +24,9 @@ class decoder {
   /// scale full; PNG: rows below the region not read). Throws decode_failure.
   void decode(const std::uint8_t* data, std::size_t size, const image_header& hdr, pixel_kind kind,
               const decode_options& opt, image& out, int jpeg_denominator = 1, const pixel_rect* region = nullptr);
+  /// Source pixels the last decode produced: fewer than the image's with a region (a JPEG's region rows
+  /// times its cropped width, a PNG's rows down to the region's bottom), at the decode's scale.
+  std::size_t decoded_pixels() const noexcept { return decoded_pixels_; }
   /// read_header then decode.
   image_header decode(const std::uint8_t* data, std::size_t size, pixel_kind kind, const decode_options& opt,
                       image& out, const pixel_rect* region = nullptr);
@@ -32,6 +35,7 @@ class decoder {
   jpeg_decoder jpeg_;
   png_decoder png_;
   image oriented_;
+  std::size_t decoded_pixels_ = 0;
 };
 
 }  // namespace imgbatch::detail

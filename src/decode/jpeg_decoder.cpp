@@ -9,8 +9,8 @@
 #include <jerror.h>
 // clang-format on
 
-#include <csetjmp>
 #include <algorithm>
+#include <csetjmp>
 #include <cstring>
 #include <vector>
 
@@ -224,8 +224,8 @@ void jpeg_decoder::decode_rgb(image& out, const decode_options& opt, int denomin
     throw decode_failure(ctx_->err.message);
   const int w = static_cast<int>(cinfo.output_width), h = static_cast<int>(cinfo.output_height);
   out.reset(w, h, 3, 1);
-  if (!cmyk && region && denominator == 1 &&
-      (region->x0 > 0 || region->y0 > 0 || region->x1 < w || region->y1 < h)) {
+  decoded_pixels_ = out.pixel_count();
+  if (!cmyk && region && denominator == 1 && (region->x0 > 0 || region->y0 > 0 || region->x1 < w || region->y1 < h)) {
     const int margin = 2 * cinfo.max_h_samp_factor * cinfo.min_DCT_scaled_size;
     auto x0 = static_cast<JDIMENSION>(std::max(region->x0 - margin, 0));
     auto cw = static_cast<JDIMENSION>(std::min(region->x1 + margin, w)) - x0;
@@ -234,6 +234,7 @@ void jpeg_decoder::decode_rgb(image& out, const decode_options& opt, int denomin
     point_rows(out, 3 * static_cast<std::size_t>(x0));
     if (c_read_rows(ctx_.get(), ctx_->rows.data(), static_cast<JDIMENSION>(region->y1), false) != 0)
       throw decode_failure(ctx_->err.message);
+    decoded_pixels_ = static_cast<std::size_t>(cw) * static_cast<std::size_t>(region->y1 - region->y0);
   } else if (!cmyk) {
     point_rows(out, 0);
     if (c_read_rows(ctx_.get(), ctx_->rows.data(), static_cast<JDIMENSION>(h), true) != 0)

@@ -31,9 +31,13 @@ class jpeg_decoder {
   /// a full decode's (tested on every JPEG of the conformance data). The rest of `out` is left as it was.
   void decode_rgb(image& out, const decode_options& opt, int denominator = 1, const pixel_rect* region = nullptr);
 
+  /// Pixels the last decode_rgb produced (a region decode: its rows times its cropped width).
+  std::size_t decoded_pixels() const noexcept { return decoded_pixels_; }
+
   struct context;
 
  private:
+  std::size_t decoded_pixels_ = 0;
   void point_rows(image& out, std::size_t offset);  // ctx_->rows[y] = out.row(y) + offset
   std::unique_ptr<context> ctx_;
   std::vector<std::uint8_t> cmyk_row_;

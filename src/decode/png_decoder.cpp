@@ -194,13 +194,15 @@ void png_decoder::decode(const std::uint8_t* data, std::size_t size, pixel_kind 
   rows_.resize(h.height);
   for (png_uint_32 y = 0; y < h.height; ++y) rows_[y] = target.row(static_cast<int>(y));
   // Interlaced images need every pass for any row: those are read whole.
-  const bool stop_early = max_rows >= 0 && static_cast<png_uint_32>(max_rows) < h.height && h.interlace == PNG_INTERLACE_NONE;
+  const bool stop_early =
+      max_rows >= 0 && static_cast<png_uint_32>(max_rows) < h.height && h.interlace == PNG_INTERLACE_NONE;
   const png_uint_32 rows_read = stop_early ? static_cast<png_uint_32>(max_rows) : h.height;
   if (stop_early) {
     if (c_read_rows(&ctx, rows_.data(), rows_read) != 0) throw decode_failure(ctx.message);
   } else if (c_read_image(&ctx, rows_.data()) != 0) {
     throw decode_failure(ctx.message);
   }
+  decoded_pixels_ = static_cast<std::size_t>(rows_read) * h.width;
   if (expand_palette) {
     std::uint8_t table[256 * 3];
     if (c_palette(&ctx, table) != 0) throw decode_failure(ctx.message);

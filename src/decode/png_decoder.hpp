@@ -24,8 +24,11 @@ class png_decoder {
   /// checked). Interlaced images are always read whole.
   void decode(const std::uint8_t* data, std::size_t size, pixel_kind kind, const decode_options& opt, image& out,
               int max_rows = -1);
+  /// Pixels the last decode produced (rows read times the width).
+  std::size_t decoded_pixels() const noexcept { return decoded_pixels_; }
 
  private:
+  std::size_t decoded_pixels_ = 0;
   std::vector<std::uint8_t*> rows_;
   image indices_;  // palette images: indices before expansion
 };

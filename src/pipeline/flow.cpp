@@ -47,7 +47,7 @@ struct pass_graph::nodes {
                     return static_cast<std::size_t>(b->data.index) - p.in_.first_batch;
                   }),
         deliver(g, flow::serial, [&p, this](batch_buffer* b) {
-          p.in_.ready->push(b);  // never blocks: the ring holds every buffer there is
+          p.in_.ready->push(b);                                  // never blocks: the ring holds every buffer there is
           if (p.in_.start_next_at == 0) split.try_put(nullptr);  // the next batch starts (split_batch)
           return flow::continue_msg{};
         }) {

@@ -223,10 +223,7 @@ void stage_decode(const stage_context& ctx, sample_slot& s) noexcept {
     const bool partial = region != pixel_rect{0, 0, s.plan.src_w, s.plan.src_h};
     dec.decode(s.image_bytes.data(), s.image_bytes.size(), h, pixel_kind::rgb8, ctx.decode, w.pixels,
                s.jpeg_denominator, partial ? &region : nullptr);
-    ctx.counters->decoded_pixels.fetch_add(
-        partial ? static_cast<std::size_t>(region.x1 - region.x0) * static_cast<std::size_t>(region.y1 - region.y0)
-                : w.pixels.pixel_count(),
-        std::memory_order_relaxed);
+    ctx.counters->decoded_pixels.fetch_add(dec.decoded_pixels(), std::memory_order_relaxed);
     const sample_view v = view_of(ctx, s);
     // Targets match the image at full size, whatever scale it was decoded at.
     const int full_h = h.decoded_height(ctx.decode.apply_exif), full_w = h.decoded_width(ctx.decode.apply_exif);

@@ -25,8 +25,9 @@ std::string check_mask_values(const image& m, const mask_target& t, int rows) {
   auto ok = [&](unsigned v) {
     return v < static_cast<unsigned>(t.num_classes) || static_cast<int>(v) == t.ignore_index;
   };
-  const std::size_t n =
-      rows < 0 ? m.pixel_count() : static_cast<std::size_t>(std::min(rows, m.height)) * static_cast<std::size_t>(m.width);
+  const std::size_t n = rows < 0
+                            ? m.pixel_count()
+                            : static_cast<std::size_t>(std::min(rows, m.height)) * static_cast<std::size_t>(m.width);
   if (m.sample_bytes == 1) {
     if (t.num_classes >= 256) return {};
     // v is bad when v >= num_classes and v != ignore_index; an ignore_index outside 0..255 exempts

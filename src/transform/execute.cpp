@@ -1,11 +1,11 @@
 #include "transform/execute.hpp"
 
-#include <algorithm>
-
 #include "transform/affine.hpp"
 #include "transform/blur.hpp"
 #include "transform/color.hpp"
 #include "transform/crop_flip.hpp"
+
+#include <algorithm>
 
 namespace imgbatch::detail {
 

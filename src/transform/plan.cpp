@@ -6,8 +6,8 @@
 #include <cmath>
 #include <numbers>
 #include <tuple>
-#include <utility>
 #include <type_traits>
+#include <utility>
 
 namespace imgbatch::detail {
 

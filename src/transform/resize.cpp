@@ -90,7 +90,8 @@ int compact_taps(int out_size, int ksize, const std::vector<int>& bounds, std::v
   for (int xx = 0; xx < out_size; ++xx) widest = std::max(widest, bounds[static_cast<std::size_t>(xx) * 2 + 1]);
   if (widest == ksize) return ksize;
   for (int xx = 0; xx < out_size; ++xx)  // forward: each row moves to an address no later than its own
-    std::memmove(kk.data() + static_cast<std::ptrdiff_t>(xx) * widest, kk.data() + static_cast<std::ptrdiff_t>(xx) * ksize,
+    std::memmove(kk.data() + static_cast<std::ptrdiff_t>(xx) * widest,
+                 kk.data() + static_cast<std::ptrdiff_t>(xx) * ksize,
                  sizeof(std::int32_t) * static_cast<std::size_t>(widest));
   return widest;
 }
@@ -161,7 +162,6 @@ template <int C>
   }
 }
 
-
 #if IMGBATCH_X86_SIMD
 // RGB horizontal pass in AVX2, two output pixels per step, with Pillow's arithmetic exactly: each 22-bit
 // coefficient k is split as k = hi * 2^11 + lo (both fit int16, bilinear taps are never negative), so
@@ -210,9 +210,9 @@ __attribute__((target("avx2"))) inline void rgb_one(const std::uint8_t* in, std:
 }
 
 template <int NP>  // NP pairs of taps, 0 = read from npairs
-__attribute__((target("avx2"))) void horizontal_rgb_avx2_t(const image_view& src, int y_first, int rows,
-                                                           int x_begin, int x_end, int npairs_dyn,
-                                                           const int* bounds, const std::int16_t* pc, image& dst) {
+__attribute__((target("avx2"))) void horizontal_rgb_avx2_t(const image_view& src, int y_first, int rows, int x_begin,
+                                                           int x_end, int npairs_dyn, const int* bounds,
+                                                           const std::int16_t* pc, image& dst) {
   const int npairs = NP ? NP : npairs_dyn;
   const __m256i shuf = _mm256_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1,  //
                                         0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1);
@@ -316,7 +316,9 @@ void horizontal(const image_view& src, int y_first, int rows, int out_w, int ksi
     // at the row's right end, or at its start when the source is read mirrored) through the scalar loop.
     // Windows move monotonically, so the pixels that may use AVX2 are one run [x_begin, x_end).
     const int npairs = (ksize + 1) / 2;
-    auto safe = [&](int xx) { return 3 * s.bounds[static_cast<std::size_t>(xx) * 2] + 6 * npairs + 2 <= 3 * src.width; };
+    auto safe = [&](int xx) {
+      return 3 * s.bounds[static_cast<std::size_t>(xx) * 2] + 6 * npairs + 2 <= 3 * src.width;
+    };
     int x_begin = 0;
     while (x_begin < out_w && !safe(x_begin)) ++x_begin;
     int x_end = x_begin;
@@ -392,8 +394,8 @@ __attribute__((target("avx2"))) void vertical_avx2(const image_view& mid, int ro
     const int npairs = (ymax + 1) / 2;
     for (int j = 0; j < npairs; ++j) {
       const std::int32_t ka = k[2 * j], kb = 2 * j + 1 < ymax ? k[2 * j + 1] : 0;
-      packed[static_cast<std::size_t>(2 * j)] =
-          static_cast<std::int32_t>((static_cast<std::uint32_t>(kb >> 11) << 16) | static_cast<std::uint32_t>(ka >> 11));
+      packed[static_cast<std::size_t>(2 * j)] = static_cast<std::int32_t>((static_cast<std::uint32_t>(kb >> 11) << 16) |
+                                                                          static_cast<std::uint32_t>(ka >> 11));
       packed[static_cast<std::size_t>(2 * j + 1)] = static_cast<std::int32_t>(
           (static_cast<std::uint32_t>(kb & 2047) << 16) | static_cast<std::uint32_t>(ka & 2047));
     }
@@ -462,7 +464,8 @@ void resize_bilinear(const image_view& src, int out_h, int out_w, image& out, re
     y_last = 0;
     for (int yy = 0; yy < out_h; ++yy) {
       y_first = std::min(y_first, vbounds[static_cast<std::size_t>(yy) * 2]);
-      y_last = std::max(y_last, vbounds[static_cast<std::size_t>(yy) * 2] + vbounds[static_cast<std::size_t>(yy) * 2 + 1]);
+      y_last =
+          std::max(y_last, vbounds[static_cast<std::size_t>(yy) * 2] + vbounds[static_cast<std::size_t>(yy) * 2 + 1]);
     }
   }
   image_view mid = src;

@@ -18,7 +18,7 @@ struct resize_scratch {
   std::vector<std::int32_t> vcoeffs;
   std::vector<std::int32_t> acc;
   std::vector<double> weights;  // one output pixel's filter taps while computing coefficients
-  image flipped;                 // a flip that could not be folded into the resize
+  image flipped;                // a flip that could not be folded into the resize
 };
 
 /// Bilinear resize of 8-bit samples with Pillow's arithmetic (Resample.c): half-pixel centres, filter

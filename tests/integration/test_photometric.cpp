@@ -195,10 +195,10 @@ TEST_CASE("photometric: brightness and contrast before crops and flips give floa
   // The table of such a step is applied by the final write (composed with the normalize table for
   // float32); every float must be (v / 255 - mean) / std of the uint8 output of the same pipeline.
   data d;
-  const std::vector<transform> ops = {hflip_op{0.5},
-                                      color_jitter_op{.brightness = std::array<double, 2>{0.6, 1.4},
-                                                      .contrast = std::array<double, 2>{0.6, 1.4}},
-                                      random_crop_op{{32, 48}}, vflip_op{0.5}};
+  const std::vector<transform> ops = {
+      hflip_op{0.5},
+      color_jitter_op{.brightness = std::array<double, 2>{0.6, 1.4}, .contrast = std::array<double, 2>{0.6, 1.4}},
+      random_crop_op{{32, 48}}, vflip_op{0.5}};
   const std::array<float, 3> mean{0.485f, 0.456f, 0.406f}, sd{0.229f, 0.224f, 0.225f};
   auto with_norm = ops;
   with_norm.push_back(normalize_op{mean, sd});

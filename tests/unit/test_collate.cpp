@@ -68,8 +68,11 @@ TEST_CASE("collate: NCHW float32 normalize of every pixel of wide rows, plain an
         for (int y = 0; y < 3; ++y)
           for (int x = 0; x < w; ++x) {
             const int src = v.row(y)[3 * (fx ? w - 1 - x : x) + c];
-            const float want = (static_cast<float>(src) / 255.0f - mean[static_cast<std::size_t>(c)]) / sd[static_cast<std::size_t>(c)];
-            const float got = d[(static_cast<std::size_t>(c) * 3 + static_cast<std::size_t>(y)) * static_cast<std::size_t>(w + 2) + static_cast<std::size_t>(x)];
+            const float want = (static_cast<float>(src) / 255.0f - mean[static_cast<std::size_t>(c)]) /
+                               sd[static_cast<std::size_t>(c)];
+            const float got =
+                d[(static_cast<std::size_t>(c) * 3 + static_cast<std::size_t>(y)) * static_cast<std::size_t>(w + 2) +
+                  static_cast<std::size_t>(x)];
             if (got != want) {
               INFO("w " << w << " fx " << fx << " c " << c << " y " << y << " x " << x);
               CHECK(got == want);
@@ -220,6 +223,14 @@ TEST_CASE("mask values: a value that is neither a class nor ignore_index is name
         "mask value 9 at x=7, y=3 is not a class id (num_classes 4, ignore_index 0)");
   const mask_target many{300, -1, mask_encoding::index, std::nullopt};  // every 8-bit value is a class
   CHECK(check_mask_values(mask_of(7, 3, 255), many).empty());
+  const mask_target all_but_last{255, -1, mask_encoding::index, std::nullopt};
+  CHECK(check_mask_values(mask_of(7, 3, 255), all_but_last) ==
+        "mask value 255 at x=7, y=3 is not a class id (num_classes 255, ignore_index -1)");
+  // Only rows [0, rows) are looked at (the rows a region decode read): a bad value on the last of them
+  // is found, one just below them is not.
+  CHECK(check_mask_values(mask_of(40, 19, 9), t, 20) ==
+        "mask value 9 at x=40, y=19 is not a class id (num_classes 4, ignore_index 255)");
+  CHECK(check_mask_values(mask_of(40, 20, 9), t, 20).empty());
 }
 
 TEST_CASE("collate: a letterbox's border is written around the image, flips mirror the whole canvas") {
@@ -250,11 +261,14 @@ TEST_CASE("collate: a letterbox's border is written around the image, flips mirr
       lay.shape(b, shape);
       lay.write_image(b, 0, px, make_lut(chain), shape);
       auto at = [&](int c, int y, int x) -> float {
-        const std::size_t i = (static_cast<std::size_t>(c) * 72 + static_cast<std::size_t>(y)) * 80 + static_cast<std::size_t>(x);
+        const std::size_t i =
+            (static_cast<std::size_t>(c) * 72 + static_cast<std::size_t>(y)) * 80 + static_cast<std::size_t>(x);
         return type == dtype::float32 ? b.tensors[0].second.data<float>()[i]
                                       : static_cast<float>(b.tensors[0].second.data<std::uint8_t>()[i]);
       };
-      auto value = [&](int v) { return type == dtype::float32 ? (static_cast<float>(v) / 255.0f - 0.5f) / 0.5f : static_cast<float>(v); };
+      auto value = [&](int v) {
+        return type == dtype::float32 ? (static_cast<float>(v) / 255.0f - 0.5f) / 0.5f : static_cast<float>(v);
+      };
       const int first = flip ? 15 : 14, last = first + 34;
       INFO("flip " << flip << " float " << (type == dtype::float32));
       for (int y = 0; y < 72; ++y)
@@ -262,7 +276,9 @@ TEST_CASE("collate: a letterbox's border is written around the image, flips mirr
           const bool padded = y >= 64 || x >= 70, image_row = y >= first && y <= last;
           const int c = (x / 3) % 3;
           const std::array<int, 3> img{200, 100, 50}, fill{10, 20, 30};
-          const float want = padded ? (type == dtype::float32 ? -9.0f : 0.0f) : value(image_row ? img[static_cast<std::size_t>(c)] : fill[static_cast<std::size_t>(c)]);
+          const float want =
+              padded ? (type == dtype::float32 ? -9.0f : 0.0f)
+                     : value(image_row ? img[static_cast<std::size_t>(c)] : fill[static_cast<std::size_t>(c)]);
           if (at(c, y, x) != want) {
             INFO("y " << y << " x " << x << " c " << c);
             CHECK(at(c, y, x) == want);
@@ -272,4 +288,53 @@ TEST_CASE("collate: a letterbox's border is written around the image, flips mirr
     }
   }
   CHECK(compared == 2 * 2 * 72 * 27);
+}
+
+TEST_CASE("collate: a letterbox with side bars, flipped left-right, in both layouts: bars swap, the image mirrors") {
+  // 50 x 100 (w x h) into 71 x 64: scale 0.64 -> 32 x 64, bars of 19 (left) and 20 (right) columns; a
+  // left-right flip swaps them (the image at columns 20..51, mirrored). The image's values come from the
+  // plain resize to 32 x 64 written without a letterbox; every value of the slot is checked.
+  const image src = make_image(50, 100, 3, [](int x, int y, int c) { return (x * 5 + y * 2 + c * 40) % 256; });
+  for (const layout lay : {layout::nchw, layout::nhwc}) {
+    const target_set none;
+    auto write = [&](std::vector<transform> ops, int H, int W) {
+      ops.push_back(normalize_op{{0.5f, 0.5f, 0.5f}, {0.5f, 0.5f, 0.5f}});
+      auto spec = spec_with(lay, dtype::float32, std::nullopt, ops);
+      const op_chain chain = make_chain(spec.transforms);
+      sample_plan plan;
+      REQUIRE(plan_sample(chain, {1, 0, 0}, 100, 50, plan).empty());
+      exec_scratch scratch;
+      const exec_result px = run_plan(plan, image_view::of(src), resample::bilinear, nullptr, scratch);
+      batch_layout bl(spec, none);
+      batch_data b;
+      bl.init(b);
+      const batch_shape shape{1, H, W, 0};
+      bl.shape(b, shape);
+      bl.write_image(b, 0, px, make_lut(chain), shape);
+      const float* d = b.tensors[0].second.data<float>();
+      return std::vector<float>(d, d + static_cast<std::size_t>(H) * W * 3);
+    };
+    auto at = [&](const std::vector<float>& v, int W, int H, int c, int y, int x) {
+      return lay == layout::nchw ? v[(static_cast<std::size_t>(c) * H + y) * W + x]
+                                 : v[(static_cast<std::size_t>(y) * W + x) * 3 + c];
+    };
+    const auto plain = write({resize_op{.size = size2{64, 32}}}, 64, 32);
+    const auto boxed = write({letterbox_op{{64, 71}, {10, 20, 30}}, hflip_op{1.0}}, 64, 71);
+    int compared = 0, bars = 0;
+    for (int c = 0; c < 3; ++c)
+      for (int y = 0; y < 64; ++y)
+        for (int x = 0; x < 71; ++x) {
+          const bool image = x >= 20 && x < 52;
+          const float want = image ? at(plain, 32, 64, c, y, 31 - (x - 20))
+                                   : (static_cast<float>(10 * (c + 1)) / 255.0f - 0.5f) / 0.5f;
+          if (at(boxed, 71, 64, c, y, x) != want) {
+            INFO("layout " << static_cast<int>(lay) << " c " << c << " y " << y << " x " << x);
+            CHECK(at(boxed, 71, 64, c, y, x) == want);
+          }
+          ++compared;
+          bars += !image;
+        }
+    CHECK(compared == 3 * 64 * 71);
+    CHECK(bars == 3 * 64 * 39);
+  }
 }

@@ -198,6 +198,10 @@ TEST_CASE("plan: source_region is the first crop's window when only per-pixel st
   CHECK(source_region(plan_of({resize_op{size2{150, 200}}}, 201, 301)) == whole);
   // A crop reaching past the image (padding) reads only the part inside.
   CHECK(source_region(plan_of({center_crop_op{{300, 80}}}, 201, 301)) == pixel_rect{110, 0, 190, 201});
+  // Clipped to the image, then mirrored: a padding crop after a flip, and both flips.
+  CHECK(source_region(plan_of({hflip_op{1.0}, center_crop_op{{300, 80}}}, 201, 301)) == pixel_rect{111, 0, 191, 201});
+  CHECK(source_region(plan_of({hflip_op{1.0}, vflip_op{1.0}, center_crop_op{{100, 80}}}, 201, 301)) ==
+        pixel_rect{111, 51, 191, 151});
   // Only the first crop counts: a second one crops the first one's output.
   CHECK(source_region(plan_of({center_crop_op{{100, 80}}, center_crop_op{{10, 10}}}, 201, 301)) == window);
 }

@@ -162,7 +162,9 @@ pillow_coeffs pillow_precompute(int in, int out) {
   }
   return r;
 }
-std::uint8_t pillow_clip8(std::int32_t v) { return v >= (255 << 22) ? 255 : v <= 0 ? 0 : static_cast<std::uint8_t>(v >> 22); }
+std::uint8_t pillow_clip8(std::int32_t v) {
+  return v >= (255 << 22) ? 255 : v <= 0 ? 0 : static_cast<std::uint8_t>(v >> 22);
+}
 // src: h rows of w * c bytes with the given stride.
 std::vector<std::uint8_t> pillow_resize(const std::uint8_t* src, std::size_t stride, int w, int h, int c, int oh,
                                         int ow) {
@@ -174,13 +176,15 @@ std::vector<std::uint8_t> pillow_resize(const std::uint8_t* src, std::size_t str
   if (ow != w) {
     const pillow_coeffs hc = pillow_precompute(w, ow);
     const int first = oh != h ? vc.bounds[0] : 0;
-    const int last = oh != h ? vc.bounds[2 * static_cast<std::size_t>(oh) - 2] + vc.bounds[2 * static_cast<std::size_t>(oh) - 1] : h;
+    const int last =
+        oh != h ? vc.bounds[2 * static_cast<std::size_t>(oh) - 2] + vc.bounds[2 * static_cast<std::size_t>(oh) - 1] : h;
     mid.assign(static_cast<std::size_t>(last - first) * ow * c, 0);
     for (int y = first; y < last; ++y)
       for (int xx = 0; xx < ow; ++xx)
         for (int ch = 0; ch < c; ++ch) {
           std::int32_t ss = 1 << 21;
-          const int xmin = hc.bounds[2 * static_cast<std::size_t>(xx)], xmax = hc.bounds[2 * static_cast<std::size_t>(xx) + 1];
+          const int xmin = hc.bounds[2 * static_cast<std::size_t>(xx)],
+                    xmax = hc.bounds[2 * static_cast<std::size_t>(xx) + 1];
           for (int x = 0; x < xmax; ++x)
             ss += src[stride * static_cast<std::size_t>(y) + static_cast<std::size_t>((xmin + x) * c + ch)] *
                   hc.kk[static_cast<std::size_t>(xx) * hc.ksize + x];
@@ -196,7 +200,8 @@ std::vector<std::uint8_t> pillow_resize(const std::uint8_t* src, std::size_t str
   for (int yy = 0; yy < oh; ++yy)
     for (int i = 0; i < mid_w * c; ++i) {
       std::int32_t ss = 1 << 21;
-      const int ymin = vc.bounds[2 * static_cast<std::size_t>(yy)], ymax = vc.bounds[2 * static_cast<std::size_t>(yy) + 1];
+      const int ymin = vc.bounds[2 * static_cast<std::size_t>(yy)],
+                ymax = vc.bounds[2 * static_cast<std::size_t>(yy) + 1];
       for (int y = 0; y < ymax; ++y)
         ss += vin[vstride * static_cast<std::size_t>(ymin + y - mid_first) + static_cast<std::size_t>(i)] *
               vc.kk[static_cast<std::size_t>(yy) * vc.ksize + y];
@@ -206,14 +211,15 @@ std::vector<std::uint8_t> pillow_resize(const std::uint8_t* src, std::size_t str
 }
 }  // namespace
 
-TEST_CASE("resize: bilinear equals Pillow's Resample.c loop on textured images, any size, channels and window, "
-          "and with a flip folded in equals resizing the flipped image") {
+TEST_CASE(
+    "resize: bilinear equals Pillow's Resample.c loop on textured images, any size, channels and window, "
+    "and with a flip folded in equals resizing the flipped image") {
   // Shrinks of 1.01x to 9x (3 to 21 taps), enlargements, one axis only, widths whose last windows
   // touch the row's end, and crops (views) whose rows continue past the window.
   const std::vector<std::array<int, 4>> cases = {
-      {500, 375, 256, 256}, {640, 480, 512, 512}, {2048, 1024, 1024, 512}, {37, 23, 11, 7},   {17, 9, 16, 9},
-      {9, 17, 9, 4},        {101, 3, 7, 3},       {33, 33, 99, 70},       {300, 200, 33, 21}, {7, 5, 3, 2},
-      {2, 2, 5, 5},         {320, 240, 317, 239}, {129, 64, 64, 64},      {8, 8, 1, 1},       {1000, 10, 111, 10}};
+      {500, 375, 256, 256}, {640, 480, 512, 512}, {2048, 1024, 1024, 512}, {37, 23, 11, 7},    {17, 9, 16, 9},
+      {9, 17, 9, 4},        {101, 3, 7, 3},       {33, 33, 99, 70},        {300, 200, 33, 21}, {7, 5, 3, 2},
+      {2, 2, 5, 5},         {320, 240, 317, 239}, {129, 64, 64, 64},       {8, 8, 1, 1},       {1000, 10, 111, 10}};
   int compared = 0;
   for (const int c : {3, 1, 4}) {
     for (std::size_t i = 0; i < cases.size(); ++i) {
