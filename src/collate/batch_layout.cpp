@@ -2,14 +2,11 @@
 
 #include "target/raster_write.hpp"
 #include "util/rng.hpp"
+#include "util/simd.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#endif
 
 namespace imgbatch::detail {
 
@@ -40,42 +37,22 @@ void batch_layout::shape(batch_data& b, const batch_shape& s) const {
 
 namespace {
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if IMGBATCH_X86_SIMD
 // One row of 8-bit RGB through the per-channel tables into three float planes, eight pixels per step
 // with AVX2 gathers (the same table entries the scalar loop reads; 2.3x faster on 512x512). Mirrored
 // reads the row right to left. Returns how many pixels it wrote; the caller finishes the rest.
 __attribute__((target("avx2"))) int lut_row_avx2(const std::uint8_t* row, int w, bool mirrored, const pixel_lut& lut,
                                                  float* d0, float* d1, float* d2) {
-  static const __m128i fwd[6] = {_mm_setr_epi8(0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
-                                 _mm_setr_epi8(-1, -1, -1, -1, -1, -1, 2, 5, -1, -1, -1, -1, -1, -1, -1, -1),
-                                 _mm_setr_epi8(1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
-                                 _mm_setr_epi8(-1, -1, -1, -1, -1, 0, 3, 6, -1, -1, -1, -1, -1, -1, -1, -1),
-                                 _mm_setr_epi8(2, 5, 8, 11, 14, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
-                                 _mm_setr_epi8(-1, -1, -1, -1, -1, 1, 4, 7, -1, -1, -1, -1, -1, -1, -1, -1)};
-  static const __m128i rev[6] = {_mm_setr_epi8(-1, -1, 15, 12, 9, 6, 3, 0, -1, -1, -1, -1, -1, -1, -1, -1),
-                                 _mm_setr_epi8(5, 2, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
-                                 _mm_setr_epi8(-1, -1, -1, 13, 10, 7, 4, 1, -1, -1, -1, -1, -1, -1, -1, -1),
-                                 _mm_setr_epi8(6, 3, 0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
-                                 _mm_setr_epi8(-1, -1, -1, 14, 11, 8, 5, 2, -1, -1, -1, -1, -1, -1, -1, -1),
-                                 _mm_setr_epi8(7, 4, 1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)};
-  const __m128i* m = mirrored ? rev : fwd;
   float* d[3] = {d0, d1, d2};
   int x = 0;
   for (; x + 8 <= w; x += 8) {
-    const std::uint8_t* p = row + 3 * static_cast<std::ptrdiff_t>(mirrored ? w - 8 - x : x);
-    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 16));
-    for (int c = 0; c < 3; ++c) {
-      const __m128i idx = _mm_or_si128(_mm_shuffle_epi8(a, m[2 * c]), _mm_shuffle_epi8(b, m[2 * c + 1]));
-      _mm256_storeu_ps(
-          d[c] + x, _mm256_i32gather_ps(lut.value[static_cast<std::size_t>(c)].data(), _mm256_cvtepu8_epi32(idx), 4));
-    }
+    __m128i idx[3];
+    split_rgb8(row + 3 * static_cast<std::ptrdiff_t>(mirrored ? w - 8 - x : x), mirrored, idx);
+    for (int c = 0; c < 3; ++c)
+      _mm256_storeu_ps(d[c] + x, _mm256_i32gather_ps(lut.value[static_cast<std::size_t>(c)].data(),
+                                                     _mm256_cvtepu8_epi32(idx[c]), 4));
   }
   return x;
-}
-bool cpu_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
 }
 #endif
 
@@ -131,9 +108,9 @@ void write_pixels(const exec_result& px, const pixel_lut* lut, layout lay, T* ds
       T* d1 = d0 + plane;
       T* d2 = d1 + plane;
       int x = 0;
-#if defined(__x86_64__) && defined(__GNUC__)
+#if IMGBATCH_X86_SIMD
       if constexpr (std::is_same_v<T, float>) {
-        if (cpu_avx2()) x = lut_row_avx2(row, w, px.fx, *lut, d0, d1, d2);
+        if (cpu_has_avx2()) x = lut_row_avx2(row, w, px.fx, *lut, d0, d1, d2);
       }
 #endif
       for (; x < w; ++x) {

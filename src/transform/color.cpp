@@ -2,12 +2,10 @@
 // mix of float and double), so that results equal torchvision's functional ops on PIL images.
 #include "transform/color.hpp"
 
+#include "util/simd.hpp"
+
 #include <array>
 #include <cmath>
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#endif
 
 namespace imgbatch::detail {
 namespace {
@@ -139,17 +137,11 @@ struct chain {
   }
 };
 
-#if defined(__x86_64__) && defined(__GNUC__)
-// Sum of Pillow's L over the image, eight pixels per step: bytes deinterleaved by pshufb, optionally
-// mapped through `table` (as 32-bit entries, by gathers), then (19595 R + 38470 G + 7471 B + 0x8000) >> 16
-// in 32-bit lanes, the same integer arithmetic as grey_of. Returns pixels done per row (a multiple of 8).
-__attribute__((target("avx2"))) int grey_sum_avx2(const image_view& v, const std::int32_t* table, std::uint64_t& sum) {
-  const __m128i mr0 = _mm_setr_epi8(0, 3, 6, 9, 12, 15, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
-                mr1 = _mm_setr_epi8(-1, -1, -1, -1, -1, -1, 2, 5, -1, -1, -1, -1, -1, -1, -1, -1),
-                mg0 = _mm_setr_epi8(1, 4, 7, 10, 13, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
-                mg1 = _mm_setr_epi8(-1, -1, -1, -1, -1, 0, 3, 6, -1, -1, -1, -1, -1, -1, -1, -1),
-                mb0 = _mm_setr_epi8(2, 5, 8, 11, 14, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1),
-                mb1 = _mm_setr_epi8(-1, -1, -1, -1, -1, 1, 4, 7, -1, -1, -1, -1, -1, -1, -1, -1);
+#if IMGBATCH_X86_SIMD
+// Sum of Pillow's L over the image, eight pixels per step: bytes split by channel, then
+// (19595 R + 38470 G + 7471 B + 0x8000) >> 16 in 32-bit lanes, the same integer arithmetic as grey_of.
+// Returns the pixels it did of each row (a multiple of 8).
+__attribute__((target("avx2"))) int grey_sum_avx2(const image_view& v, std::uint64_t& sum) {
   const __m256i kr = _mm256_set1_epi32(19595), kg = _mm256_set1_epi32(38470), kb = _mm256_set1_epi32(7471),
                 half = _mm256_set1_epi32(0x8000);
   const int done = v.width / 8 * 8;
@@ -157,18 +149,11 @@ __attribute__((target("avx2"))) int grey_sum_avx2(const image_view& v, const std
     const std::uint8_t* p = v.row(y);
     __m256i acc = _mm256_setzero_si256();  // at most 255 * width / 8 per lane
     for (int x = 0; x < done; x += 8, p += 24) {
-      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 16));
-      __m256i r = _mm256_cvtepu8_epi32(_mm_or_si128(_mm_shuffle_epi8(a, mr0), _mm_shuffle_epi8(b, mr1)));
-      __m256i g = _mm256_cvtepu8_epi32(_mm_or_si128(_mm_shuffle_epi8(a, mg0), _mm_shuffle_epi8(b, mg1)));
-      __m256i bl = _mm256_cvtepu8_epi32(_mm_or_si128(_mm_shuffle_epi8(a, mb0), _mm_shuffle_epi8(b, mb1)));
-      if (table) {
-        r = _mm256_i32gather_epi32(table, r, 4);
-        g = _mm256_i32gather_epi32(table, g, 4);
-        bl = _mm256_i32gather_epi32(table, bl, 4);
-      }
-      __m256i l = _mm256_add_epi32(_mm256_add_epi32(_mm256_mullo_epi32(r, kr), _mm256_mullo_epi32(g, kg)),
-                                   _mm256_add_epi32(_mm256_mullo_epi32(bl, kb), half));
+      __m128i c[3];
+      split_rgb8(p, false, c);
+      const __m256i r = _mm256_cvtepu8_epi32(c[0]), g = _mm256_cvtepu8_epi32(c[1]), b = _mm256_cvtepu8_epi32(c[2]);
+      const __m256i l = _mm256_add_epi32(_mm256_add_epi32(_mm256_mullo_epi32(r, kr), _mm256_mullo_epi32(g, kg)),
+                                         _mm256_add_epi32(_mm256_mullo_epi32(b, kb), half));
       acc = _mm256_add_epi32(acc, _mm256_srli_epi32(l, 16));
     }
     alignas(32) std::uint32_t lanes[8];
@@ -176,10 +161,6 @@ __attribute__((target("avx2"))) int grey_sum_avx2(const image_view& v, const std
     for (const std::uint32_t lane : lanes) sum += lane;
   }
   return done;
-}
-bool cpu_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
 }
 #endif
 
@@ -204,8 +185,8 @@ std::uint64_t grey_sum(const image_view& v, const std::array<std::uint8_t, 256>*
     return sum;
   }
   int from = 0;
-#if defined(__x86_64__) && defined(__GNUC__)
-  if (cpu_avx2() && v.width >= 8) from = grey_sum_avx2(v, nullptr, sum);
+#if IMGBATCH_X86_SIMD
+  if (cpu_has_avx2() && v.width >= 8) from = grey_sum_avx2(v, sum);
 #endif
   for (int y = 0; y < v.height; ++y) {
     const std::uint8_t* s = v.row(y) + 3 * from;

@@ -1,6 +1,7 @@
 #include "transform/resize.hpp"
 
 #include "transform/crop_flip.hpp"
+#include "util/simd.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,11 +12,6 @@
 #define IMGBATCH_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define IMGBATCH_CLONES
-#endif
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define IMGBATCH_X86_SIMD 1
 #endif
 
 namespace imgbatch::detail {
@@ -272,10 +268,6 @@ void horizontal_rgb_avx2(const image_view& src, int y_first, int rows, int x_beg
   }
 }
 
-bool has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2");
-  return yes;
-}
 #endif
 
 IMGBATCH_CLONES void horizontal_any(const image_view& src, int y_first, int rows, int out_w, int ksize,
@@ -311,7 +303,7 @@ IMGBATCH_CLONES void horizontal_any(const image_view& src, int y_first, int rows
 
 void horizontal(const image_view& src, int y_first, int rows, int out_w, int ksize, resize_scratch& s, image& dst) {
 #if IMGBATCH_X86_SIMD
-  if (src.channels == 3 && src.sample_bytes == 1 && has_avx2()) {
+  if (src.channels == 3 && src.sample_bytes == 1 && cpu_has_avx2()) {
     // Output pixels whose last 8-byte load stays inside the row go through AVX2, the others (one or two
     // at the row's right end, or at its start when the source is read mirrored) through the scalar loop.
     // Windows move monotonically, so the pixels that may use AVX2 are one run [x_begin, x_end).
@@ -484,7 +476,7 @@ void resize_bilinear(const image_view& src, int out_h, int out_w, image& out, re
     mid = src;
   }
 #if IMGBATCH_X86_SIMD
-  if (out_w * C >= 16 && has_avx2()) {
+  if (out_w * C >= 16 && cpu_has_avx2()) {
     vertical_avx2(mid, need_h ? y_first : 0, out_h, out_w * C, vbounds.data(), vk.data(), vksize, s.acc, out);
     return;
   }
