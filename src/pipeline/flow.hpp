@@ -36,9 +36,9 @@ struct pass_inputs {
 /// The flow graph of one pass:
 ///   free buffers ─> split ─> plan ─> gate ─> decode ─> augment ─> collate ─> sequencer ─> ring
 /// Free buffers (tokens) wait in `split` (serial); one starts the next batch of the epoch when the batch
-/// in progress is down to its last `start_next_at` samples (or has none), so batches are made one after
-/// another, the first of an epoch in about one batch's time, while at most `prefetch_batches` exist
-/// and no node waits for a token.
+/// in progress is down to its last `start_next_at` samples (with one thread: when it is delivered), so
+/// batches are made one after another rather than all at once, while at most `prefetch_batches` exist
+/// and no node waits for a token. (imgbatch-bench measures the effect on an epoch's first batch.)
 /// `plan` reads each file and its header and plans the sample; `gate` holds a batch's samples until
 /// the last is planned, fixes the batch's shape from all the plans, then releases them to be decoded.
 /// Node bodies never throw: a failed sample travels as data to collate, which attaches the error to its batch.
