@@ -110,18 +110,20 @@ void fixed_windows(int in_size, int out_size, int ksize, std::vector<int>& bound
   }
 }
 
+// Output pixels [x0, x1) of `rows` rows, K taps each (K = 0: ksize, not known at compile time).
 template <int C, int K>
-[[gnu::always_inline]] inline void horizontal_fixed(const image_view& src, int y_first, int rows, int out_w,
-                                                    const int* bounds, const std::int32_t* kk, image& dst) {
+[[gnu::always_inline]] inline void horizontal_range(const image_view& src, int y_first, int rows, int x0, int x1,
+                                                    int ksize, const int* bounds, const std::int32_t* kk, image& dst) {
+  const int taps = K ? K : ksize;
   for (int y = 0; y < rows; ++y) {
     const std::uint8_t* in = src.row(y_first + y);
     std::uint8_t* out = dst.row(y);
-    for (int xx = 0; xx < out_w; ++xx) {
-      const std::int32_t* k = kk + static_cast<std::ptrdiff_t>(xx) * K;
+    for (int xx = x0; xx < x1; ++xx) {
+      const std::int32_t* k = kk + static_cast<std::ptrdiff_t>(xx) * taps;
       const std::uint8_t* p = in + bounds[xx * 2] * C;
       std::int32_t ss[C];
       for (int c = 0; c < C; ++c) ss[c] = 1 << (precision_bits - 1);
-      for (int x = 0; x < K; ++x)
+      for (int x = 0; x < taps; ++x)
         for (int c = 0; c < C; ++c) ss[c] += p[x * C + c] * k[x];
       for (int c = 0; c < C; ++c) out[xx * C + c] = clip8(ss[c]);
     }
@@ -129,32 +131,19 @@ template <int C, int K>
 }
 
 template <int C>
-[[gnu::always_inline]] inline void horizontal_pass(const image_view& src, int y_first, int rows, int out_w, int ksize,
-                                                   const int* bounds, const std::int32_t* kk, image& dst) {
-  switch (ksize) {  // shrink factors up to 4 cover almost every training resize
+[[gnu::always_inline]] inline void horizontal_pass(const image_view& src, int y_first, int rows, int x0, int x1,
+                                                   int ksize, const int* bounds, const std::int32_t* kk, image& dst) {
+  switch (ksize) {  // windows after compact_taps: 2 (enlarging) to 5 (shrinking up to about 2x) unrolled
+    case 2:
+      return horizontal_range<C, 2>(src, y_first, rows, x0, x1, ksize, bounds, kk, dst);
     case 3:
-      return horizontal_fixed<C, 3>(src, y_first, rows, out_w, bounds, kk, dst);
+      return horizontal_range<C, 3>(src, y_first, rows, x0, x1, ksize, bounds, kk, dst);
+    case 4:
+      return horizontal_range<C, 4>(src, y_first, rows, x0, x1, ksize, bounds, kk, dst);
     case 5:
-      return horizontal_fixed<C, 5>(src, y_first, rows, out_w, bounds, kk, dst);
-    case 7:
-      return horizontal_fixed<C, 7>(src, y_first, rows, out_w, bounds, kk, dst);
-    case 9:
-      return horizontal_fixed<C, 9>(src, y_first, rows, out_w, bounds, kk, dst);
+      return horizontal_range<C, 5>(src, y_first, rows, x0, x1, ksize, bounds, kk, dst);
     default:
-      break;
-  }
-  for (int y = 0; y < rows; ++y) {
-    const std::uint8_t* in = src.row(y_first + y);
-    std::uint8_t* out = dst.row(y);
-    for (int xx = 0; xx < out_w; ++xx) {
-      const std::int32_t* k = kk + static_cast<std::ptrdiff_t>(xx) * ksize;
-      std::int32_t ss[C];
-      for (int c = 0; c < C; ++c) ss[c] = 1 << (precision_bits - 1);
-      const std::uint8_t* p = in + bounds[xx * 2] * C;
-      for (int x = 0; x < ksize; ++x, p += C)
-        for (int c = 0; c < C; ++c) ss[c] += p[c] * k[x];
-      for (int c = 0; c < C; ++c) out[xx * C + c] = clip8(ss[c]);
-    }
+      return horizontal_range<C, 0>(src, y_first, rows, x0, x1, ksize, bounds, kk, dst);
   }
 }
 
@@ -274,13 +263,13 @@ IMGBATCH_CLONES void horizontal_any(const image_view& src, int y_first, int rows
                                     const int* bounds, const std::int32_t* kk, image& dst) {
   switch (src.channels) {
     case 1:
-      horizontal_pass<1>(src, y_first, rows, out_w, ksize, bounds, kk, dst);
+      horizontal_pass<1>(src, y_first, rows, 0, out_w, ksize, bounds, kk, dst);
       break;
     case 3:
-      horizontal_pass<3>(src, y_first, rows, out_w, ksize, bounds, kk, dst);
+      horizontal_pass<3>(src, y_first, rows, 0, out_w, ksize, bounds, kk, dst);
       break;
     case 4:
-      horizontal_pass<4>(src, y_first, rows, out_w, ksize, bounds, kk, dst);
+      horizontal_pass<4>(src, y_first, rows, 0, out_w, ksize, bounds, kk, dst);
       break;
     default: {
       const int C = src.channels;
@@ -317,22 +306,8 @@ void horizontal(const image_view& src, int y_first, int rows, int out_w, int ksi
     while (x_end < out_w && safe(x_end)) ++x_end;
     rgb_pair_coeffs(out_w, ksize, s.coeffs.data(), s.pair_coeffs);
     horizontal_rgb_avx2(src, y_first, rows, x_begin, x_end, npairs, s.bounds.data(), s.pair_coeffs.data(), dst);
-    if (x_begin == 0 && x_end == out_w) return;
-    for (int y = 0; y < rows; ++y) {
-      const std::uint8_t* in = src.row(y_first + y);
-      std::uint8_t* out = dst.row(y);
-      for (int xx = 0; xx < out_w; ++xx) {
-        if (xx == x_begin) xx = x_end;
-        if (xx >= out_w) break;
-        const std::int32_t* k = s.coeffs.data() + static_cast<std::ptrdiff_t>(xx) * ksize;
-        const std::uint8_t* p = in + s.bounds[static_cast<std::size_t>(xx) * 2] * 3;
-        for (int c = 0; c < 3; ++c) {
-          std::int32_t ss = 1 << (precision_bits - 1);
-          for (int x = 0; x < ksize; ++x) ss += p[x * 3 + c] * k[x];
-          out[xx * 3 + c] = clip8(ss);
-        }
-      }
-    }
+    horizontal_pass<3>(src, y_first, rows, 0, x_begin, ksize, s.bounds.data(), s.coeffs.data(), dst);
+    horizontal_pass<3>(src, y_first, rows, x_end, out_w, ksize, s.bounds.data(), s.coeffs.data(), dst);
     return;
   }
 #endif
