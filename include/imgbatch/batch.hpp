@@ -1,5 +1,6 @@
 #pragma once
 
+#include <imgbatch/export.hpp>
 #include <imgbatch/tensor.hpp>
 
 #include <array>
@@ -18,7 +19,7 @@ namespace imgbatch {
 /// top-left pixel: output = matrix · (x, y, 1). Without random_affine the map is axis-aligned,
 /// output = source * scale + offset per axis (scale negative on a flipped axis), and `scale_*`,
 /// `offset_*` hold it; with a rotation or shear only `matrix` describes it.
-struct sample_geometry {
+struct IMGBATCH_API sample_geometry {
   int source_height = 0;  ///< decoded height, after EXIF orientation
   int source_width = 0;
   int exif_orientation = 1;  ///< 1..8 as stored in the file; 1 when ignored or absent
@@ -113,7 +114,7 @@ struct batch_data {
 /// A cheap, copyable handle: the buffer returns to the loader's pool when the last copy is dropped,
 /// so hold a batch only as long as needed (the loader keeps at most `prefetch_batches` buffers).
 /// Reading is thread-safe. A batch may outlive its loader.
-class batch {
+class IMGBATCH_API batch {
  public:
   batch() = default;
   explicit batch(std::shared_ptr<const detail::batch_data> data) : data_(std::move(data)) {}

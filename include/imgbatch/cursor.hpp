@@ -1,5 +1,7 @@
 #pragma once
 
+#include <imgbatch/export.hpp>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -11,7 +13,7 @@ namespace imgbatch {
 /// produced next. The hashes tie it to its pipeline: a cursor from another spec or another dataset is
 /// refused. The spec hash leaves out what does not change a batch (threads, prefetch, rank), so every
 /// rank of a job can restore the cursor rank 0 saved, with any thread count.
-struct cursor {
+struct IMGBATCH_API cursor {
   std::uint64_t epoch = 0;
   std::uint64_t batches = 0;  ///< batches of `epoch` already handed out
   std::uint64_t seed = 0;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <imgbatch/export.hpp>
+
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -7,14 +9,14 @@
 namespace imgbatch {
 
 /// Base of every exception imgbatch throws on purpose.
-class error : public std::runtime_error {
+class IMGBATCH_API error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
 /// A pipeline spec that cannot run: names the key path (`transforms[1].size`) and what was expected.
 /// Thrown by `pipeline_spec::from_file`/`from_json` and by the `loader` constructor.
-class config_error : public error {
+class IMGBATCH_API config_error : public error {
  public:
   config_error(std::string key_path, std::string message, std::string file = {})
       : error(compose(file, key_path, message)),
@@ -40,14 +42,14 @@ class config_error : public error {
 };
 
 /// A dataset that cannot be indexed: missing folders, unmatched masks, a bad manifest line.
-class dataset_error : public error {
+class IMGBATCH_API dataset_error : public error {
  public:
   using error::error;
 };
 
 /// One sample failed to load (unreadable file, corrupt image, bad mask value, size mismatch).
 /// `what()` reads "<file>: <reason>"; the parts are kept apart for programs.
-class sample_error : public error {
+class IMGBATCH_API sample_error : public error {
  public:
   sample_error(std::string file, std::string reason, std::uint64_t sample_id)
       : error(file + ": " + reason), file_(std::move(file)), reason_(std::move(reason)), sample_id_(sample_id) {}

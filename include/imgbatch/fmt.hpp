@@ -1,7 +1,7 @@
 #pragma once
 
 /// Lets fmt and spdlog format imgbatch values, as in `spdlog::info("{}", loader.stats())`.
-/// imgbatch.hpp includes it when fmt's headers are installed (spdlog brings them).
+/// Opt-in: imgbatch.hpp does not include it, so that it means the same whether or not fmt is installed.
 #include <imgbatch/loader.hpp>
 
 #include <fmt/format.h>

@@ -9,8 +9,5 @@
 #include <imgbatch/tensor.hpp>
 #include <imgbatch/version.hpp>
 
-// fmt/spdlog formatting of imgbatch values, where fmt is there. Only a template specialisation: a
-// program that never formats them neither instantiates nor links anything of fmt.
-#if __has_include(<fmt/ostream.h>)
-#include <imgbatch/fmt.hpp>
-#endif
+// fmt/spdlog formatting of imgbatch values is opt-in: include <imgbatch/fmt.hpp> (it needs fmt's
+// headers). This header includes only the standard library, so it means the same on every machine.

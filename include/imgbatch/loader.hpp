@@ -2,6 +2,7 @@
 
 #include <imgbatch/batch.hpp>
 #include <imgbatch/cursor.hpp>
+#include <imgbatch/export.hpp>
 #include <imgbatch/spec.hpp>
 
 #include <cstddef>
@@ -16,7 +17,7 @@
 namespace imgbatch {
 
 /// Counters since the loader was built. Times are summed over worker threads.
-struct loader_stats {
+struct IMGBATCH_API loader_stats {
   std::uint64_t batches = 0;  ///< batches handed to the consumer
   std::uint64_t samples = 0;
   std::uint64_t decoded_pixels = 0;  ///< source pixels decoded (images only)
@@ -28,7 +29,7 @@ struct loader_stats {
   std::uint64_t boxes_truncated = 0;
   std::string to_string() const;
 };
-std::ostream& operator<<(std::ostream& os, const loader_stats& s);
+IMGBATCH_API std::ostream& operator<<(std::ostream& os, const loader_stats& s);
 
 namespace detail {
 class loader_impl;
@@ -40,7 +41,7 @@ class loader_impl;
 /// One consumer thread at a time: `next()`, iteration, `set_epoch` and `stop` must not race each other.
 /// Batches come out in sampler order whatever the thread count. Destroying the loader, or leaving a
 /// loop early, stops the workers promptly; batches already handed out stay valid.
-class loader {
+class IMGBATCH_API loader {
  public:
   explicit loader(pipeline_spec spec);
   ~loader();
@@ -93,7 +94,7 @@ class loader {
 };
 
 /// Input iterator over one pass. Advancing releases the previous batch unless the caller kept a copy.
-class loader::iterator {
+class IMGBATCH_API loader::iterator {
  public:
   using iterator_category = std::input_iterator_tag;
   using value_type = batch;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <imgbatch/export.hpp>
 #include <imgbatch/tensor.hpp>
 
 #include <array>
@@ -254,7 +255,7 @@ using transform = std::variant<resize_op, letterbox_op, center_crop_op, random_c
                                random_grayscale_op, gaussian_blur_op, random_erasing_op, normalize_op, to_float_op>;
 
 /// The `op` name of a transform as written in the spec.
-std::string_view op_name(const transform& t) noexcept;
+IMGBATCH_API std::string_view op_name(const transform& t) noexcept;
 
 enum class layout { nchw, nhwc };
 
@@ -302,7 +303,7 @@ struct loader_spec {
 
 /// Everything a loader needs: built in code or read from JSON (DESIGN.md §3). A plain aggregate;
 /// `loader`'s constructor validates it once.
-struct pipeline_spec {
+struct IMGBATCH_API pipeline_spec {
   dataset_spec dataset;
   targets_spec targets;
   sampler_spec sampler;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <imgbatch/export.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -17,9 +19,9 @@ namespace imgbatch {
 enum class dtype : std::uint8_t { uint8, uint16, int32, int64, float32 };
 
 /// Bytes per element.
-std::size_t dtype_size(dtype t) noexcept;
+IMGBATCH_API std::size_t dtype_size(dtype t) noexcept;
 /// "uint8", "uint16", "int32", "int64" or "float32".
-std::string_view dtype_name(dtype t) noexcept;
+IMGBATCH_API std::string_view dtype_name(dtype t) noexcept;
 
 template <class T>
 constexpr dtype dtype_of() {
@@ -34,7 +36,7 @@ constexpr dtype dtype_of() {
 /// A dense, C-contiguous, 64-byte aligned array owned by a batch buffer.
 /// Its storage is reused from batch to batch: a tensor stays valid while its `batch` is alive.
 /// Reading is thread-safe; tensors are never written once a batch reaches the consumer.
-class tensor {
+class IMGBATCH_API tensor {
  public:
   tensor() = default;
   tensor(tensor&&) noexcept = default;

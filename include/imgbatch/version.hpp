@@ -1,10 +1,12 @@
 #pragma once
 
+#include <imgbatch/export.hpp>
+
 #include <string_view>
 
 namespace imgbatch {
 
 /// The library version ("major.minor.patch"). Thread-safe; the view refers to static storage.
-std::string_view version() noexcept;
+IMGBATCH_API std::string_view version() noexcept;
 
 }  // namespace imgbatch

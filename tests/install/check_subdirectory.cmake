@@ -1,0 +1,21 @@
+# Builds tests/install/parent, which pulls imgbatch in with add_subdirectory, then runs its consumer.
+file(REMOVE_RECURSE "${WORK}")
+execute_process(COMMAND "${CMAKE_COMMAND}" -S "${SRC}/parent" -B "${WORK}/build" -G Ninja -DCMAKE_BUILD_TYPE=Release
+                        -DIMGBATCH_SOURCE_DIR=${IMGBATCH_SOURCE_DIR} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "configuring the parent project failed:\n${out}\n${err}")
+endif()
+execute_process(COMMAND "${CMAKE_COMMAND}" --build "${WORK}/build" --target consumer imgbatch_cli RESULT_VARIABLE rc
+                OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "building the parent project failed:\n${out}\n${err}")
+endif()
+execute_process(COMMAND "${WORK}/build/imgbatch/imgbatch" make-sample "${WORK}/data" --n 32 RESULT_VARIABLE rc OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the subproject's imgbatch make-sample failed")
+endif()
+execute_process(COMMAND "${WORK}/build/consumer" "${WORK}/data/seg.json" RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "imgbatch [0-9.]+: 2 batches, 32 samples")
+  message(FATAL_ERROR "consumer run: rc=${rc} ${out}")
+endif()
+message(STATUS "add_subdirectory consumer: ${out}")
