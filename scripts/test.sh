@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
-imgbatch_install_packages python3-torchvision  # the reference of the photometric conformance test
+imgbatch_install_packages python3-torchvision  # the photometric conformance reference; torch for the module's tests
 
 jobs=$(nproc)
 sanitize=1
@@ -19,7 +19,8 @@ ctest --test-dir build/test --output-on-failure -j "$jobs" --timeout 600
 if [ "$sanitize" = 1 ]; then
   echo "== AddressSanitizer + UBSan build"
   cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGBATCH_WERROR=ON -DIMGBATCH_SANITIZE=ON \
-    -DIMGBATCH_BUILD_TESTS=ON -DIMGBATCH_BUILD_BENCH=OFF -DIMGBATCH_BUILD_EXAMPLES=OFF
+    -DIMGBATCH_BUILD_TESTS=ON -DIMGBATCH_BUILD_BENCH=OFF -DIMGBATCH_BUILD_EXAMPLES=OFF \
+    -DIMGBATCH_BUILD_PYTHON=OFF
   cmake --build build/asan -j "$jobs"
   # Leak checking stays on; a halt on the first UB report makes it a failure.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

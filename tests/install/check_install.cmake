@@ -93,3 +93,23 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "pkg-config consumer run failed: ${out}")
 endif()
 message(STATUS "pkg-config consumer: ${out}")
+# The Python module, installed beside the library: imported from the prefix alone (its RPATH finds
+# libimgbatch), a batch reaches torch without a copy.
+if(PYTHON)
+  if(NOT EXISTS "${P}/${PYTHON_DIR}/imgbatch/__init__.py")
+    message(FATAL_ERROR "the Python package is not installed in ${P}/${PYTHON_DIR}")
+  endif()
+  set(ENV{PYTHONPATH} "${P}/${PYTHON_DIR}")
+  execute_process(COMMAND "${PYTHON}" -c "
+import imgbatch, torch, sys
+assert imgbatch.__file__.startswith('${P}/'), imgbatch.__file__
+b = imgbatch.Loader('${WORK}/data/seg.json').next()
+t = torch.from_dlpack(b['image'])
+assert t.data_ptr() == b['image'].data_ptr, 'copied'
+print(imgbatch.__version__, tuple(t.shape), t.dtype)
+" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "the installed Python module failed: ${out}\n${err}")
+  endif()
+  message(STATUS "installed Python module: ${out}")
+endif()

@@ -1,0 +1,231 @@
+"""The imgbatch Python module: batches reach NumPy and torch without a copy and equal what the C++
+library writes; arrays keep their batch alive; errors arrive as Python exceptions naming the file; the
+GIL is free while the loader works."""
+import json
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import imgbatch
+
+
+def load_dump(cli, spec_path, out, epoch, batches):
+    subprocess.run([cli, "dump", str(spec_path), "--epoch", str(epoch), "--batches", str(batches), "--out", str(out)],
+                   check=True, capture_output=True)
+    return [{p.stem: np.load(p) for p in sorted((out / f"{k:04d}").glob("*.npy"))} for k in range(batches)]
+
+
+def test_batches_equal_the_cli_dump(cli, sample, tmp_path):
+    # `imgbatch dump` writes the C++ batches as .npy: the module must show the same tensors, names,
+    # shapes, dtypes and values, for segmentation and for detection (boxes, labels, counts).
+    for spec in ("seg.json", "det.json"):
+        want = load_dump(cli, sample / spec, tmp_path / spec, epoch=1, batches=2)
+        loader = imgbatch.Loader(str(sample / spec))
+        loader.set_epoch(1)
+        got = [b.to_numpy() for b in loader]
+        assert len(got) == len(loader) == 2
+        for g, w in zip(got, want):
+            assert sorted(g) == sorted(w)
+            for name in w:
+                assert g[name].dtype == w[name].dtype, name
+                assert g[name].shape == w[name].shape, name
+                np.testing.assert_array_equal(g[name], w[name], err_msg=f"{spec} {name}")
+
+
+def test_pixels_match_pillow(sample):
+    # An independent reference: Pillow's BILINEAR resize of the same file (DESIGN.md: within 1 level)
+    # and its NEAREST resize of the mask (exact), in file order, as uint8 NHWC.
+    spec = {
+        "dataset": {"format": "folder", "root": "seg", "images": "images", "masks": "masks"},
+        "targets": {"mask": {"num_classes": 21, "ignore_index": 255}},
+        "sampler": {"shuffle": False},
+        "transforms": [{"op": "resize", "size": [48, 64]}],
+        "batch": {"size": 4, "layout": "NHWC", "dtype": "uint8"},
+    }
+    b = imgbatch.Loader(spec, base_dir=sample).next()
+    image, mask = np.asarray(b["image"]), np.asarray(b["mask"])
+    assert image.shape == (4, 48, 64, 3) and image.dtype == np.uint8
+    for i, s in enumerate(b.samples):
+        ref = np.asarray(Image.open(s.image_path).convert("RGB").resize((64, 48), Image.BILINEAR))
+        assert np.abs(image[i].astype(int) - ref.astype(int)).max() <= 1, s.image_path
+        ref_mask = np.asarray(Image.open(s.files["mask"]).resize((64, 48), Image.NEAREST))
+        np.testing.assert_array_equal(mask[i], ref_mask.astype(mask.dtype), err_msg=s.files["mask"])
+
+
+def test_no_copy_into_numpy_and_torch(sample):
+    b = imgbatch.Loader(str(sample / "seg.json")).next()
+    t = b["image"]
+    arr = np.asarray(t)
+    img = torch.from_dlpack(t)
+    mask = torch.from_dlpack(b["mask"])
+    assert arr.ctypes.data == t.data_ptr == img.data_ptr()
+    assert mask.data_ptr() == b["mask"].data_ptr
+    assert img.dtype == torch.float32 and tuple(img.shape) == t.shape == (16, 3, 256, 256)
+    assert mask.dtype == torch.int64 and tuple(mask.shape) == (16, 256, 256)  # what cross_entropy takes
+    assert img.is_contiguous() and img.stride() == (3 * 256 * 256, 256 * 256, 256, 1)
+    # One memory: a write through NumPy is seen by torch.
+    arr[1, 2, 3, 4] = 42.5
+    assert img[1, 2, 3, 4].item() == 42.5
+    assert np.from_dlpack(t).ctypes.data == t.data_ptr
+
+
+def test_arrays_keep_their_batch_alive(sample):
+    # Three buffers, one thread: once the first batch is dropped its buffer would be refilled by the
+    # following batches unless the arrays made from it hold it. (The `for` loop below holds the
+    # previous batch while asking for the next: with the array's, two buffers are held.)
+    loader = imgbatch.Loader(str(sample / "seg.json"), threads=1, prefetch_batches=3)
+    b = loader.next()
+    arr = np.asarray(b["image"])
+    mask = torch.from_dlpack(b["mask"])
+    want_image, want_mask = arr.copy(), mask.clone()
+    ptr = arr.ctypes.data
+    del b
+    seen = set()
+    for epoch in range(1, 4):
+        loader.set_epoch(epoch)
+        for other in loader:
+            seen.add(other["image"].data_ptr)
+    assert ptr not in seen, "a buffer still referenced by an array was reused"
+    np.testing.assert_array_equal(arr, want_image)
+    assert torch.equal(mask, want_mask)
+
+
+def test_sample_error_names_the_file(broken_sample):
+    root, bad = broken_sample
+    loader = imgbatch.Loader(str(root / "seg.json"))
+    loader.set_epoch(0)
+    with pytest.raises(imgbatch.SampleError) as info:
+        for _ in loader:
+            pass
+    e = info.value
+    assert e.file == str(bad)
+    assert e.reason and e.reason in str(e)
+    assert str(e).startswith(str(bad) + ": ")
+    assert isinstance(e.sample_id, int) and e.sample_id == 5
+    assert isinstance(e, imgbatch.Error) and isinstance(e, RuntimeError)
+
+
+def test_config_error_names_the_key(seg_spec, sample):
+    seg_spec["batch"]["size"] = 0
+    with pytest.raises(imgbatch.ConfigError) as info:
+        imgbatch.Loader(seg_spec, base_dir=sample)
+    assert info.value.key_path == "batch.size"
+    assert "got 0" in info.value.message
+    with pytest.raises(imgbatch.ConfigError, match="nope.json: cannot open spec file"):
+        imgbatch.Loader(str(sample / "nope.json"))
+    with pytest.raises(TypeError):
+        imgbatch.Loader(3)
+
+
+def test_dict_json_text_and_path_give_the_same_batches(seg_spec, sample):
+    by_path = imgbatch.Loader(sample / "seg.json")  # os.PathLike
+    by_dict = imgbatch.Loader(seg_spec, base_dir=sample)
+    by_text = imgbatch.Loader(json.dumps(seg_spec), base_dir=sample)
+    want = [np.asarray(b["image"]).copy() for b in by_path]
+    for loader in (by_dict, by_text):
+        got = [np.asarray(b["image"]).copy() for b in loader]
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g, w)
+
+
+def test_state_and_restore_continue_exactly(sample):
+    a = imgbatch.Loader(str(sample / "seg.json"))
+    a.set_epoch(3)
+    it = iter(a)
+    first = next(it)
+    state = str(a.state())
+    assert state.startswith("imgbatch-cursor/1 epoch=3 batches=1 ")
+    second = np.asarray(next(it)["image"]).copy()
+    del first
+
+    b = imgbatch.Loader(str(sample / "seg.json"), threads=1)
+    b.restore(state)
+    b.set_epoch(3)
+    got = [np.asarray(x["image"]).copy() for x in b]
+    assert len(got) == 1  # only the batch after the cursor
+    np.testing.assert_array_equal(got[0], second)
+    after = b.state()
+    assert (after.epoch, after.batches) == (3, 2)
+    assert imgbatch.Cursor.parse(after.to_json()) == imgbatch.Cursor.parse(str(after))
+
+
+def test_for_loop_left_early_then_restarted(sample):
+    loader = imgbatch.Loader(str(sample / "seg.json"))
+    loader.set_epoch(2)
+    first = [np.asarray(b["image"]).copy() for b in loader]
+    for b in loader:
+        break  # leaves the pass running; the next loop starts a fresh pass of the same epoch
+    again = [np.asarray(b["image"]).copy() for b in loader]
+    assert len(first) == len(again) == len(loader)
+    for x, y in zip(first, again):
+        np.testing.assert_array_equal(x, y)
+    assert loader.stats()["batches"] == 2 * len(loader) + 1
+
+
+def test_gil_is_released_while_waiting(sample):
+    # One thread, one buffer: each next() waits for a whole batch to be made. A Python thread ticking
+    # every millisecond must keep ticking meanwhile; holding the GIL would stall it for the whole wait.
+    loader = imgbatch.Loader(str(sample / "seg.json"), threads=1, prefetch_batches=1)
+    ticks = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    t = threading.Thread(target=ticker)
+    t.start()
+    waits = []
+    try:
+        for epoch in range(4):
+            loader.set_epoch(epoch)
+            while True:
+                start = time.perf_counter()
+                b = loader.next()
+                waits.append((start, time.perf_counter()))
+                if b is None:
+                    break
+                del b
+    finally:
+        stop.set()
+        t.join()
+    longest = max(waits, key=lambda w: w[1] - w[0])
+    assert longest[1] - longest[0] > 0.02, "batches came too fast for the test to mean anything"
+    inside = [x for x in ticks if longest[0] <= x <= longest[1]]
+    assert len(inside) >= 5, f"the ticker ran {len(inside)} times during a {longest[1] - longest[0]:.3f} s wait"
+
+
+def test_detection_boxes_and_samples(sample):
+    loader = imgbatch.Loader(str(sample / "det.json"))
+    assert [c["name"] for c in loader.classes][:2] == ["aeroplane", "bicycle"]
+    b = loader.next()
+    r = b.ragged_boxes()
+    boxes, labels, count = np.asarray(b["boxes"]), np.asarray(b["labels"]), np.asarray(b["box_count"])
+    assert r["offsets"].shape == (len(b) + 1,) and r["offsets"][0] == 0
+    for i in range(len(b)):
+        lo, hi = r["offsets"][i], r["offsets"][i + 1]
+        assert hi - lo == count[i]
+        np.testing.assert_array_equal(r["boxes"][lo:hi], boxes[i, :count[i]])
+        np.testing.assert_array_equal(r["labels"][lo:hi], labels[i, :count[i]])
+    g = b.samples[0].geometry
+    assert (g.output_height, g.output_width) == (384, 384)
+    # The letterbox maps the source's top-left corner to the offset, and back.
+    x, y = g.point_to_source(g.offset_x, g.offset_y)
+    assert abs(x) < 1e-9 and abs(y) < 1e-9
+    label_map = np.zeros((384, 384), np.uint8)
+    assert g.mask_to_source(label_map, fill=7).shape == (g.source_height, g.source_width)
+
+
+def test_holding_every_buffer_is_an_error_not_a_hang(sample):
+    loader = imgbatch.Loader(str(sample / "seg.json"), prefetch_batches=1)
+    held = loader.next()
+    with pytest.raises(imgbatch.Error, match="all 1 batch buffers are held by the caller"):
+        loader.next()
+    del held
