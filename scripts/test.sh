@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
-imgbatch_install_packages python3-torchvision  # the photometric conformance reference; torch for the module's tests
+# torchvision: the photometric conformance reference, and torch for the Python module's tests;
+# libtorch-dev: the libtorch adapter's tests and the libtorch example trainer.
+imgbatch_install_packages python3-torchvision libtorch-dev
 
 jobs=$(nproc)
 sanitize=1
@@ -20,7 +22,7 @@ if [ "$sanitize" = 1 ]; then
   echo "== AddressSanitizer + UBSan build"
   cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGBATCH_WERROR=ON -DIMGBATCH_SANITIZE=ON \
     -DIMGBATCH_BUILD_TESTS=ON -DIMGBATCH_BUILD_BENCH=OFF -DIMGBATCH_BUILD_EXAMPLES=OFF \
-    -DIMGBATCH_BUILD_PYTHON=OFF
+    -DIMGBATCH_BUILD_PYTHON=OFF -DIMGBATCH_WITH_TORCH=OFF
   cmake --build build/asan -j "$jobs"
   # Leak checking stays on; a halt on the first UB report makes it a failure.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
