@@ -1,6 +1,7 @@
 #pragma once
 
 /// The whole public API of imgbatch.
+#include <imgbatch/allocator.hpp>
 #include <imgbatch/batch.hpp>
 #include <imgbatch/cursor.hpp>
 #include <imgbatch/error.hpp>

@@ -44,6 +44,9 @@ class loader_impl;
 class IMGBATCH_API loader {
  public:
   explicit loader(pipeline_spec spec);
+  /// The same, with the memory of every batch tensor taken from `allocator` (null: the heap), for
+  /// example pinned host memory for asynchronous copies to a GPU; see buffer_allocator.
+  loader(pipeline_spec spec, std::shared_ptr<buffer_allocator> allocator);
   ~loader();
   loader(const loader&) = delete;
   loader& operator=(const loader&) = delete;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <imgbatch/allocator.hpp>
 #include <imgbatch/export.hpp>
 
 #include <cstddef>
@@ -32,6 +33,15 @@ constexpr dtype dtype_of() {
   else if constexpr (std::is_same_v<T, float>) return dtype::float32;
   else static_assert(sizeof(T) == 0, "imgbatch tensors hold uint8, uint16, int32, int64 or float32");
 }
+
+namespace detail {
+/// Gives a tensor's storage back to where it came from; holds that allocator until then.
+struct IMGBATCH_API storage_free {
+  std::shared_ptr<buffer_allocator> from;  ///< null: the heap
+  std::size_t bytes = 0;
+  void operator()(std::byte* p) const noexcept;
+};
+}  // namespace detail
 
 /// A dense, C-contiguous, 64-byte aligned array owned by a batch buffer.
 /// Its storage is reused from batch to batch: a tensor stays valid while its `batch` is alive.
@@ -71,15 +81,17 @@ class IMGBATCH_API tensor {
   /// tensor has held a shape of this rank and size.
   void reshape(dtype t, std::initializer_list<std::int64_t> shape);
 
+  /// Where reshape() takes storage from from now on (null: the heap); storage already held is given
+  /// back to the allocator it came from. Loaders set their buffer_allocator on every batch tensor.
+  void use_allocator(std::shared_ptr<buffer_allocator> allocator) noexcept { allocator_ = std::move(allocator); }
+
  private:
-  struct aligned_free {
-    void operator()(std::byte* p) const noexcept;
-  };
   void check(dtype want) const;
 
   dtype type_ = dtype::uint8;
   std::vector<std::int64_t> shape_;
-  std::unique_ptr<std::byte, aligned_free> storage_;
+  std::shared_ptr<buffer_allocator> allocator_;
+  std::unique_ptr<std::byte, detail::storage_free> storage_;
   std::size_t capacity_ = 0;
 };
 

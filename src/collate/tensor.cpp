@@ -4,6 +4,9 @@
 #include <new>
 
 namespace imgbatch {
+namespace {
+constexpr std::size_t tensor_alignment = 64;
+}
 
 std::size_t dtype_size(dtype t) noexcept {
   switch (t) {
@@ -44,7 +47,10 @@ std::size_t tensor::numel() const noexcept {
   return n;
 }
 
-void tensor::aligned_free::operator()(std::byte* p) const noexcept { std::free(p); }
+void detail::storage_free::operator()(std::byte* p) const noexcept {
+  if (from) from->deallocate(p, bytes, tensor_alignment);
+  else std::free(p);
+}
 
 void tensor::check(dtype want) const {
   if (want != type_)
@@ -56,10 +62,14 @@ void tensor::reshape(dtype t, std::initializer_list<std::int64_t> shape) {
   shape_.assign(shape.begin(), shape.end());  // keeps its capacity
   const std::size_t need = nbytes();
   if (need > capacity_) {
-    const std::size_t rounded = (need + 63) / 64 * 64;
-    void* p = std::aligned_alloc(64, rounded);
+    const std::size_t rounded = (need + tensor_alignment - 1) / tensor_alignment * tensor_alignment;
+    storage_.reset();
+    capacity_ = 0;
+    void* p =
+        allocator_ ? allocator_->allocate(rounded, tensor_alignment) : std::aligned_alloc(tensor_alignment, rounded);
     if (!p) throw std::bad_alloc();
-    storage_.reset(static_cast<std::byte*>(p));
+    storage_ = std::unique_ptr<std::byte, detail::storage_free>(static_cast<std::byte*>(p),
+                                                                detail::storage_free{allocator_, rounded});
     capacity_ = rounded;
   }
 }

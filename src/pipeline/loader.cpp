@@ -41,7 +41,7 @@ class buffer_pool {
   /// plan for `max_steps` steps (no op makes more than 4), so no slot grows them when it first meets a
   /// sample with many boxes or steps in the middle of an epoch.
   buffer_pool(std::size_t count, std::size_t batch_size, const batch_layout& layout, std::size_t max_boxes,
-              std::size_t max_steps) {
+              std::size_t max_steps, const std::shared_ptr<buffer_allocator>& allocator) {
     for (std::size_t i = 0; i < count; ++i) {
       auto b = std::make_unique<batch_buffer>();
       b->slots.resize(batch_size);
@@ -55,6 +55,7 @@ class buffer_pool {
       }
       b->data.samples.resize(batch_size);
       layout.init(b->data);
+      for (auto& named : b->data.tensors) named.second.use_allocator(allocator);
       free_.push_back(b.get());
       all_.push_back(std::move(b));
     }
@@ -109,7 +110,7 @@ class buffer_pool {
 
 class loader_impl {
  public:
-  explicit loader_impl(pipeline_spec spec)
+  loader_impl(pipeline_spec spec, std::shared_ptr<buffer_allocator> allocator)
       : spec_(std::move(spec)),
         index_(build_index(spec_)),
         sampler_(spec_.sampler, index_.records.size(), static_cast<std::size_t>(spec_.batch.size),
@@ -122,7 +123,7 @@ class loader_impl {
                                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
         pool_(std::make_shared<buffer_pool>(static_cast<std::size_t>(spec_.loader.prefetch_batches),
                                             static_cast<std::size_t>(spec_.batch.size), layout_,
-                                            most_annotations(index_), 4 * chain_.ops.size() + 4)),
+                                            most_annotations(index_), 4 * chain_.ops.size() + 4, allocator)),
         ready_(static_cast<std::size_t>(spec_.loader.prefetch_batches)),
         workspaces_(targets_),
         arena_(threads_, 0) {
@@ -295,7 +296,9 @@ pipeline_spec validated(pipeline_spec s) {
 }
 }  // namespace
 
-loader::loader(pipeline_spec spec) : impl_(std::make_unique<detail::loader_impl>(validated(std::move(spec)))) {}
+loader::loader(pipeline_spec spec) : loader(std::move(spec), nullptr) {}
+loader::loader(pipeline_spec spec, std::shared_ptr<buffer_allocator> allocator)
+    : impl_(std::make_unique<detail::loader_impl>(validated(std::move(spec)), std::move(allocator))) {}
 loader::~loader() = default;
 loader::loader(loader&&) noexcept = default;
 loader& loader::operator=(loader&&) noexcept = default;
