@@ -49,7 +49,6 @@ class counting_allocator final : public buffer_allocator {
     std::lock_guard lock(mutex_);
     return live_.size();
   }
-  std::size_t allocations = 0;
   std::size_t allocations_count() {
     std::lock_guard lock(mutex_);
     return allocations_;
