@@ -1,19 +1,22 @@
 // imgbatch-bench SPEC [--epochs E] [--threads T] [--data DIR] [--json] [--index-only]
-//                     [--compare opencv,torch] [--peers DIR]
+//                     [--compare opencv,torch] [--peers DIR] [--report FILE.svg|FILE.html]
 // One warm-up epoch, then E timed epochs; images/s (median over epochs), decoded megapixels/s, per-stage
 // worker time, heap allocations per batch, the first batch's latency, peak RSS, and the decode ceiling of
 // the same files measured in this same run. The time to build the loader (index the dataset) is
 // reported too; --index-only stops after it. --compare runs the peers of ../shared/bench (peer_opencv,
 // built beside it, and peer_torch.py) on the same data, workload and thread count, after imgbatch, and
-// prints their images/s and imgbatch's ratio to each.
+// prints their images/s and imgbatch's ratio to each. --report writes the run as charts (report.hpp). On a
+// terminal, a progress line on stderr shows the epoch and batch.
 #include <imgbatch/imgbatch.hpp>
 
 #include "alloc_counter.hpp"
 #include "dataset/dataset.hpp"
 #include "decode_ceiling.hpp"
 #include "peers.hpp"
+#include "report.hpp"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -61,7 +64,7 @@ void touch(const batch& b) {
 [[noreturn]] void usage() {
   std::fputs(
       "usage: imgbatch-bench SPEC [--epochs E] [--threads T] [--data DIR] [--json] [--index-only]\n"
-      "                           [--compare opencv,torch] [--peers DIR]\n",
+      "                           [--compare opencv,torch] [--peers DIR] [--report FILE.svg|FILE.html]\n",
       stderr);
   std::exit(2);
 }
@@ -70,7 +73,7 @@ void touch(const batch& b) {
 
 int main(int argc, char** argv) {
   if (argc < 2) usage();
-  std::string spec_path = argv[1], data_dir, compare, peers_dir = "../shared/bench";
+  std::string spec_path = argv[1], data_dir, compare, peers_dir = "../shared/bench", report_path;
   int epochs = 3, threads = -1;
   bool json = false, index_only = false;
   for (int i = 2; i < argc; ++i) {
@@ -86,6 +89,7 @@ int main(int argc, char** argv) {
     else if (a == "--index-only") index_only = true;
     else if (a == "--compare") compare = value();
     else if (a == "--peers") peers_dir = value();
+    else if (a == "--report") report_path = value();
     else usage();
   }
   try {
@@ -110,10 +114,18 @@ int main(int argc, char** argv) {
     std::vector<double> first_batch_s;  // from asking for an epoch to holding its first batch
     // Allocations between an epoch's first batch and its end (steady state), and over the batches there.
     std::uint64_t steady_allocs = 0, steady_batches = 0;
+    // For --report: each timed batch's arrival and the images so far (reserved: no allocation per batch).
+    bench::run_report report;
+    report.deliveries.reserve(l.size() * static_cast<std::size_t>(epochs) + 1);
+    std::chrono::steady_clock::time_point t_timed{};
+    double delivered = 0;
+    const bool progress = isatty(STDERR_FILENO) != 0;
+    auto last_progress = std::chrono::steady_clock::now();
     auto run_epoch = [&](std::uint64_t e) {
       l.set_epoch(e);
       std::size_t n = 0;
       const auto t0 = std::chrono::steady_clock::now();
+      if (e > 0) report.epoch_starts.push_back(std::chrono::duration<double>(t0 - t_timed).count());
       // Steady state: from holding the epoch's second batch to holding its last (the graph is built
       // while the first is made, and torn down after the last).
       std::uint64_t at_second = 0, at_last = 0, batches_seen = 0;
@@ -125,6 +137,17 @@ int main(int argc, char** argv) {
         touch(b);
         n += b.size();
         ++batches_seen;
+        const auto now = std::chrono::steady_clock::now();
+        if (e > 0) {
+          delivered += static_cast<double>(b.size());
+          report.deliveries.emplace_back(std::chrono::duration<double>(now - t_timed).count(), delivered);
+        }
+        if (progress && now - last_progress > std::chrono::milliseconds(200)) {
+          last_progress = now;
+          std::fprintf(stderr, "\r  %s epoch %llu/%d, batch %llu/%zu ", e == 0 ? "warm-up" : "timed",
+                       static_cast<unsigned long long>(e), epochs, static_cast<unsigned long long>(batches_seen),
+                       l.size());
+        }
       }
       if (batches_seen > 2) {
         steady_allocs += at_last - at_second;
@@ -133,6 +156,7 @@ int main(int argc, char** argv) {
       return std::pair{n, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()};
     };
     run_epoch(0);  // warm-up: page cache, thread pool, buffers at full size
+    t_timed = std::chrono::steady_clock::now();
     first_batch_s.clear();
     steady_allocs = steady_batches = 0;
     const loader_stats before = l.stats();
@@ -149,6 +173,7 @@ int main(int argc, char** argv) {
     }
     const loader_stats after = l.stats();
     const std::uint64_t allocs = bench::allocations() - allocs_before;
+    if (progress) std::fprintf(stderr, "\r%60s\r", "");
     const double loader_rss = peak_rss_mib();  // before the ceiling measurement loads every file
     const double per = samples ? 1e3 / static_cast<double>(samples) : 0;
     const double read_ms = (after.read_s - before.read_s) * per, decode_ms = (after.decode_s - before.decode_s) * per,
@@ -176,6 +201,21 @@ int main(int argc, char** argv) {
           bench::run_peers(compare, peers_dir, std::filesystem::read_symlink("/proc/self/exe").parent_path().string(),
                            data_dir.empty() ? std::filesystem::path(spec_path).parent_path().string() : data_dir, name,
                            used_threads, epochs);
+    if (!report_path.empty()) {
+      report.workload = name;
+      report.threads = used_threads;
+      report.batch_size = spec.batch.size;
+      report.epochs = epochs;
+      report.images_per_s = ips;
+      report.ceiling_images_per_s = ceiling;
+      report.read_ms = read_ms;
+      report.decode_ms = decode_ms;
+      report.augment_ms = augment_ms;
+      report.collate_ms = collate_ms;
+      report.wait_s = after.wait_s - before.wait_s;
+      report.peers = peers;
+      bench::write_report(report_path, report);
+    }
     if (json) {
       std::printf(
           "{\"workload\": \"%s\", \"images_per_s\": %.1f, \"megapixels_per_s\": %.1f, \"epochs\": %d, \"threads\": %d, "

@@ -33,8 +33,9 @@ for e in 0 1; do
   "$bin/imgbatch" preview "$out/data/seg.json" --epoch "$e" --out "$out/preview_epoch$e.png"
 done
 "$bin/imgbatch" preview "$out/data/det.json" --out "$out/preview_det.png"
+"$bin/imgbatch" preview "$out/data/depth.json" --out "$out/preview_depth.png"
 "$bin/imgbatch" dump "$out/data/seg.json" --batches 1 --out "$out/dump"
 "$bin/imgbatch" dump "$out/data/det.json" --batches 1 --out "$out/dump_det"
 "$bin/imgbatch" dump "$out/data/depth.json" --batches 1 --out "$out/dump_depth"
-echo "done: $out/preview_epoch0.png, $out/preview_epoch1.png, $out/preview_det.png, $out/bench_seg.json," \
+echo "done: $out/preview_epoch0.png, $out/preview_epoch1.png, $out/preview_det.png, $out/preview_depth.png, $out/bench_seg.json," \
   "$out/dump/0000/*.npy, $out/dump_det/0000/*.npy, $out/dump_depth/0000/depth.npy"

@@ -4,7 +4,7 @@ IMGBATCH_PACKAGES=(
   g++ cmake ninja-build pkg-config
   libtbb-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
   libspdlog-dev libfmt-dev libsimdjson-dev libpugixml-dev doctest-dev libbenchmark-dev
-  python3 python3-dev python3-numpy python3-pil python3-pytest pybind11-dev openmpi-bin
+  python3 python3-dev python3-numpy python3-pil python3-pytest pybind11-dev openmpi-bin doxygen
 )
 
 imgbatch_install_packages() {

@@ -21,18 +21,28 @@ namespace imgbatch {
 /// `offset_*` hold it; with a rotation or shear only `matrix` describes it.
 struct IMGBATCH_API sample_geometry {
   int source_height = 0;  ///< decoded height, after EXIF orientation
+  /// Decoded width, after EXIF orientation.
   int source_width = 0;
   int exif_orientation = 1;  ///< 1..8 as stored in the file; 1 when ignored or absent
-  int output_height = 0;
-  int output_width = 0;
+  int output_height = 0;     ///< height after the transforms, before batch padding
+  int output_width = 0;      ///< width after the transforms, before batch padding
   /// x' = m[0] x + m[1] y + m[2], y' = m[3] x + m[4] y + m[5].
   std::array<double, 6> matrix{1, 0, 0, 0, 1, 0};
-  double scale_x = 1, scale_y = 1;    ///< matrix[0], matrix[4]
-  double offset_x = 0, offset_y = 0;  ///< matrix[2], matrix[5]
-  bool hflip = false, vflip = false;  ///< net flips applied
+  /// matrix[0]: the x scale of the axis-aligned map, negative when mirrored left-right.
+  double scale_x = 1, scale_y = 1;  ///< matrix[4]: the y scale, negative when mirrored top-bottom
+  /// matrix[2]: the x offset of the axis-aligned map, in output pixels.
+  double offset_x = 0, offset_y = 0;  ///< matrix[5]: the y offset, in output pixels
+  /// Mirrored left-right: the net of the horizontal flips applied.
+  bool hflip = false, vflip = false;  ///< mirrored top-bottom: the net of the vertical flips applied
   /// The source rectangle that is visible in the output (x, y, width, height), in source pixels; after
   /// a rotation or shear, the rectangle enclosing the visible part.
   double crop_x = 0, crop_y = 0, crop_width = 0, crop_height = 0;
+  /// \var crop_y
+  /// Top edge of the visible source rectangle, in source pixels.
+  /// \var crop_width
+  /// Width of the visible source rectangle, in source pixels.
+  /// \var crop_height
+  /// Height of the visible source rectangle, in source pixels.
 
   /// A point in output pixels mapped back to the source image (decoded frame): the exact inverse of
   /// `matrix`. Points outside the visible crop map outside it too.
@@ -57,10 +67,10 @@ struct sample_info {
   /// keyed by (seed, epoch, position), so the same sample drawn twice is augmented independently.
   std::uint64_t position = 0;
   std::int64_t source_id = -1;  ///< the dataset's own image id (COCO `image_id`), -1 where it has none
-  std::string image_path;
+  std::string image_path;       ///< the image file read for this sample, as the loader opened it
   /// The files read for this sample's targets, as {target name, path} ("mask", later "depth").
   std::vector<std::pair<std::string, std::string>> files;
-  sample_geometry geometry;
+  sample_geometry geometry;  ///< how the output pixels map back to the source image
   /// The file read for the named target, or an empty view.
   std::string_view file(std::string_view target) const noexcept {
     for (const auto& [t, p] : files)
@@ -71,17 +81,19 @@ struct sample_info {
 
 /// A class of an annotated dataset: the label written to tensors, the dataset's own id and its name.
 struct class_info {
+  /// The label written to tensors: for COCO as `dataset.category_labels` says, for VOC and YOLO the
+  /// class's position in the class list.
   std::int32_t label = 0;
   std::int64_t category_id = 0;  ///< COCO category id; for VOC and YOLO the label itself
-  std::string name;
+  std::string name;              ///< COCO category `name`; for VOC and YOLO the name from `dataset.classes`
 };
 
 /// Every sample's boxes as flat arrays: sample i owns rows offsets[i] .. offsets[i+1] (no padding).
 struct ragged_boxes {
   std::span<const std::int64_t> offsets;  ///< N + 1 entries
   std::span<const float> boxes;           ///< 4 per box, in the `boxes` tensor's format
-  std::span<const std::int32_t> labels;
-  std::span<const std::uint8_t> flags;
+  std::span<const std::int32_t> labels;   ///< 1 per box, as in the `labels` tensor
+  std::span<const std::uint8_t> flags;    ///< 1 per box: box_flag_* bits, as in the `box_flags` tensor
 };
 
 /// Bits of `box_flags`.
@@ -117,11 +129,14 @@ struct batch_data {
 class IMGBATCH_API batch {
  public:
   batch() = default;
+  /// Used by the loader: the storage behind a batch is internal.
   explicit batch(std::shared_ptr<const detail::batch_data> data) : data_(std::move(data)) {}
 
   /// Samples in this batch (the leading dimension of every tensor).
   std::size_t size() const noexcept { return data_ ? data_->size : 0; }
+  /// Position of this batch in its epoch (this rank's batches, from 0); 0 for an empty handle.
   std::uint64_t index() const noexcept { return data_ ? data_->index : 0; }
+  /// The epoch this batch belongs to; 0 for an empty handle.
   std::uint64_t epoch() const noexcept { return data_ ? data_->epoch : 0; }
   /// The named tensor; throws std::out_of_range listing the tensors this batch has.
   const tensor& operator[](std::string_view name) const;
@@ -129,11 +144,13 @@ class IMGBATCH_API batch {
   const tensor* find(std::string_view name) const noexcept;
   /// Names of the tensors, in output order.
   std::vector<std::string_view> names() const;
+  /// One entry per sample, in the order of the tensors' leading dimension; empty for an empty handle.
   std::span<const sample_info> samples() const noexcept {
     return data_ ? std::span<const sample_info>(data_->samples.data(), data_->size) : std::span<const sample_info>{};
   }
   /// The boxes without padding; empty spans when the pipeline has no boxes target.
   ragged_boxes boxes() const noexcept;
+  /// False for an empty handle (default-constructed).
   explicit operator bool() const noexcept { return data_ != nullptr; }
 
  private:

@@ -18,6 +18,7 @@ class IMGBATCH_API error : public std::runtime_error {
 /// Thrown by `pipeline_spec::from_file`/`from_json` and by the `loader` constructor.
 class IMGBATCH_API config_error : public error {
  public:
+  /// `what()` reads "<file>: <key_path>: <message>", leaving out an empty file or key path.
   config_error(std::string key_path, std::string message, std::string file = {})
       : error(compose(file, key_path, message)),
         key_path_(std::move(key_path)),
@@ -51,10 +52,12 @@ class IMGBATCH_API dataset_error : public error {
 /// `what()` reads "<file>: <reason>"; the parts are kept apart for programs.
 class IMGBATCH_API sample_error : public error {
  public:
+  /// `sample_id` is the dataset index of the sample that failed.
   sample_error(std::string file, std::string reason, std::uint64_t sample_id)
       : error(file + ": " + reason), file_(std::move(file)), reason_(std::move(reason)), sample_id_(sample_id) {}
   /// The file that failed (image, mask or depth map).
   const std::string& file() const noexcept { return file_; }
+  /// What went wrong, without the file.
   const std::string& reason() const noexcept { return reason_; }
   /// The dataset index of the sample.
   std::uint64_t sample_id() const noexcept { return sample_id_; }

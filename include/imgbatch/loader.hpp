@@ -19,16 +19,27 @@ namespace imgbatch {
 /// Counters since the loader was built. Times are summed over worker threads.
 struct IMGBATCH_API loader_stats {
   std::uint64_t batches = 0;  ///< batches handed to the consumer
+  /// Samples in the batches handed to the consumer.
   std::uint64_t samples = 0;
   std::uint64_t decoded_pixels = 0;  ///< source pixels decoded (images only)
   double read_s = 0, decode_s = 0, augment_s = 0, collate_s = 0;
+  /// \var read_s
+  /// Seconds reading image files and headers and planning each sample's transforms.
+  /// \var decode_s
+  /// Seconds decoding images and reading and decoding their masks and depth maps.
+  /// \var augment_s
+  /// Seconds running the transforms and writing samples into the batch tensors.
+  /// \var collate_s
+  /// Seconds finishing each batch once its last sample is written.
   double wait_s = 0;  ///< consumer time spent blocked in next()
   /// Mean number of ready batches found when the consumer asked (prefetch_batches = always ahead).
   double mean_ready = 0;
   /// Boxes dropped because a sample had more than `targets.boxes.max_boxes`.
   std::uint64_t boxes_truncated = 0;
+  /// One line for a log: every counter with its unit.
   std::string to_string() const;
 };
+/// Writes `s.to_string()`.
 IMGBATCH_API std::ostream& operator<<(std::ostream& os, const loader_stats& s);
 
 namespace detail {
@@ -43,6 +54,8 @@ class loader_impl;
 /// loop early, stops the workers promptly; batches already handed out stay valid.
 class IMGBATCH_API loader {
  public:
+  /// Validates `spec` (config_error), reads an `"auto"` rank and world size from the environment and
+  /// indexes the dataset (dataset_error). Batch tensors take their memory from the heap.
   explicit loader(pipeline_spec spec);
   /// The same, with the memory of every batch tensor taken from `allocator` (null: the heap), for
   /// example pinned host memory for asynchronous copies to a GPU; see buffer_allocator.
@@ -50,13 +63,17 @@ class IMGBATCH_API loader {
   ~loader();
   loader(const loader&) = delete;
   loader& operator=(const loader&) = delete;
+  /// Takes over the pipeline; the moved-from loader may only be destroyed or assigned to.
   loader(loader&&) noexcept;
+  /// Takes over the pipeline, destroying this one's; the moved-from loader may only be destroyed or
+  /// assigned to.
   loader& operator=(loader&&) noexcept;
 
   /// Selects the epoch whose order the next pass uses (shuffle and random ops depend on it).
   /// Stops a pass in progress. After restore(), setting the restored epoch keeps the resume point,
   /// so the usual `for (e = c.epoch; ...) { set_epoch(e); for (auto& b : loader) ... }` resumes.
   void set_epoch(std::uint64_t epoch);
+  /// The epoch set by set_epoch() or restore(); 0 until then.
   std::uint64_t epoch() const noexcept;
   /// Batches per epoch.
   std::size_t size() const noexcept;
@@ -83,13 +100,16 @@ class IMGBATCH_API loader {
   /// (seed included) or another dataset, or points past the epoch's end.
   void restore(const cursor& c);
 
+  /// The counters since the loader was built.
   loader_stats stats() const;
+  /// The validated spec the loader runs, with an `"auto"` rank and world size replaced by the values found.
   const pipeline_spec& spec() const noexcept;
 
   class iterator;
   struct sentinel {};
   /// Starts a fresh pass of the current epoch (stopping one in progress).
   iterator begin();
+  /// The end of a pass: an iterator equals it once next() found no more batches.
   sentinel end() noexcept { return {}; }
 
  private:
@@ -99,17 +119,22 @@ class IMGBATCH_API loader {
 /// Input iterator over one pass. Advancing releases the previous batch unless the caller kept a copy.
 class IMGBATCH_API loader::iterator {
  public:
-  using iterator_category = std::input_iterator_tag;
-  using value_type = batch;
-  using difference_type = std::ptrdiff_t;
-  using reference = const batch&;
-  using pointer = const batch*;
+  using iterator_category = std::input_iterator_tag;  ///< Standard input-iterator type.
+  using value_type = batch;                           ///< Standard input-iterator type.
+  using difference_type = std::ptrdiff_t;             ///< Standard input-iterator type.
+  using reference = const batch&;                     ///< Standard input-iterator type.
+  using pointer = const batch*;                       ///< Standard input-iterator type.
 
   iterator() = default;
+  /// The current batch.
   reference operator*() const { return *current_; }
+  /// The current batch.
   pointer operator->() const { return &*current_; }
+  /// Drops the current batch, then takes the next one from next(); throws what next() throws.
   iterator& operator++();
+  /// As the prefix form, returning nothing (an input iterator).
   void operator++(int) { ++*this; }
+  /// True once the pass is over (and for a default-constructed iterator).
   friend bool operator==(const iterator& it, sentinel) noexcept { return !it.current_.has_value(); }
 
  private:

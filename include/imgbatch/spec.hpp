@@ -40,7 +40,9 @@ enum class label_mapping {
 /// together with the image.
 enum class annotation_frame { decoded, stored };
 
+/// Where the samples come from: `"dataset"` in JSON (required).
 struct dataset_spec {
+  /// The layout on disk (`"format"`).
   dataset_format format = dataset_format::folder;
   std::filesystem::path root;               ///< relative paths resolve against the spec's folder
   std::filesystem::path images = "images";  ///< folder of images, under root (all formats but list)
@@ -57,15 +59,23 @@ struct dataset_spec {
   label_mapping category_labels = label_mapping::category_id;  ///< coco: how category ids become labels
   bool keep_empty = true;     ///< keep images that have no annotation (`"empty_images": "keep" | "drop"`)
   bool skip_missing = false;  ///< coco: images listed but absent on disk are dropped (`"missing_images": "skip"`)
+  /// The frame of annotation coordinates (`"annotation_frame": "decoded" | "stored"`).
   annotation_frame frame = annotation_frame::decoded;
 };
 
-enum class mask_encoding { index, one_hot };
+/// How a class mask is written to the `mask` tensor (`"encoding"`).
+enum class mask_encoding {
+  index,   ///< N×H×W class ids (ignore_index kept)
+  one_hot  ///< N×C×H×W, C = num_classes: 1 in the pixel's class channel; pixels of no class all 0
+};
 
 /// A class mask per image: palette indices or grey values, never colours.
 struct mask_target {
+  /// Class ids are 0..num_classes-1; a mask value that is neither a class id nor ignore_index fails the
+  /// sample. `"num_classes"`, required, 1..65536.
   int num_classes = 0;
   int ignore_index = 255;  ///< -1 for none
+  /// `"encoding": "index" | "one_hot"`.
   mask_encoding encoding = mask_encoding::index;
   /// Element type of the output; default int64 for `index`, uint8 for `one_hot`.
   std::optional<dtype> type;
@@ -84,8 +94,10 @@ enum class depth_resample {
 /// N×1×H×W float32 metres = stored / scale; pixels with the stored value `invalid` (no measurement)
 /// and padding are 0. KITTI: scale 256; NYU and Redwood: 1000 (millimetres); TUM: 5000.
 struct depth_target {
+  /// Metres = stored / scale; `"scale"`, required in JSON, greater than 0.
   double scale = 1.0;
   int invalid = 0;  ///< stored value meaning "no measurement"
+  /// `"resample": "nearest" | "valid_average"`.
   depth_resample resample = depth_resample::nearest;
 };
 
@@ -100,6 +112,7 @@ enum class box_format {
 /// image; after a crop they are clipped to it and dropped when empty, when a side is shorter than
 /// `min_size` output pixels, or when less than `min_visibility` of their area is still visible.
 struct boxes_target {
+  /// `"format": "xyxy" | "xywh" | "cxcywh"`.
   box_format format = box_format::xyxy;
   bool normalized = false;    ///< divide x by the sample's output width and y by its output height
   double min_size = 0;        ///< output pixels, both sides
@@ -110,12 +123,14 @@ struct boxes_target {
 /// One binary mask per box (COCO polygons or RLE), N×M×H×W uint8, moved like the mask target.
 struct instance_masks_target {};
 
+/// What a sample delivers besides the image: `"targets"` in JSON. Each target set adds its tensors.
 struct targets_spec {
+  /// `"mask"`: folder and list datasets (mask files) or coco (painted from the segmentations).
   std::optional<mask_target> mask;
-  std::optional<depth_target> depth;
+  std::optional<depth_target> depth;  ///< `"depth"`: folder and list datasets
   /// Set by `from_json` for coco/voc/yolo datasets unless `"boxes": false`; in code, set it yourself.
   std::optional<boxes_target> boxes;
-  std::optional<instance_masks_target> instance_masks;
+  std::optional<instance_masks_target> instance_masks;  ///< `"instance_masks": true` (or `{}`); coco datasets
 };
 
 /// `rank` and `world_size` value meaning: read them from the launcher's environment when the loader is
@@ -128,11 +143,11 @@ inline constexpr int from_environment = -1;
 /// the dataset per (seed, epoch), the same on every rank; padded by wrapping to a multiple of
 /// world_size (cut to one with drop_last); rank r takes global positions r, r + world_size, ...
 struct sampler_spec {
-  bool shuffle = false;
+  bool shuffle = false;  ///< a new permutation per (seed, epoch); off: index order (ignored with replacement)
   /// Draw with replacement (epoch length = dataset size, as the seed's random.choice); with several
   /// ranks each draws its own stream, keyed by (seed, epoch, rank).
   bool replacement = false;
-  std::uint64_t seed = 0;
+  std::uint64_t seed = 0;  ///< keys the shuffle, the draws with replacement and every random op
   /// Drop the samples that do not fill the last batch, and with world_size > 1 the tail that does not
   /// divide evenly among the ranks instead of padding it.
   bool drop_last = false;
@@ -152,41 +167,43 @@ using size2 = std::array<int, 2>;
 /// capped at `max_longer` when set). With several `shorter` values one is drawn per sample (multi-scale
 /// training). Image: bilinear with antialias (Pillow BILINEAR); masks: nearest; boxes: scaled exactly.
 struct resize_op {
-  std::optional<size2> size;
-  std::vector<int> shorter;
-  int max_longer = 0;
+  std::optional<size2> size;  ///< fixed [height, width]; or `shorter`, not both
+  std::vector<int> shorter;   ///< shorter-side lengths (JSON: one number or a list), one drawn per sample
+  int max_longer = 0;         ///< cap on the longer side with `shorter`, at least every `shorter`; 0 = none
 };
 /// Scale to fit `size` keeping aspect (scale = min(H/h, W/w), new side = round(side * scale)), centre
 /// ((size - new) // 2 on each axis) and fill the border with `fill` (image) or the target's fill value.
 struct letterbox_op {
-  size2 size{0, 0};
-  std::array<std::uint8_t, 3> fill{0, 0, 0};
+  size2 size{0, 0};                           ///< output [height, width] (required)
+  std::array<std::uint8_t, 3> fill{0, 0, 0};  ///< image border, RGB 0..255 (JSON: one number or [r, g, b])
 };
 /// torchvision's RandomResizedCrop: a crop of `scale` (fraction of the area) and `ratio` (width/height,
 /// drawn log-uniformly), 10 tries, then its centre-crop fallback; then a resize to `size`.
 struct random_resized_crop_op {
-  size2 size{0, 0};
-  std::array<double, 2> scale{0.08, 1.0};
-  std::array<double, 2> ratio{3.0 / 4.0, 4.0 / 3.0};
+  size2 size{0, 0};                                   ///< output [height, width] (required)
+  std::array<double, 2> scale{0.08, 1.0};             ///< [low, high], 0 < low <= high <= 1
+  std::array<double, 2> ratio{3.0 / 4.0, 4.0 / 3.0};  ///< [low, high], 0 < low <= high
 };
 /// The SSD crop, as torchvision v2's RandomIoUCrop: draw a minimum IoU from `options` (1 or more means
 /// no crop), then up to `trials` crops of `min_scale`..`max_scale` of each side with an aspect ratio in
 /// [min_aspect_ratio, max_aspect_ratio] until one has a box centre inside it and IoU >= the minimum with
 /// one of those boxes; boxes whose centre falls outside the crop are dropped.
 struct random_iou_crop_op {
-  double min_scale = 0.3, max_scale = 1.0;
-  double min_aspect_ratio = 0.5, max_aspect_ratio = 2.0;
-  std::vector<double> options{0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0};
-  int trials = 40;
+  /// Smallest fraction of each side a crop keeps; 0 < min_scale <= max_scale <= 1.
+  double min_scale = 0.3, max_scale = 1.0;  ///< largest fraction of each side a crop keeps
+  /// Smallest width / height of a crop; 0 < min_aspect_ratio <= max_aspect_ratio.
+  double min_aspect_ratio = 0.5, max_aspect_ratio = 2.0;           ///< largest width / height of a crop
+  std::vector<double> options{0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0};  ///< minimum IoUs to draw from, each 0 or more
+  int trials = 40;  ///< crops tried per drawn minimum IoU, at least 1 (JSON: up to 65536)
 };
 /// Centre crop to `size`; a side larger than the image is padded (image 0, mask ignore_index).
 struct center_crop_op {
-  size2 size{0, 0};
+  size2 size{0, 0};  ///< [height, width] (required)
 };
 /// Random crop to `size`; with `pad_if_needed` a smaller image is padded first, otherwise it is an error.
 struct random_crop_op {
-  size2 size{0, 0};
-  bool pad_if_needed = false;
+  size2 size{0, 0};            ///< [height, width] (required)
+  bool pad_if_needed = false;  ///< pad a short side by the shortfall on both ends, then crop (torchvision)
 };
 /// torchvision's RandomAffine about the image centre, output the same size: angle from `degrees`
 /// (JSON: d means [-d, d]), translation of up to `translate` (fractions of width, height; whole pixels),
@@ -196,18 +213,23 @@ struct random_crop_op {
 /// the source get `fill` (image) or the target's fill. Boxes become the box enclosing their four
 /// transformed corners, then are clipped and filtered as after a crop.
 struct random_affine_op {
-  std::array<double, 2> degrees{0, 0};
+  std::array<double, 2> degrees{0, 0};  ///< rotation range [low, high] in degrees (required in JSON)
+  /// Largest shifts as fractions of width and height, each 0..1; unset: no translation.
   std::optional<std::array<double, 2>> translate;
+  /// Scale range [low, high], 0 < low <= high; unset: scale 1.
   std::optional<std::array<double, 2>> scale;
   std::array<double, 4> shear{0, 0, 0, 0};  ///< x: [0, 1], y: [2, 3]
+  /// Image colour for points outside the source, RGB 0..255 (JSON: one number or [r, g, b]).
   std::array<std::uint8_t, 3> fill{0, 0, 0};
-  bool nearest = false;
+  bool nearest = false;  ///< `"interpolation": "nearest"`; default `"bilinear"`
 };
+/// Mirrors the image and its targets left-right with probability p.
 struct hflip_op {
-  double p = 0.5;
+  double p = 0.5;  ///< probability, 0..1
 };
+/// Mirrors the image and its targets top-bottom with probability p.
 struct vflip_op {
-  double p = 0.5;
+  double p = 0.5;  ///< probability, 0..1
 };
 /// torchvision's ColorJitter on the image only (photometric), on 8-bit pixels at its place in the chain:
 /// a factor is drawn uniformly from each range that is set, then the four adjustments run in a random
@@ -218,16 +240,25 @@ struct vflip_op {
 /// In JSON a single number b means [max(0, 1 - b), 1 + b] (hue h: [-h, h]), as torchvision.
 struct color_jitter_op {
   std::optional<std::array<double, 2>> brightness, contrast, saturation, hue;
+  /// \var brightness
+  /// Brightness factor range [low, high], 0 <= low <= high; unset: no brightness change.
+  /// \var contrast
+  /// Contrast factor range [low, high], 0 <= low <= high; unset: no contrast change.
+  /// \var saturation
+  /// Saturation factor range [low, high], 0 <= low <= high; unset: no saturation change.
+  /// \var hue
+  /// Hue shift range [low, high] in turns, -0.5 <= low <= high <= 0.5; unset: no hue change.
 };
 /// With probability p the image becomes grey (Pillow's L, replicated to 3 channels).
 struct random_grayscale_op {
-  double p = 0.1;
+  double p = 0.1;  ///< probability, 0..1
 };
 /// torchvision's GaussianBlur: sigma drawn uniformly from `sigma` per sample, kernel
 /// exp(-x^2 / (2 sigma^2)) over x = -(k-1)/2 .. (k-1)/2, normalised; reflect padding; separable in
 /// float32, rounded half to even (within 1 level of torchvision's 2-D float32 convolution).
 struct gaussian_blur_op {
   std::array<int, 2> kernel_size{3, 3};  ///< [height, width], odd
+  /// Sigma range [low, high], 0 < low <= high (JSON: one number or [low, high]).
   std::array<double, 2> sigma{0.1, 2.0};
 };
 /// torchvision's RandomErasing on the output tensor (put it after normalize, as torchvision's after
@@ -235,21 +266,22 @@ struct gaussian_blur_op {
 /// log-uniformly) is set to `value` in output units, or to standard normal noise when `random`; 10
 /// tries, else nothing. Geometric ops may not follow it; only normalize/to_float may.
 struct random_erasing_op {
-  double p = 0.5;
-  std::array<double, 2> scale{0.02, 0.33};
-  std::array<double, 2> ratio{0.3, 3.3};
-  std::array<float, 3> value{0, 0, 0};
-  bool random = false;
+  double p = 0.5;                           ///< probability, 0..1
+  std::array<double, 2> scale{0.02, 0.33};  ///< [low, high], 0 < low <= high <= 1
+  std::array<double, 2> ratio{0.3, 3.3};    ///< [low, high], 0 < low <= high
+  std::array<float, 3> value{0, 0, 0};      ///< per channel (JSON: one number or [r, g, b])
+  bool random = false;                      ///< `"value": "random"`; needs a float32 batch
 };
 
 /// (pixel / 255 - mean) / std per channel, to float. Must be the last op.
 struct normalize_op {
-  std::array<float, 3> mean{0.485f, 0.456f, 0.406f};
-  std::array<float, 3> std{0.229f, 0.224f, 0.225f};
+  std::array<float, 3> mean{0.485f, 0.456f, 0.406f};  ///< per channel, on the 0..1 scale; default ImageNet's
+  std::array<float, 3> std{0.229f, 0.224f, 0.225f};   ///< per channel, finite and non-zero; default ImageNet's
 };
 /// pixel / 255, to float. Must be the last op.
 struct to_float_op {};
 
+/// One op of `"transforms"` (`{"op": "<name>", ...}`); a pipeline runs its ops in list order.
 using transform = std::variant<resize_op, letterbox_op, center_crop_op, random_crop_op, random_resized_crop_op,
                                random_iou_crop_op, random_affine_op, hflip_op, vflip_op, color_jitter_op,
                                random_grayscale_op, gaussian_blur_op, random_erasing_op, normalize_op, to_float_op>;
@@ -257,7 +289,11 @@ using transform = std::variant<resize_op, letterbox_op, center_crop_op, random_c
 /// The `op` name of a transform as written in the spec.
 IMGBATCH_API std::string_view op_name(const transform& t) noexcept;
 
-enum class layout { nchw, nhwc };
+/// Element order of the `image` tensor (`"batch": {"layout": ...}`).
+enum class layout {
+  nchw,  ///< `"NCHW"`: N×3×H×W
+  nhwc   ///< `"NHWC"`: N×H×W×3
+};
 
 /// Padding for batches whose samples end at different sizes. Samples sit at the top-left corner; the
 /// rest is `value` in the image tensor (after normalize, per channel), `ignore_index` in masks, 0 in
@@ -265,16 +301,23 @@ enum class layout { nchw, nhwc };
 struct pad_spec {
   std::optional<size2> to;  ///< fixed [H, W]; empty = the batch's largest height and width
   int divisor = 1;          ///< H and W are rounded up to a multiple of this
+  /// Image padding value per channel (JSON: one number or three).
   std::array<float, 3> value{0, 0, 0};
 };
 
+/// How samples become batches: `"batch"` in JSON.
 struct batch_spec {
+  /// Samples per batch, at least 1 (JSON: up to 2^20).
   int size = 1;
+  /// `"layout": "NCHW" | "NHWC"`.
   layout image_layout = layout::nchw;
   dtype image_type = dtype::float32;  ///< float32 or uint8
+  /// Unset: the samples of a batch must end at the same size.
   std::optional<pad_spec> pad;
 };
 
+/// What the loader does when a sample fails (`"loader": {"on_error": ...}`); `"skip"` and `"substitute"`
+/// are not supported by this version.
 enum class error_policy {
   fail,  ///< the iterator throws a sample_error naming the file
 };
@@ -287,6 +330,7 @@ enum class error_policy {
 /// draft + resize, not Pillow's full-size resize. Masks, depth and boxes are unaffected.
 enum class decode_plan { exact, fast };
 
+/// How images are decoded: `"decode"` in JSON.
 struct decode_spec {
   bool apply_exif = true;                 ///< `"exif": "apply" | "ignore"`
   decode_plan plan = decode_plan::exact;  ///< `"plan": "exact" | "fast"`
@@ -295,22 +339,24 @@ struct decode_spec {
   bool strict = true;                     ///< a corrupt-data warning is an error
 };
 
+/// How the loader runs: `"loader"` in JSON. A cursor's spec hash leaves it out.
 struct loader_spec {
   int threads = 0;           ///< worker threads; 0 = hardware concurrency
   int prefetch_batches = 4;  ///< batch buffers in flight (bounds memory)
+  /// `"on_error": "fail"`.
   error_policy on_error = error_policy::fail;
 };
 
 /// Everything a loader needs: built in code or read from JSON (DESIGN.md §3). A plain aggregate;
 /// `loader`'s constructor validates it once.
 struct IMGBATCH_API pipeline_spec {
-  dataset_spec dataset;
-  targets_spec targets;
-  sampler_spec sampler;
-  std::vector<transform> transforms;
-  batch_spec batch;
-  decode_spec decode;
-  loader_spec loader;
+  dataset_spec dataset;               ///< `"dataset"` (required in JSON)
+  targets_spec targets;               ///< `"targets"`
+  sampler_spec sampler;               ///< `"sampler"`
+  std::vector<transform> transforms;  ///< `"transforms"`, in order
+  batch_spec batch;                   ///< `"batch"`
+  decode_spec decode;                 ///< `"decode"`
+  loader_spec loader;                 ///< `"loader"`
   /// Folder that relative paths resolve against (the spec file's folder; current directory if empty).
   std::filesystem::path base_dir;
 

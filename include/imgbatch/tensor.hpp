@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace imgbatch {
@@ -24,6 +25,8 @@ IMGBATCH_API std::size_t dtype_size(dtype t) noexcept;
 /// "uint8", "uint16", "int32", "int64" or "float32".
 IMGBATCH_API std::string_view dtype_name(dtype t) noexcept;
 
+/// The dtype of element type T: std::uint8_t, std::uint16_t, std::int32_t, std::int64_t or float; any
+/// other type does not compile.
 template <class T>
 constexpr dtype dtype_of() {
   if constexpr (std::is_same_v<T, std::uint8_t>) return dtype::uint8;
@@ -49,18 +52,43 @@ struct IMGBATCH_API storage_free {
 class IMGBATCH_API tensor {
  public:
   tensor() = default;
-  tensor(tensor&&) noexcept = default;
-  tensor& operator=(tensor&&) noexcept = default;
+  /// Takes over the storage, shape and type; tensors are move-only. The moved-from tensor is empty
+  /// (no storage, rank 0) and keeps its allocator.
+  tensor(tensor&& o) noexcept
+      : type_(o.type_),
+        shape_(std::move(o.shape_)),
+        allocator_(o.allocator_),
+        storage_(std::move(o.storage_)),
+        capacity_(std::exchange(o.capacity_, 0)) {
+    o.shape_.clear();
+  }
+  /// Takes over the storage, shape and type; storage this tensor held is given back. The moved-from
+  /// tensor is empty and keeps its allocator.
+  tensor& operator=(tensor&& o) noexcept {
+    if (this != &o) {
+      type_ = o.type_;
+      shape_ = std::move(o.shape_);
+      o.shape_.clear();
+      allocator_ = o.allocator_;
+      storage_ = std::move(o.storage_);
+      capacity_ = std::exchange(o.capacity_, 0);
+    }
+    return *this;
+  }
   tensor(const tensor&) = delete;
   tensor& operator=(const tensor&) = delete;
 
+  /// Element type.
   dtype type() const noexcept { return type_; }
   /// Dimensions, outermost first (for example N, C, H, W).
   std::span<const std::int64_t> shape() const noexcept { return shape_; }
+  /// Dimension `i` of the shape; throws std::out_of_range when `i >= rank()`.
   std::int64_t dim(std::size_t i) const { return shape_.at(i); }
+  /// Number of dimensions; 0 before the first reshape().
   std::size_t rank() const noexcept { return shape_.size(); }
   /// Number of elements.
   std::size_t numel() const noexcept;
+  /// Bytes the elements take: numel() × dtype_size(type()).
   std::size_t nbytes() const noexcept { return numel() * dtype_size(type_); }
 
   /// Typed pointer to the first element; throws std::logic_error if T does not match `type()`.
@@ -69,12 +97,15 @@ class IMGBATCH_API tensor {
     check(dtype_of<T>());
     return reinterpret_cast<const T*>(storage_.get());
   }
+  /// The same, writable.
   template <class T>
   T* data() {
     check(dtype_of<T>());
     return reinterpret_cast<T*>(storage_.get());
   }
+  /// Untyped pointer to the first element; null while the tensor holds no storage.
   const void* raw() const noexcept { return storage_.get(); }
+  /// The same, writable.
   void* raw() noexcept { return storage_.get(); }
 
   /// Sets type and shape, growing the storage only when it is too small: no allocation once the

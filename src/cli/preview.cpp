@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace imgbatch::detail {
 namespace {
@@ -41,6 +42,19 @@ long long mask_at(const tensor& m, bool one_hot, std::size_t n, std::size_t y, s
   for (std::size_t c = 0; c < C; ++c)
     if (get(((n * C + c) * H + y) * W + x)) return static_cast<long long>(c);
   return -1;
+}
+
+// matplotlib's viridis at 0, 1/8, ..., 1, interpolated linearly: purple (0) to yellow (1).
+std::array<double, 3> viridis(double t) {
+  static constexpr double anchors[9][3] = {{68, 1, 84},    {71, 44, 122},  {59, 81, 139},
+                                           {44, 113, 142}, {33, 144, 141}, {39, 173, 129},
+                                           {92, 200, 99},  {170, 220, 50}, {253, 231, 37}};
+  t = std::clamp(t, 0.0, 1.0) * 8;
+  const int i = std::min(static_cast<int>(t), 7);
+  const double f = t - i;
+  std::array<double, 3> out{};
+  for (std::size_t c = 0; c < 3; ++c) out[c] = anchors[i][c] * (1 - f) + anchors[i + 1][c] * f;
+  return out;
 }
 
 // A box row of the `boxes` tensor as x1, y1, x2, y2 output pixels, whatever the format.
@@ -96,15 +110,41 @@ void write_preview(const batch& b, const pipeline_spec& spec, const std::vector<
   const tensor* inst = b.find("instance_masks");
   const bool one_hot = spec.targets.mask && spec.targets.mask->encoding == mask_encoding::one_hot;
   const int ignore = spec.targets.mask ? spec.targets.mask->ignore_index : -1;
+  const tensor* depth = b.find("depth");
+  // The depth colour map spans the batch's measured values, linear in inverse depth (as disparity maps
+  // are shown, so that near structure is not flattened by a far horizon): nearest yellow, farthest purple.
+  float near_m = 0, far_m = 0;
+  if (depth) {
+    const float* d = depth->data<float>();
+    near_m = std::numeric_limits<float>::max();
+    for (std::size_t i = 0; i < depth->numel(); ++i)
+      if (d[i] > 0) {
+        near_m = std::min(near_m, d[i]);
+        far_m = std::max(far_m, d[i]);
+      }
+  }
+  const std::size_t gap = 4, tile_w = depth ? 2 * W + gap : W;
   const auto cols = static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(N))));
-  const std::size_t rows = (N + cols - 1) / cols, gap = 4;
+  const std::size_t rows = (N + cols - 1) / cols;
   image grid;
-  grid.reset(static_cast<int>(cols * (W + gap) + gap), static_cast<int>(rows * (H + gap) + gap), 3);
+  grid.reset(static_cast<int>(cols * (tile_w + gap) + gap), static_cast<int>(rows * (H + gap) + gap), 3);
   std::fill(grid.pixels.begin(), grid.pixels.end(), std::uint8_t{32});
   for (std::size_t n = 0; n < N; ++n) {
-    const std::size_t ox = gap + (n % cols) * (W + gap), oy = gap + (n / cols) * (H + gap);
+    const std::size_t ox = gap + (n % cols) * (tile_w + gap), oy = gap + (n / cols) * (H + gap);
+    const sample_geometry& geo = b.samples()[n].geometry;
     for (std::size_t y = 0; y < H; ++y) {
       for (std::size_t x = 0; x < W; ++x) {
+        // Padding: output pixels whose centre maps outside the source image (letterbox borders, crops
+        // padded to size, batch padding, affine borders), hatched in diagonal stripes darkened to half.
+        const auto src = geo.point_to_source(static_cast<double>(x) + 0.5, static_cast<double>(y) + 0.5);
+        const bool padding = src[0] < 0 || src[1] < 0 || src[0] >= geo.source_width || src[1] >= geo.source_height;
+        if (depth) {
+          const float m = depth->data<float>()[(n * H + y) * W + x];
+          std::array<double, 3> col{0, 0, 0};
+          if (m > 0) col = viridis(far_m > near_m ? (1 / m - 1 / far_m) / (1 / near_m - 1 / far_m) : 1.0);
+          std::uint8_t* dd = grid.row(static_cast<int>(oy + y)) + 3 * (ox + W + gap + x);
+          for (std::size_t c = 0; c < 3; ++c) dd[c] = static_cast<std::uint8_t>(std::lround(col[c]));
+        }
         double px[3];
         for (std::size_t c = 0; c < 3; ++c) {
           const std::size_t i = nchw ? ((n * 3 + c) * H + y) * W + x : ((n * H + y) * W + x) * 3 + c;
@@ -131,6 +171,8 @@ void write_preview(const batch& b, const pipeline_spec& spec, const std::vector<
               for (int c = 0; c < 3; ++c) px[c] = px[c] * 0.6 + col[static_cast<std::size_t>(c)] * 0.4;
             }
         }
+        if (padding && ((x + y) / 4) % 2 == 0)
+          for (double& v : px) v *= 0.5;
         std::uint8_t* d = grid.row(static_cast<int>(oy + y)) + 3 * (ox + x);
         for (int c = 0; c < 3; ++c) d[c] = static_cast<std::uint8_t>(std::clamp(std::lround(px[c]), 0L, 255L));
       }

@@ -194,6 +194,28 @@ TEST_CASE("tensor: typed access checks the dtype and storage grows only when nee
   CHECK(t.raw() == before);
 }
 
+TEST_CASE("tensor: a moved-from tensor is empty and allocates again when reshaped") {
+  tensor a;
+  a.reshape(dtype::float32, {2, 3});
+  const void* storage = a.raw();
+  tensor b(std::move(a));
+  CHECK(b.raw() == storage);
+  CHECK(b.numel() == 6);
+  CHECK(a.raw() == nullptr);
+  CHECK(a.rank() == 0);
+  a.reshape(dtype::float32, {1, 2});  // fits the capacity the storage had: must not reuse a null pointer
+  REQUIRE(a.raw() != nullptr);
+  CHECK(a.raw() != storage);
+  a.data<float>()[1] = 7;
+  tensor c;
+  c.reshape(dtype::uint8, {8});
+  c = std::move(b);
+  CHECK(c.raw() == storage);
+  CHECK(b.raw() == nullptr);
+  b.reshape(dtype::uint8, {3});
+  REQUIRE(b.raw() != nullptr);
+}
+
 TEST_CASE("batch: asking for a missing tensor names the ones there are") {
   auto data = std::make_shared<batch_data>();
   data->tensors.emplace_back("image", tensor{});
