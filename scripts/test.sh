@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/deps.sh
 # torchvision: the photometric conformance reference, and torch for the Python module's tests;
 # libtorch-dev: the libtorch adapter's tests and the libtorch example trainer.
-imgbatch_install_packages python3-torchvision libtorch-dev
+imgbatch_install_packages python3-torchvision libtorch-dev python3-matplotlib  # matplotlib: the preview test's viridis reference
 
 jobs=$(nproc)
 sanitize=1

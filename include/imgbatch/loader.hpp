@@ -51,7 +51,8 @@ class loader_impl;
 ///
 /// One consumer thread at a time: `next()`, iteration, `set_epoch` and `stop` must not race each other.
 /// Batches come out in sampler order whatever the thread count. Destroying the loader, or leaving a
-/// loop early, stops the workers promptly; batches already handed out stay valid.
+/// loop early (the iterator's destructor ends its pass), stops the workers promptly: each finishes the
+/// sample stage it is in; batches already handed out stay valid.
 class IMGBATCH_API loader {
  public:
   /// Validates `spec` (config_error), reads an `"auto"` rank and world size from the environment and
@@ -126,6 +127,18 @@ class IMGBATCH_API loader::iterator {
   using pointer = const batch*;                       ///< Standard input-iterator type.
 
   iterator() = default;
+  /// Takes over the pass; the moved-from iterator equals end() and stops nothing.
+  iterator(iterator&& o) noexcept;
+  /// Ends this iterator's pass if it is left unfinished (as the destructor), then takes over `o`'s.
+  iterator& operator=(iterator&& o) noexcept;
+  /// One iterator per pass: not copyable.
+  iterator(const iterator&) = delete;
+  /// One iterator per pass: not copyable.
+  iterator& operator=(const iterator&) = delete;
+  /// Leaving a pass before its end (a `break`, a `return`, an exception out of the loop body) ends it:
+  /// the workers stop and the buffers they filled go back to the loader. The next `next()` or loop
+  /// then starts the epoch over (a cursor from state() still resumes where the consumer stood).
+  ~iterator();
   /// The current batch.
   reference operator*() const { return *current_; }
   /// The current batch.
@@ -140,7 +153,9 @@ class IMGBATCH_API loader::iterator {
  private:
   friend class loader;
   explicit iterator(loader* owner);
+  void stop_pass() noexcept;
   loader* owner_ = nullptr;
+  std::uint64_t pass_ = 0;  // which pass this iterator walks: a later one is not stopped by it
   std::optional<batch> current_;
 };
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <mutex>
 #include <thread>
 
@@ -32,7 +33,8 @@ check_report check_dataset(const pipeline_spec& spec, int threads,
   std::atomic<std::size_t> next{0}, done{0};
   std::mutex mutex;
   std::vector<check_problem> found;
-  auto work = [&](bool reporter) {
+  std::exception_ptr failure;  // the first exception of any worker: the others stop, it is rethrown
+  auto check_records = [&](bool reporter) {
     sample_slot slot;
     for (;;) {
       const std::size_t i = next.fetch_add(1);
@@ -58,10 +60,27 @@ check_report check_dataset(const pipeline_spec& spec, int threads,
       }
     }
   };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(work, false);
-  work(true);
-  for (auto& t : pool) t.join();
+  auto work = [&](bool reporter) noexcept {
+    try {
+      check_records(reporter);
+    } catch (...) {
+      std::lock_guard lock(mutex);
+      if (!failure) failure = std::current_exception();
+      next.store(records.size());
+    }
+  };
+  {
+    // jthreads join when this scope ends, also when starting one of them throws.
+    std::vector<std::jthread> pool;
+    try {
+      for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(work, false);
+    } catch (...) {
+      next.store(records.size());
+      throw;
+    }
+    work(true);
+  }
+  if (failure) std::rethrow_exception(failure);
   if (progress) progress(records.size(), records.size(), found.size());
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.sample_id < b.sample_id; });
   report.problems.insert(report.problems.end(), found.begin(), found.end());

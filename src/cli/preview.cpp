@@ -44,13 +44,15 @@ long long mask_at(const tensor& m, bool one_hot, std::size_t n, std::size_t y, s
   return -1;
 }
 
-// matplotlib's viridis at 0, 1/8, ..., 1, interpolated linearly: purple (0) to yellow (1).
+// matplotlib's viridis at 0, 1/16, ..., 1 (rounded to 8 bits), interpolated linearly (within 6 levels of
+// matplotlib's own 256 colours): purple (0) to yellow (1).
 std::array<double, 3> viridis(double t) {
-  static constexpr double anchors[9][3] = {{68, 1, 84},    {71, 44, 122},  {59, 81, 139},
-                                           {44, 113, 142}, {33, 144, 141}, {39, 173, 129},
-                                           {92, 200, 99},  {170, 220, 50}, {253, 231, 37}};
-  t = std::clamp(t, 0.0, 1.0) * 8;
-  const int i = std::min(static_cast<int>(t), 7);
+  static constexpr double anchors[17][3] = {
+      {68, 1, 84},    {72, 24, 106},  {71, 45, 123},  {66, 64, 134},  {59, 82, 139},  {51, 99, 141},
+      {44, 114, 142}, {38, 130, 142}, {33, 145, 140}, {31, 160, 136}, {40, 174, 128}, {63, 188, 115},
+      {94, 201, 98},  {132, 212, 75}, {173, 220, 48}, {216, 226, 25}, {253, 231, 37}};
+  t = std::clamp(t, 0.0, 1.0) * 16;
+  const int i = std::min(static_cast<int>(t), 15);
   const double f = t - i;
   std::array<double, 3> out{};
   for (std::size_t c = 0; c < 3; ++c) out[c] = anchors[i][c] * (1 - f) + anchors[i + 1][c] * f;

@@ -77,6 +77,14 @@ void on_progress(j_common_ptr c) {
   }
 }
 
+// Creates the decompressor under its own error frame: libjpeg reports a failed allocation of its memory
+// manager through error_exit, which must not jump to a frame that does not exist. 0 on success.
+int c_create(context* ctx) {
+  if (setjmp(ctx->err.jump)) return 1;
+  jpeg_create_decompress(&ctx->cinfo);
+  return 0;
+}
+
 // Returns 0 on success, else the message is in ctx->err.message.
 int c_read_header(context* ctx, const std::uint8_t* data, std::size_t size, int* orientation) {
   if (setjmp(ctx->err.jump)) {
@@ -173,7 +181,8 @@ jpeg_decoder::jpeg_decoder() : ctx_(std::make_unique<context>()) {
   ctx_->cinfo.err = jpeg_std_error(&ctx_->err.pub);
   ctx_->err.pub.error_exit = on_error;
   ctx_->err.pub.emit_message = on_message;
-  jpeg_create_decompress(&ctx_->cinfo);
+  if (c_create(ctx_.get()) != 0)
+    throw decode_failure(std::string("cannot create a JPEG decoder: ") + ctx_->err.message);
   ctx_->progress.progress_monitor = on_progress;
   ctx_->cinfo.progress = &ctx_->progress;
 }

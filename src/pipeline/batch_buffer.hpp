@@ -14,6 +14,7 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace imgbatch::detail {
@@ -36,11 +37,33 @@ struct sample_slot {
   bool failed = false;
   std::string error_file, error_reason;
 
-  void fail(const std::string& file, std::string reason) {
+  /// The first failure wins. Never throws (stages call it from noexcept code, bad_alloc handlers
+  /// included): text that cannot be stored for lack of memory is replaced by what fits.
+  void fail(std::string_view file, std::string_view reason) noexcept {
     if (failed) return;
     failed = true;
-    error_file = file;
-    error_reason = std::move(reason);
+    try {
+      error_file.assign(file);
+      error_reason.assign(reason);
+    } catch (...) {
+      error_reason.clear();  // "out of memory" below allocates nothing: the string's own buffer is kept
+      try {
+        error_reason.assign("out of memory (the reason could not be stored)");
+      } catch (...) {
+      }
+    }
+  }
+  /// fail() with a reason composed only when it is the first failure; composing it out of memory fails
+  /// the slot with a fixed text instead.
+  template <class F>
+  void fail_with(std::string_view file, F&& compose) noexcept {
+    if (failed) return;
+    try {
+      const std::string reason = compose();
+      fail(file, reason);
+    } catch (...) {
+      fail(file, "out of memory while describing the failure");
+    }
   }
 };
 

@@ -47,8 +47,12 @@ struct pass_graph::nodes {
                     return static_cast<std::size_t>(b->data.index) - p.in_.first_batch;
                   }),
         deliver(g, flow::serial, [&p, this](batch_buffer* b) {
-          p.in_.ready->push(b);                                  // never blocks: the ring holds every buffer there is
-          if (p.in_.start_next_at == 0) split.try_put(nullptr);  // the next batch starts (split_batch)
+          try {
+            p.in_.ready->push(b);  // never blocks: the ring holds every buffer there is (false: closed)
+            if (p.in_.start_next_at == 0) split.try_put(nullptr);  // the next batch starts (split_batch)
+          } catch (...) {
+            p.fail(std::current_exception());
+          }
           return flow::continue_msg{};
         }) {
     flow::make_edge(flow::output_port<0>(split), plan);
@@ -74,7 +78,27 @@ pass_graph::~pass_graph() {
   arena_.execute([this] { nodes_.reset(); });
 }
 
-void pass_graph::put_token(batch_buffer* b) { nodes_->split.try_put(b); }
+void pass_graph::put_token(batch_buffer* b) {
+  try {
+    nodes_->split.try_put(b);
+  } catch (...) {
+    fail(std::current_exception());
+  }
+}
+
+void pass_graph::fail(std::exception_ptr e) noexcept {
+  {
+    std::lock_guard lock(error_mutex_);
+    if (!error_) error_ = std::move(e);
+  }
+  stopping_.store(true, std::memory_order_release);
+  in_.ready->close();
+}
+
+std::exception_ptr pass_graph::error() const {
+  std::lock_guard lock(error_mutex_);
+  return error_;
+}
 
 void pass_graph::cancel_and_wait() {
   if (waited_) return;
@@ -85,8 +109,9 @@ void pass_graph::cancel_and_wait() {
 }
 
 template <class Ports>
-void pass_graph::split_batch(batch_buffer* token, Ports& ports) {
-  // A buffer joins the waiting ones; null means the batch being made reached its last samples.
+void pass_graph::split_batch(batch_buffer* token, Ports& ports) try {
+  // A buffer joins the waiting ones (never allocates: reserved for every buffer); null means the batch
+  // being made reached its last samples.
   if (token) waiting_.push_back(token);
   else making_ = false;
   if (making_ || waiting_.empty()) return;
@@ -129,10 +154,12 @@ void pass_graph::split_batch(batch_buffer* token, Ports& ports) {
   // consumer and come back for another split while this loop still runs.
   sample_slot* first = b->slots.data();
   for (std::size_t i = 0; i < n; ++i) std::get<0>(ports).try_put(first + i);
+} catch (...) {
+  fail(std::current_exception());
 }
 
 template <class Ports>
-void pass_graph::gate_sample(sample_slot* s, Ports& ports) {
+void pass_graph::gate_sample(sample_slot* s, Ports& ports) try {
   batch_buffer* b = s->owner;
   if (b->to_plan.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   // Last sample planned: every plan is final, so the batch's shape is fixed from all of them.
@@ -140,10 +167,12 @@ void pass_graph::gate_sample(sample_slot* s, Ports& ports) {
   const std::size_t n = b->data.size;
   sample_slot* first = b->slots.data();
   for (std::size_t i = 0; i < n; ++i) std::get<0>(ports).try_put(first + i);
+} catch (...) {
+  fail(std::current_exception());
 }
 
 template <class Ports>
-void pass_graph::collate_sample(sample_slot* s, Ports& ports) {
+void pass_graph::collate_sample(sample_slot* s, Ports& ports) try {
   const auto t0 = std::chrono::steady_clock::now();
   batch_buffer* b = s->owner;
   const std::size_t size = b->data.size;  // read before this sample counts: the batch cannot finish yet
@@ -162,6 +191,8 @@ void pass_graph::collate_sample(sample_slot* s, Ports& ports) {
           std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count()),
       std::memory_order_relaxed);
   std::get<0>(ports).try_put(b);
+} catch (...) {
+  fail(std::current_exception());
 }
 
 }  // namespace imgbatch::detail

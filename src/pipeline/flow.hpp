@@ -11,7 +11,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <tuple>
 #include <vector>
@@ -41,7 +43,8 @@ struct pass_inputs {
 /// and no node waits for a token. (imgbatch-bench measures the effect on an epoch's first batch.)
 /// `plan` reads each file and its header and plans the sample; `gate` holds a batch's samples until
 /// the last is planned, fixes the batch's shape from all the plans, then releases them to be decoded.
-/// Node bodies never throw: a failed sample travels as data to collate, which attaches the error to its batch.
+/// Node bodies never throw: a failed sample travels as data to collate, which attaches the error to its batch;
+/// an exception while routing (try_put, the ring) fails the whole pass (fail()), which the consumer rethrows.
 class pass_graph {
  public:
   pass_graph(oneapi::tbb::task_arena& arena, pass_inputs inputs);
@@ -54,6 +57,9 @@ class pass_graph {
   void put_token(batch_buffer* b);
   /// Stops producing, drops queued work, waits for running bodies to finish. Idempotent.
   void cancel_and_wait();
+  /// The error that stopped the pass from inside the graph (an exception while routing a sample or a
+  /// batch, for example out of memory in oneTBB), or null. Set once, before the ring is closed.
+  std::exception_ptr error() const;
 
  private:
   struct nodes;
@@ -64,9 +70,15 @@ class pass_graph {
   template <class Ports>
   void collate_sample(sample_slot* s, Ports& ports);
 
+  /// Records the first error, stops the pass and closes the ring, so that the consumer wakes up and
+  /// rethrows it instead of waiting for a batch that will never come. Never throws.
+  void fail(std::exception_ptr e) noexcept;
+
   oneapi::tbb::task_arena& arena_;
   pass_inputs in_;
   std::atomic<bool> stopping_{false};
+  mutable std::mutex error_mutex_;
+  std::exception_ptr error_;
   std::size_t next_batch_;
   // Touched only in split's (serial) body: tokens waiting, and whether a batch is being made that has
   // not reached its last start_next_at samples.

@@ -71,10 +71,17 @@ class buffer_pool {
     return out;
   }
 
-  /// After a pass: every buffer the consumer does not hold is free again.
-  void detach_and_reclaim() {
+  /// Ending a pass, first: buffers released from now on go to the free list, never to the pass (a
+  /// release in progress on another thread finishes before this returns).
+  void detach() {
     std::lock_guard lock(mutex_);
     sink_ = nullptr;
+  }
+
+  /// Ending a pass, last, once its graph is gone: every buffer the consumer does not hold is free again
+  /// (those the graph held, those it had put in the ring, those released meanwhile).
+  void reclaim() {
+    std::lock_guard lock(mutex_);
     free_.clear();
     for (auto& b : all_)
       if (!b->held) free_.push_back(b.get());
@@ -156,7 +163,10 @@ class loader_impl {
     wait_ns_ += static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
     if (!got) {
+      // Closed during a pass: the graph failed (pass_graph::fail) and says why.
+      std::exception_ptr why = pass_->error();
       end_pass();
+      if (why) std::rethrow_exception(why);
       throw error("internal: the batch ring closed during a pass");
     }
     batch_buffer* b = *got;
@@ -174,14 +184,24 @@ class loader_impl {
         &b->data, [pool, b](const batch_data*) { pool->release(b); }, handle_allocator<batch_data>(b, pool)));
   }
 
+  /// In this order: no released buffer can reach the graph once it is being cancelled, no body runs
+  /// once it is destroyed, and the ring reopens only then, so nothing of this pass reaches the next.
   void end_pass() {
     if (!pass_) return;
-    ready_.close();
+    pool_->detach();
+    ready_.close();  // a batch delivered from now on is dropped (and its buffer reclaimed)
     pass_->cancel_and_wait();
-    pool_->detach_and_reclaim();
-    ready_.reset();
     pass_.reset();
+    ready_.reset();
+    pool_->reclaim();
+    ++pass_serial_;
   }
+
+  /// Ends the pass `serial` if it is still the current one (an iterator of it was destroyed).
+  void end_pass_of(std::uint64_t serial) {
+    if (serial == pass_serial_) end_pass();
+  }
+  std::uint64_t pass_serial() const noexcept { return pass_serial_; }
 
   void set_epoch(std::uint64_t e) {
     end_pass();
@@ -269,8 +289,9 @@ class loader_impl {
   worker_threads_request worker_threads_{threads_};
   oneapi::tbb::task_arena arena_;
   std::unique_ptr<pass_graph> pass_;
-  std::size_t delivered_ = 0;    // batches of epoch_ handed out by the latest pass (kept after it ends)
-  bool resume_pending_ = false;  // restore(): the next pass starts at delivered_
+  std::uint64_t pass_serial_ = 0;  // counts ended passes: names the current one for its iterators
+  std::size_t delivered_ = 0;      // batches of epoch_ handed out by the latest pass (kept after it ends)
+  bool resume_pending_ = false;    // restore(): the next pass starts at delivered_
   std::uint64_t epoch_ = 0;
   std::uint64_t spec_hash_ = detail::spec_hash(spec_);
   mutable std::optional<std::uint64_t> dataset_hash_;  // computed on first use: it reads every record
@@ -320,7 +341,39 @@ loader::iterator loader::begin() {
   return iterator(this);
 }
 
-loader::iterator::iterator(loader* owner) : owner_(owner) { current_ = owner_->next(); }
+loader::iterator::iterator(loader* owner) : owner_(owner), pass_(owner->impl_->pass_serial()) {
+  current_ = owner_->next();
+}
+
+loader::iterator::iterator(iterator&& o) noexcept
+    : owner_(std::exchange(o.owner_, nullptr)), pass_(o.pass_), current_(std::move(o.current_)) {
+  o.current_.reset();
+}
+
+loader::iterator& loader::iterator::operator=(iterator&& o) noexcept {
+  if (this != &o) {
+    stop_pass();
+    owner_ = std::exchange(o.owner_, nullptr);
+    pass_ = o.pass_;
+    current_ = std::move(o.current_);
+    o.current_.reset();
+  }
+  return *this;
+}
+
+loader::iterator::~iterator() { stop_pass(); }
+
+void loader::iterator::stop_pass() noexcept {
+  // Left before the end (a break, a return, an exception): the pass is over, its workers stop.
+  if (owner_ && current_) {
+    current_.reset();
+    try {
+      owner_->impl_->end_pass_of(pass_);
+    } catch (...) {
+      // Ending a pass does not throw; nothing to report from a destructor if it ever did.
+    }
+  }
+}
 
 loader::iterator& loader::iterator::operator++() {
   current_.reset();  // give the buffer back before asking for the next one

@@ -41,7 +41,7 @@ void guarded(sample_slot& s, const std::string& file, const char* doing, F&& f) 
   } catch (const decode_failure& e) {
     s.fail(file, e.what());
   } catch (const std::bad_alloc&) {
-    s.fail(file, std::string("out of memory while ") + doing);
+    s.fail_with(file, [&] { return std::string("out of memory while ") + doing; });
   } catch (const std::exception& e) {
     s.fail(file, e.what());
   }
@@ -172,14 +172,16 @@ void shape_batch(const stage_context& ctx, batch_buffer& b) noexcept {
         shape.height = std::max(shape.height, h);
         shape.width = std::max(shape.width, w);
       } else if (ctx.pad && (h > shape.height || w > shape.width)) {
-        s.fail(s.record->image,
-               "output is " + size_text(w, h) + ", larger than batch.pad.to " + size_text(shape.width, shape.height));
+        s.fail_with(s.record->image, [&] {
+          return "output is " + size_text(w, h) + ", larger than batch.pad.to " + size_text(shape.width, shape.height);
+        });
       } else if (!ctx.pad && (h != shape.height || w != shape.width)) {
-        s.fail(s.record->image, "output is " + size_text(w, h) + " but this batch is " +
-                                    size_text(shape.width, shape.height) + " (its first sample, " +
-                                    first->record->image +
-                                    "); samples of one batch must share a size: end the transforms with a fixed-size "
-                                    "resize or crop, or set batch.pad");
+        s.fail_with(s.record->image, [&] {
+          return "output is " + size_text(w, h) + " but this batch is " + size_text(shape.width, shape.height) +
+                 " (its first sample, " + first->record->image +
+                 "); samples of one batch must share a size: end the transforms with a fixed-size resize or crop, or "
+                 "set batch.pad";
+        });
       }
     }
     if (ctx.pad) {

@@ -200,11 +200,24 @@ py::dict stats_dict(const loader_stats& s) {
   return d;
 }
 
-/// One pass, as `for batch in loader` makes it: the pass in progress is stopped when it begins.
+/// One pass, as `for batch in loader` makes it, over the C++ loader's own iterator: the pass in progress
+/// is stopped when it begins, and a pass left unfinished (a `break`, an exception) ends when this object
+/// goes away, so its workers stop.
 struct py_pass {
   py::object owner;  // the Loader, kept alive while the pass is iterated
   py_loader* l = nullptr;
-  bool done = false;
+  std::optional<loader::iterator> it;
+  bool started = false;
+
+  py_pass(py::object o, py_loader* loader_) : owner(std::move(o)), l(loader_) {}
+  py_pass(const py_pass&) = delete;
+  py_pass& operator=(const py_pass&) = delete;
+  ~py_pass() {
+    if (!it) return;
+    py::gil_scoped_release nogil;
+    std::lock_guard lock(l->consumer);
+    it.reset();  // ends the pass if it is unfinished and still the loader's current one
+  }
 };
 
 }  // namespace
@@ -347,12 +360,17 @@ PYBIND11_MODULE(_imgbatch, m) {
       .def_static("parse", &cursor::parse, py::arg("text"));
 
   py::class_<py_pass>(m, "_Pass").def("__iter__", [](py::object self) { return self; }).def("__next__", [](py_pass& p) {
-    if (p.done) throw py::stop_iteration();
-    std::optional<batch> b = p.l->locked([](loader& l) { return l.next(); });
-    if (!b) {
-      p.done = true;
-      throw py::stop_iteration();
-    }
+    std::optional<batch> b = p.l->locked([&p](loader& l) -> std::optional<batch> {
+      if (!p.started) {
+        p.started = true;
+        p.it.emplace(l.begin());  // stops the pass in progress, starts one, takes its first batch
+      } else if (p.it && !(*p.it == l.end())) {
+        ++*p.it;
+      }
+      if (!p.it || *p.it == l.end()) return std::nullopt;
+      return **p.it;
+    });
+    if (!b) throw py::stop_iteration();
     return std::move(*b);
   });
 
@@ -375,8 +393,7 @@ PYBIND11_MODULE(_imgbatch, m) {
       .def("__iter__",
            [](py::object self) {
              auto& l = self.cast<py_loader&>();
-             l.locked([](loader& x) { x.stop(); });
-             return py_pass{self, &l, false};
+             return std::make_unique<py_pass>(self, &l);
            })
       .def(
           "next", [](py_loader& l) { return l.locked([](loader& x) { return x.next(); }); },

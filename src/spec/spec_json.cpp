@@ -598,7 +598,7 @@ pipeline_spec pipeline_spec::from_json(std::string_view json, const std::filesys
 
 pipeline_spec pipeline_spec::from_file(const std::filesystem::path& path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw config_error("", path.string() + ": cannot open spec file");
+  if (!f) throw config_error("", "cannot open spec file", path.string());
   std::stringstream ss;
   ss << f.rdbuf();
   try {

@@ -145,10 +145,49 @@ TEST_CASE("allocator: every batch tensor lives in the user's memory, and all of 
   CHECK(alloc.use_count() == 1);
 }
 
+TEST_CASE("allocator: padded batches of growing size: the valid tensor too, and growth gives the old block back") {
+  seg_data data;
+  auto alloc = std::make_shared<counting_allocator>();
+  {
+    pipeline_spec s = data.spec();
+    s.transforms = {hflip_op{0.5}, normalize_op{}};  // sizes differ from sample to sample
+    s.batch.pad = pad_spec{};                        // to the batch's largest: shapes change from batch to batch
+    s.sampler.shuffle = true;
+    loader l(s, alloc);
+    std::size_t valid_checked = 0;
+    for (std::uint64_t epoch = 0; epoch < 4; ++epoch) {
+      l.set_epoch(epoch);
+      for (const batch& b : l) {
+        for (std::string_view name : b.names()) {
+          const tensor& t = b[name];
+          CHECK_MESSAGE(alloc->owns(t.raw(), t.nbytes()), name);
+        }
+        valid_checked += b.find("valid") != nullptr;
+      }
+    }
+    CHECK(valid_checked > 0);
+    CHECK(alloc->deallocations() > 0);  // a batch larger than any before took a larger block
+    CHECK(alloc->bad_frees() == 0);
+  }
+  CHECK(alloc->live() == 0);
+  CHECK(alloc->bad_frees() == 0);
+  CHECK(alloc->allocations_count() == alloc->deallocations());
+}
+
 TEST_CASE("allocator: an allocator that throws fails the pass with its message instead of crashing") {
   seg_data data;
   auto alloc = std::make_shared<counting_allocator>();
   alloc->fail_with("pinned memory exhausted");
-  loader l(data.spec(), alloc);
-  CHECK_THROWS_WITH_AS(l.next(), doctest::Contains("pinned memory exhausted"), std::exception);
+  {
+    loader l(data.spec(), alloc);
+    CHECK_THROWS_WITH_AS(l.next(), doctest::Contains("pinned memory exhausted"), std::exception);
+    // Memory again: the next pass works.
+    alloc->fail_with(nullptr);
+    l.set_epoch(1);
+    std::size_t batches = 0;
+    for (const batch& b : l) batches += b.size() > 0;
+    CHECK(batches == l.size());
+  }
+  CHECK(alloc->live() == 0);
+  CHECK(alloc->bad_frees() == 0);
 }

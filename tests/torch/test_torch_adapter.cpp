@@ -74,7 +74,27 @@ TEST_CASE("torch: batch tensors become torch tensors over the same memory, with 
   CHECK(all[0].first == "image");
   CHECK(all[1].first == "mask");
   CHECK(all[1].second.data_ptr() == mask.raw());
-  CHECK_THROWS_AS(imgbatch::to_torch(*b, "depth"), std::out_of_range);
+  CHECK_THROWS_WITH_AS(imgbatch::to_torch(*b, "depth"), doctest::Contains("image, mask"), std::out_of_range);
+}
+
+TEST_CASE("torch: uint8 images stay unsigned bytes, boxes are float32") {
+  auto s = spec("det.json");
+  s.batch.image_type = imgbatch::dtype::uint8;
+  s.transforms.pop_back();  // normalize: a uint8 batch ends without it
+  imgbatch::loader loader(s);
+  auto b = loader.next();
+  REQUIRE(b);
+  torch::Tensor x = imgbatch::to_torch(*b, "image");
+  CHECK(x.dtype() == torch::kUInt8);
+  const std::uint8_t* raw = (*b)["image"].data<std::uint8_t>();
+  std::size_t above_127 = 0;
+  for (std::int64_t i = 0; i < 4096; ++i) {
+    CHECK(x.view({-1})[i].item<int>() == raw[i]);  // as unsigned: a signed view turns 200 into -56
+    above_127 += raw[i] > 127;
+  }
+  CHECK(above_127 > 0);
+  CHECK(imgbatch::to_torch(*b, "boxes").dtype() == torch::kFloat32);
+  CHECK(imgbatch::to_torch(*b, "box_count").dtype() == torch::kInt32);
 }
 
 TEST_CASE("torch: a torch tensor keeps its batch alive while the loader reuses the other buffers") {
@@ -96,4 +116,13 @@ TEST_CASE("torch: a torch tensor keeps its batch alive while the loader reuses t
   CHECK(torch::equal(boxes, want_boxes));
   CHECK(torch::equal(image, want_image));
   CHECK(imgbatch::to_torch(*loader.next(), "labels").dtype() == torch::kInt32);
+  // Once the torch tensors are gone, the buffer goes back to the loader and is used again.
+  boxes = torch::Tensor();
+  image = torch::Tensor();
+  seen.clear();
+  for (std::uint64_t epoch = 4; epoch < 7; ++epoch) {
+    loader.set_epoch(epoch);
+    for (const imgbatch::batch& other : loader) seen.insert(other["boxes"].raw());
+  }
+  CHECK(seen.count(held) == 1);
 }

@@ -212,6 +212,8 @@ TEST_CASE("tensor: a moved-from tensor is empty and allocates again when reshape
   c = std::move(b);
   CHECK(c.raw() == storage);
   CHECK(b.raw() == nullptr);
+  CHECK(b.rank() == 0);
+  CHECK(c.numel() == 6);
   b.reshape(dtype::uint8, {3});
   REQUIRE(b.raw() != nullptr);
 }
