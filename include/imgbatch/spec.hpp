@@ -334,9 +334,16 @@ enum class decode_plan { exact, fast };
 struct decode_spec {
   bool apply_exif = true;                 ///< `"exif": "apply" | "ignore"`
   decode_plan plan = decode_plan::exact;  ///< `"plan": "exact" | "fast"`
-  std::uint64_t max_pixels = 89'478'485;  ///< declared width*height above this is rejected before allocation
-  int max_scans = 500;                    ///< progressive JPEG scan limit
-  bool strict = true;                     ///< a corrupt-data warning is an error
+  /// Declared width × height above this is rejected before any allocation, and so is a sample whose
+  /// transforms would produce more (a `shorter` resize of an extreme aspect ratio); at least 1.
+  std::uint64_t max_pixels = 89'478'485;
+  int max_scans = 500;  ///< progressive JPEG scan limit
+  bool strict = true;   ///< a corrupt-data warning is an error
+  /// A file (image, mask, depth map) larger than this is rejected before it is read; at least 1.
+  std::uint64_t max_file_bytes = std::uint64_t{1} << 30;
+  /// The largest PNG ancillary chunk (text, ICC profile, ...) and decompressed text libpng may allocate;
+  /// larger is a decode error (libpng's own default, 8,000,000). At least 1.
+  std::uint64_t max_png_chunk_bytes = 8'000'000;
 };
 
 /// How the loader runs: `"loader"` in JSON. A cursor's spec hash leaves it out.

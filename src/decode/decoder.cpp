@@ -12,7 +12,7 @@ image_header decoder::read_header(const std::uint8_t* data, std::size_t size, co
     case image_format::jpeg:
       return jpeg_.read_header(data, size, opt);
     case image_format::png:
-      return png_.read_header(data, size);
+      return png_.read_header(data, size, opt);
     default:
       throw decode_failure(describe_unknown(data, size));
   }

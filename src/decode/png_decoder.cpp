@@ -19,6 +19,7 @@ struct png_ctx {
   int warnings;
   png_structp png;
   png_infop info;
+  std::uint64_t chunk_max;  // decode.max_png_chunk_bytes
 };
 
 void on_error(png_structp png, png_const_charp msg) {
@@ -63,8 +64,9 @@ int c_create(png_ctx* ctx) {
 int c_read_info(png_ctx* ctx, ihdr* h) {
   if (setjmp(png_jmpbuf(ctx->png))) return 1;
   png_set_read_fn(ctx->png, ctx, on_read);
-  // Chunks beyond this are corrupt (the huge_* crashers declare 1 GiB); image data is not limited.
-  png_set_chunk_malloc_max(ctx->png, 64u << 20);
+  // Ancillary chunks and decompressed text beyond this are refused (the huge_* crashers declare 1 GiB);
+  // image data is not limited by it (decode.max_pixels is).
+  png_set_chunk_malloc_max(ctx->png, static_cast<png_alloc_size_t>(ctx->chunk_max));
   png_read_info(ctx->png, ctx->info);
   png_get_IHDR(ctx->png, ctx->info, &h->width, &h->height, &h->bit_depth, &h->color_type, &h->interlace, nullptr,
                nullptr);
@@ -156,8 +158,8 @@ const char* color_type_name(int ct) {
 
 }  // namespace
 
-image_header png_decoder::read_header(const std::uint8_t* data, std::size_t size) {
-  png_ctx ctx{data, size, 0, {}, 0, nullptr, nullptr};
+image_header png_decoder::read_header(const std::uint8_t* data, std::size_t size, const decode_options& opt) {
+  png_ctx ctx{data, size, 0, {}, 0, nullptr, nullptr, opt.max_png_chunk_bytes};
   if (c_create(&ctx) != 0) throw decode_failure(ctx.message);
   ctx_guard guard{&ctx};
   ihdr h{};
@@ -171,7 +173,7 @@ image_header png_decoder::read_header(const std::uint8_t* data, std::size_t size
 
 void png_decoder::decode(const std::uint8_t* data, std::size_t size, pixel_kind kind, const decode_options& opt,
                          image& out, int max_rows) {
-  png_ctx ctx{data, size, 0, {}, 0, nullptr, nullptr};
+  png_ctx ctx{data, size, 0, {}, 0, nullptr, nullptr, opt.max_png_chunk_bytes};
   if (c_create(&ctx) != 0) throw decode_failure(ctx.message);
   ctx_guard guard{&ctx};
   ihdr h{};

@@ -14,7 +14,7 @@ namespace imgbatch::detail {
 class png_decoder {
  public:
   /// IHDR only (size). Throws decode_failure.
-  image_header read_header(const std::uint8_t* data, std::size_t size);
+  image_header read_header(const std::uint8_t* data, std::size_t size, const decode_options& opt);
   /// Full decode. rgb8: palette expanded, grey replicated, 16-bit reduced by taking the high byte and
   /// alpha dropped, as Pillow's convert("RGB"). index: one channel as stored (palette indices,
   /// grey values at their bit depth, 16-bit kept); RGB files are refused. Palette entries an index

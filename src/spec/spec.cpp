@@ -219,6 +219,7 @@ std::string pipeline_spec::to_json() const {
   os << "},\n";
   os << "  \"decode\": {\"exif\": \"" << (decode.apply_exif ? "apply" : "ignore")
      << "\", \"max_pixels\": " << decode.max_pixels << ", \"max_scans\": " << decode.max_scans
+     << ", \"max_file_bytes\": " << decode.max_file_bytes << ", \"max_png_chunk_bytes\": " << decode.max_png_chunk_bytes
      << ", \"strict\": " << (decode.strict ? "true" : "false") << ", \"plan\": \""
      << (decode.plan == decode_plan::exact ? "exact" : "fast") << "\"},\n";
   os << "  \"loader\": {\"threads\": " << loader.threads << ", \"prefetch_batches\": " << loader.prefetch_batches

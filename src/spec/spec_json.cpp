@@ -543,8 +543,12 @@ void read_batch(object_reader r, pipeline_spec& s) {
 void read_decode(object_reader r, pipeline_spec& s) {
   if (auto v = r.string("exif"))
     s.decode.apply_exif = choose<bool>(r.sub("exif"), *v, {{"apply", true}, {"ignore", false}});
-  if (auto v = r.integer("max_pixels", 0, std::numeric_limits<std::int64_t>::max()))
+  if (auto v = r.integer("max_pixels", 1, std::numeric_limits<std::int64_t>::max()))
     s.decode.max_pixels = static_cast<std::uint64_t>(*v);
+  if (auto v = r.integer("max_file_bytes", 1, std::numeric_limits<std::int64_t>::max()))
+    s.decode.max_file_bytes = static_cast<std::uint64_t>(*v);
+  if (auto v = r.integer("max_png_chunk_bytes", 1, std::numeric_limits<std::int64_t>::max()))
+    s.decode.max_png_chunk_bytes = static_cast<std::uint64_t>(*v);
   if (auto v = r.integer("max_scans", 1, 1 << 20)) s.decode.max_scans = static_cast<int>(*v);
   if (auto v = r.boolean("strict")) s.decode.strict = *v;
   if (auto v = r.string("plan"))

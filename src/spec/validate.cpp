@@ -212,6 +212,11 @@ void pipeline_spec::validate() const {
   if (loader.threads < 0) throw config_error("loader.threads", "must be 0 (all cores) or more");
   if (loader.prefetch_batches < 1) throw config_error("loader.prefetch_batches", "must be at least 1");
   if (decode.max_scans < 1) throw config_error("decode.max_scans", "must be at least 1");
+  // No limit is not a choice: a 0 would have turned the check off without saying so.
+  if (decode.max_pixels < 1) throw config_error("decode.max_pixels", "must be at least 1 (default 89478485, Pillow's)");
+  if (decode.max_file_bytes < 1) throw config_error("decode.max_file_bytes", "must be at least 1 (default 1 GiB)");
+  if (decode.max_png_chunk_bytes < 1)
+    throw config_error("decode.max_png_chunk_bytes", "must be at least 1 (default 8000000, libpng's)");
 }
 
 }  // namespace imgbatch

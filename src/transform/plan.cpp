@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <tuple>
 #include <type_traits>
@@ -60,13 +61,14 @@ size2 shorter_side_size(int h, int w, int shorter, int max_longer) {
   const bool h_short = h <= w;
   const int s = h_short ? h : w, l = h_short ? w : h;
   int new_s = shorter;
-  int new_l = static_cast<int>(static_cast<long long>(shorter) * l / s);
+  long long new_l = static_cast<long long>(shorter) * l / s;  // a 1e6:1 image overflows an int here
   if (max_longer > 0 && new_l > max_longer) {
     new_s = static_cast<int>(static_cast<long long>(max_longer) * new_s / new_l);
     new_l = max_longer;
   }
   new_s = std::max(new_s, 1);
-  return h_short ? size2{new_s, new_l} : size2{new_l, new_s};
+  const int longer = static_cast<int>(std::min<long long>(new_l, std::numeric_limits<int>::max()));
+  return h_short ? size2{new_s, longer} : size2{longer, new_s};
 }
 
 namespace {
@@ -260,7 +262,7 @@ std::optional<erase_box> erase_window(const random_erasing_op& op, int img_h, in
 }  // namespace
 
 std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, int src_w, sample_plan& out,
-                        double min_size, double min_visibility) {
+                        double min_size, double min_visibility, std::uint64_t max_pixels) {
   out.src_h = src_h;
   out.src_w = src_w;
   out.steps.clear();
@@ -281,6 +283,13 @@ std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, i
               int shorter = op.shorter.front();
               if (op.shorter.size() > 1) shorter = op.shorter[rng().below(op.shorter.size())];
               sz = shorter_side_size(p.h, p.w, shorter, op.max_longer);
+            }
+            const std::uint64_t area = static_cast<std::uint64_t>(sz[0]) * static_cast<std::uint64_t>(sz[1]);
+            if (area > max_pixels) {
+              err = "resize of a " + size_text(p.h, p.w) + " image to " + size_text(sz[0], sz[1]) + " gives " +
+                    std::to_string(area) + " pixels, above the limit of " + std::to_string(max_pixels) +
+                    " (decode.max_pixels)";
+              return;
             }
             p.resize(sz[0], sz[1]);
           } else if constexpr (std::is_same_v<T, letterbox_op>) {

@@ -80,9 +80,11 @@ struct draw_key {
 /// Resolves the ops for one sample of src_h × src_w. `out.boxes` holds the sample's boxes in the source
 /// frame on entry (empty when the pipeline has none) and the moved, clipped boxes on return; boxes are
 /// then filtered by `min_size` and `min_visibility`. Returns "" on success, else why the sample cannot
-/// be planned (for example a random_crop larger than the image without pad_if_needed).
+/// be planned (for example a random_crop larger than the image without pad_if_needed, or a resize whose
+/// output would have more than `max_pixels` pixels, decode.max_pixels).
 std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, int src_w, sample_plan& out,
-                        double min_size = 0, double min_visibility = 0);
+                        double min_size = 0, double min_visibility = 0,
+                        std::uint64_t max_pixels = decode_spec{}.max_pixels);
 
 /// The source pixels (of the src_h × src_w frame the plan was made for) that running the plan reads:
 /// the window of its first crop when only flips, greyscale and colour adjustments without contrast (each
@@ -90,7 +92,8 @@ std::string plan_sample(const op_chain& chain, const draw_key& key, int src_h, i
 /// only this region gives the same output (region decode, decoder.hpp).
 pixel_rect source_region(const sample_plan& plan);
 
-/// torchvision's output size for resize(shorter, max_longer).
+/// torchvision's output size for resize(shorter, max_longer); a longer side beyond an int saturates (the
+/// planner then refuses the area).
 size2 shorter_side_size(int h, int w, int shorter, int max_longer);
 
 }  // namespace imgbatch::detail

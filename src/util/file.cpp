@@ -14,7 +14,8 @@
 
 namespace imgbatch::detail {
 
-std::string read_file(const std::string& path, std::vector<std::uint8_t>& out, std::atomic<std::size_t>* largest) {
+std::string read_file(const std::string& path, std::vector<std::uint8_t>& out, std::atomic<std::size_t>* largest,
+                      std::uint64_t max_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::strerror(errno);
   struct stat st {};
@@ -29,6 +30,11 @@ std::string read_file(const std::string& path, std::vector<std::uint8_t>& out, s
   }
   // Grown to a power of two: a buffer reused file after file stops growing after a few files instead of
   // at every file larger than all before.
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+    ::close(fd);
+    return "file is " + std::to_string(st.st_size) + " bytes, above the limit of " + std::to_string(max_bytes) +
+           " (decode.max_file_bytes)";
+  }
   const auto size = static_cast<std::size_t>(st.st_size);
   // Also a buffer that holds this file but not the largest any has needed grows now: in the epochs
   // after the first, no buffer grows on meeting a large file for the first time.
@@ -58,7 +64,10 @@ std::string read_file(const std::string& path, std::vector<std::uint8_t>& out, s
   }
   ::close(fd);
   out.resize(done);
-  if (done == 0) return "empty file";
+  if (size == 0) return "empty file";
+  if (done < size)
+    return "file changed while it was read: " + std::to_string(done) + " of the " + std::to_string(size) +
+           " bytes it had when opened";
   return {};
 }
 

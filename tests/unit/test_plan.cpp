@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 using namespace imgbatch;
@@ -34,6 +35,20 @@ TEST_CASE("plan: resize by shorter side keeps aspect as torchvision computes it"
   auto p = plan_of({resize_op{.shorter = {100}}}, 200, 300);
   CHECK(p.out_h == 100);
   CHECK(p.out_w == 150);
+}
+
+TEST_CASE("plan: a shorter-side resize of an extreme aspect ratio is refused by the pixel limit, not overflowed") {
+  // 1 × 1,000,000 to shorter side 256: the longer side would be 256,000,000 (beyond an int's 2^31 when
+  // multiplied out before; UBSan flags that), the area 6.6e10 pixels.
+  CHECK(shorter_side_size(1, 1'000'000, 256, 0) == size2{256, 256'000'000});
+  CHECK(shorter_side_size(1, 100'000'000, 256, 0) == size2{256, std::numeric_limits<int>::max()});
+  sample_plan p;
+  CHECK(plan_sample(make_chain({resize_op{.shorter = {256}}}), {0, 0, 0}, 1, 1'000'000, p) ==
+        "resize of a 1x1000000 image to 256x256000000 gives 65536000000 pixels, above the limit of 89478485 "
+        "(decode.max_pixels)");
+  CHECK(
+      plan_sample(make_chain({resize_op{.shorter = {256}}}), {0, 0, 0}, 1, 1'000'000, p, 0, 0, 70'000'000'000).empty());
+  CHECK(p.out_w == 256'000'000);
 }
 
 TEST_CASE("plan: random draws depend only on seed, epoch, sample id and op index") {

@@ -178,6 +178,30 @@ TEST_CASE("spec: decode.plan is exact unless \"fast\" is asked for") {
         "decode.plan: 'quick' is not one of 'exact', 'fast'");
 }
 
+TEST_CASE("spec: decode limits are explicit: a 0 that would turn one off is refused; they read back") {
+  const auto limits = pipeline_spec::from_json(
+      with(R"("loader":)",
+           R"("decode": {"max_pixels": 1000000, "max_file_bytes": 2048, "max_png_chunk_bytes": 4096}, "loader":)"));
+  CHECK(limits.decode.max_pixels == 1'000'000);
+  CHECK(limits.decode.max_file_bytes == 2048);
+  CHECK(limits.decode.max_png_chunk_bytes == 4096);
+  const auto again = pipeline_spec::from_json(limits.to_json());
+  CHECK(again.decode.max_file_bytes == 2048);
+  CHECK(again.decode.max_png_chunk_bytes == 4096);
+  const pipeline_spec defaults = pipeline_spec::from_json(seg_json);
+  CHECK(defaults.decode.max_file_bytes == std::uint64_t{1} << 30);
+  CHECK(defaults.decode.max_png_chunk_bytes == 8'000'000);
+  for (const char* key : {"max_pixels", "max_file_bytes", "max_png_chunk_bytes"}) {
+    const std::string why =
+        error_of(with(R"("loader":)", std::string(R"("decode": {")") + key + R"(": 0}, "loader":)"));
+    CHECK_MESSAGE(why.starts_with(std::string("decode.") + key + ": "), why);
+  }
+  pipeline_spec in_code = pipeline_spec::from_json(seg_json);
+  in_code.decode.max_pixels = 0;
+  CHECK_THROWS_WITH_AS(in_code.validate(), "decode.max_pixels: must be at least 1 (default 89478485, Pillow's)",
+                       config_error);
+}
+
 TEST_CASE("spec: a depth target reads its folder, scale, invalid value and resampling, and says what is missing") {
   const std::string depth = with(R"("masks": "masks")", R"("masks": "masks", "depth": "depth")");
   const std::string target = R"("targets":   {"mask")";
