@@ -133,7 +133,8 @@ void stage_plan(const stage_context& ctx, sample_slot& s) noexcept {
   timer t{ctx.counters->read_ns};
   const std::string& file = s.record->image;
   guarded(s, file, "reading", [&] {
-    if (auto why = read_file(file, s.image_bytes, &ctx.counters->largest_file, ctx.decode.max_file_bytes); !why.empty()) return s.fail(file, why);
+    if (auto why = read_file(file, s.image_bytes, &ctx.counters->largest_file, ctx.decode.max_file_bytes); !why.empty())
+      return s.fail(file, why);
     s.header = ctx.threads->local().dec.read_header(s.image_bytes.data(), s.image_bytes.size(), ctx.decode);
     if (auto why = check_declared_size(ctx, s); !why.empty()) return s.fail(file, why);
     const int h = s.header.decoded_height(ctx.decode.apply_exif), w = s.header.decoded_width(ctx.decode.apply_exif);

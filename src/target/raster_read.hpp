@@ -17,7 +17,8 @@ namespace imgbatch::detail {
 /// (transform/plan.hpp source_region); the rows below are unspecified.
 inline int read_target_raster(const sample_view& s, const std::string& path, const char* what, decoder& dec,
                               int image_height, int image_width, std::vector<std::uint8_t>& bytes, image& out) {
-  if (auto why = read_file(path, bytes, s.largest_file, s.decode.max_file_bytes); !why.empty()) throw target_failure(path, why);
+  if (auto why = read_file(path, bytes, s.largest_file, s.decode.max_file_bytes); !why.empty())
+    throw target_failure(path, why);
   decode_options opt = s.decode;
   opt.apply_exif = false;
   const pixel_rect region = source_region(s.plan);

@@ -1,25 +1,9 @@
 # examples/ as a user builds it: a standalone project against an installed imgbatch. Installs the build
 # tree to a fresh prefix, builds the examples there, runs each on `imgbatch make-sample` data, and runs
 # the libtorch and PyTorch trainers (when built), which must see their loss fall.
-file(REMOVE_RECURSE "${WORK}")
-execute_process(COMMAND "${CMAKE_COMMAND}" --install "${BUILD}" --prefix "${WORK}/prefix" RESULT_VARIABLE rc OUTPUT_QUIET)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "cmake --install failed: ${rc}")
-endif()
-set(P "${WORK}/prefix")
-execute_process(COMMAND "${P}/bin/imgbatch" make-sample "${WORK}/data" --n 32 RESULT_VARIABLE rc OUTPUT_QUIET)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "installed imgbatch make-sample failed")
-endif()
-execute_process(COMMAND "${CMAKE_COMMAND}" -S "${EXAMPLES}" -B "${WORK}/examples" -G Ninja -DCMAKE_PREFIX_PATH=${P}
-                        -DCMAKE_BUILD_TYPE=Release RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "configuring examples/ against the install failed:\n${out}\n${err}")
-endif()
-execute_process(COMMAND "${CMAKE_COMMAND}" --build "${WORK}/examples" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "building examples/ against the install failed:\n${out}\n${err}")
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
+imgbatch_install_fresh()
+imgbatch_configure_and_build("examples/ against the install" "${EXAMPLES}" "${WORK}/examples" -DCMAKE_PREFIX_PATH=${P})
 
 foreach(pair "segmentation;seg" "detection;det" "depth;depth" "generation;gen")
   list(GET pair 0 example)

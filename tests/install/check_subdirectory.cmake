@@ -1,15 +1,8 @@
 # Builds tests/install/parent, which pulls imgbatch in with add_subdirectory, then runs its consumer.
 file(REMOVE_RECURSE "${WORK}")
-execute_process(COMMAND "${CMAKE_COMMAND}" -S "${SRC}/parent" -B "${WORK}/build" -G Ninja -DCMAKE_BUILD_TYPE=Release
-                        -DIMGBATCH_SOURCE_DIR=${IMGBATCH_SOURCE_DIR} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "configuring the parent project failed:\n${out}\n${err}")
-endif()
-execute_process(COMMAND "${CMAKE_COMMAND}" --build "${WORK}/build" --target consumer imgbatch_cli RESULT_VARIABLE rc
-                OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "building the parent project failed:\n${out}\n${err}")
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
+set(IMGBATCH_BUILD_ARGS --target consumer imgbatch_cli)
+imgbatch_configure_and_build("the parent project" "${SRC}/parent" "${WORK}/build" -DIMGBATCH_SOURCE_DIR=${IMGBATCH_SOURCE_DIR})
 execute_process(COMMAND "${WORK}/build/imgbatch/imgbatch" make-sample "${WORK}/data" --n 32 RESULT_VARIABLE rc OUTPUT_QUIET)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the subproject's imgbatch make-sample failed")
