@@ -31,7 +31,10 @@ std::map<std::string, std::string> scan_folder(const fs::path& dir, const char* 
       if (it->is_directory(ec)) it.disable_recursion_pending();
       continue;
     }
-    if (!it->is_regular_file(ec) || !wanted(p)) continue;
+    // Every entry named like an image is a sample, whatever it turns out to be: a directory, a symbolic
+    // link that loops or points nowhere, a FIFO. Reading it then fails with a precise reason that names
+    // it (read_file), instead of the entry vanishing from the dataset. Directories are still searched.
+    if (!wanted(p)) continue;
     std::string key = p.lexically_relative(dir).replace_extension().generic_string();
     auto [pos, fresh] = out.emplace(key, p.string());
     if (!fresh)

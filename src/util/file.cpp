@@ -16,7 +16,8 @@ namespace imgbatch::detail {
 
 std::string read_file(const std::string& path, std::vector<std::uint8_t>& out, std::atomic<std::size_t>* largest,
                       std::uint64_t max_bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO named like an image must not block the open; it is refused below.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return std::strerror(errno);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
@@ -26,7 +27,7 @@ std::string read_file(const std::string& path, std::vector<std::uint8_t>& out, s
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return "not a regular file";
+    return S_ISDIR(st.st_mode) ? "is a directory, not a file" : "not a regular file (a FIFO, socket or device)";
   }
   // Grown to a power of two: a buffer reused file after file stops growing after a few files instead of
   // at every file larger than all before.

@@ -1,9 +1,16 @@
 #include <imgbatch/imgbatch.hpp>
 
+#include "cli/check.hpp"
+#include "encode/jpeg_writer.hpp"
 #include "encode/png_writer.hpp"
 #include "support/fixtures.hpp"
 
 #include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <map>
 
 using namespace imgbatch;
 
@@ -106,4 +113,43 @@ TEST_CASE("errors: several bad samples in flight, every thread count, always the
     CHECK(e.sample_id() == 7);
     CHECK(e.reason() == "not a JPEG or PNG file (first bytes 6a 75 6e 6b)");
   }
+}
+
+TEST_CASE("errors: entries named like images that are not readable files are samples that fail, each named") {
+  // A folder dataset (no masks) whose images folder also holds: a directory, a symbolic link loop, a link
+  // to nothing, a FIFO and an empty file, all named like images; a JPEG named .png and a file whose name
+  // is not UTF-8, which both load. `imgbatch check` (check_dataset) lists every bad one with its reason;
+  // the loader fails on the first in order with the same reason.
+  test::temp_dir dir;
+  test::write_constant_dataset(dir / "seg", 4, false, 4, [](int) { return std::array<int, 2>{6, 6}; });
+  const auto images = dir / "seg" / "images";
+  std::filesystem::create_directory(images / "0004.png");
+  std::filesystem::create_symlink("0005b.png", images / "0005.png");
+  std::filesystem::create_symlink("0005.png", images / "0005b.png");
+  std::filesystem::create_symlink("nowhere.png", images / "0006.png");
+  REQUIRE(::mkfifo((images / "0007.png").c_str(), 0600) == 0);
+  test::write_text(images / "0008.png", "");
+  detail::write_jpeg((images / "0009.png").string(), test::make_image(6, 6, 3, [](int, int, int) { return 90; }), 95);
+  std::filesystem::copy_file(images / "0000.png", images / "caf\xe9.png");
+
+  pipeline_spec s = make_spec(dir, 1);
+  s.dataset.masks.clear();
+  s.targets.mask.reset();
+  const detail::check_report report = detail::check_dataset(s, 2, {});
+  std::map<std::string, std::string> reasons;
+  for (const auto& p : report.problems) reasons[std::filesystem::path(p.file).filename().string()] = p.reason;
+  CHECK(report.samples == 12);
+  CHECK(reasons.size() == 6);
+  CHECK(reasons["0004.png"] == "is a directory, not a file");
+  CHECK(reasons["0005.png"] == "Too many levels of symbolic links");
+  CHECK(reasons["0005b.png"] == "Too many levels of symbolic links");
+  CHECK(reasons["0006.png"] == "No such file or directory");
+  CHECK(reasons["0007.png"] == "not a regular file (a FIFO, socket or device)");
+  CHECK(reasons["0008.png"] == "empty file");
+
+  loader l(s);
+  auto [index, e] = first_error(l);
+  CHECK(index == 4);  // 0000-0003 load; 0004.png, a directory, is the first bad one in file order
+  CHECK(e.file() == (images / "0004.png").string());
+  CHECK(e.reason() == "is a directory, not a file");
 }
