@@ -13,8 +13,8 @@ namespace imgbatch::detail {
 
 /// Relative path without extension -> file, for every entry below `dir` whose lower-case extension is
 /// one of `extensions` (hidden entries skipped), regular file or not: a directory, a broken or looping
-/// link named like an image is listed too, so that reading it names it and says why it failed. Throws dataset_error when the folder is missing or two
-/// files share a key. `what` names the folder's role in messages ("images", "masks").
+/// link named like an image is listed too, so that reading it names it and says why it failed. Throws dataset_error
+/// when the folder is missing or two files share a key. `what` names the folder's role in messages ("images", "masks").
 std::map<std::string, std::string> scan_folder(const std::filesystem::path& dir, const char* what,
                                                std::initializer_list<std::string_view> extensions);
 

@@ -46,7 +46,9 @@ struct sample_slot {
       error_file.assign(file);
       error_reason.assign(reason);
     } catch (...) {
-      error_reason.clear();  // "out of memory" below allocates nothing: the string's own buffer is kept
+      // A fixed text instead; clear() keeps the string's buffer, so it needs no memory when the reason had
+      // room for it. If it must allocate and cannot, the reason stays empty (the file still names it).
+      error_reason.clear();
       try {
         error_reason.assign("out of memory (the reason could not be stored)");
       } catch (...) {
