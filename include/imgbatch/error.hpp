@@ -3,6 +3,7 @@
 #include <imgbatch/export.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -49,23 +50,40 @@ class IMGBATCH_API dataset_error : public error {
 };
 
 /// One sample failed to load (unreadable file, corrupt image, bad mask value, size mismatch).
-/// `what()` reads "<file>: <reason>"; the parts are kept apart for programs.
+/// `what()` reads "<file>: <reason> (<stage>)"; the parts are kept apart for programs.
 class IMGBATCH_API sample_error : public error {
  public:
-  /// `sample_id` is the dataset index of the sample that failed.
-  sample_error(std::string file, std::string reason, std::uint64_t sample_id)
-      : error(file + ": " + reason), file_(std::move(file)), reason_(std::move(reason)), sample_id_(sample_id) {}
+  /// `sample_id` is the dataset index of the sample that failed; `stage` where it failed ("read",
+  /// "annotations", "plan", "batch", "decode", "augment"); `cause` the exception that made it fail, when
+  /// one did (a decoder's error, std::bad_alloc), else null.
+  sample_error(std::string file, std::string reason, std::uint64_t sample_id, std::string stage = {},
+               std::exception_ptr cause = nullptr)
+      : error(file + ": " + reason + (stage.empty() ? std::string() : " (" + stage + ")")),
+        file_(std::move(file)),
+        reason_(std::move(reason)),
+        stage_(std::move(stage)),
+        sample_id_(sample_id),
+        cause_(std::move(cause)) {}
   /// The file that failed (image, mask or depth map).
   const std::string& file() const noexcept { return file_; }
   /// What went wrong, without the file.
   const std::string& reason() const noexcept { return reason_; }
+  /// The stage that failed: "read" (the file or its header), "annotations" (they disagree with the
+  /// image), "plan" (the transforms cannot apply), "batch" (the sample does not fit its batch),
+  /// "decode" (pixels, mask or depth), "augment" (transforms and writing the batch); empty if unknown.
+  const std::string& stage() const noexcept { return stage_; }
   /// The dataset index of the sample.
   std::uint64_t sample_id() const noexcept { return sample_id_; }
+  /// The original exception, or null when the failure was found by a check rather than thrown;
+  /// `std::rethrow_exception(e.cause())` recovers its type.
+  std::exception_ptr cause() const noexcept { return cause_; }
 
  private:
   std::string file_;
   std::string reason_;
+  std::string stage_;
   std::uint64_t sample_id_;
+  std::exception_ptr cause_;
 };
 
 }  // namespace imgbatch

@@ -16,6 +16,13 @@
 
 namespace imgbatch {
 
+/// A file that failed to load, as `loader_stats::bad_files` lists it.
+struct IMGBATCH_API bad_file {
+  std::string file;    ///< the image, mask or depth map at fault
+  std::string stage;   ///< where it failed, as sample_error::stage() names it
+  std::string reason;  ///< why, as sample_error::reason() gives it
+};
+
 /// Counters since the loader was built. Times are summed over worker threads.
 struct IMGBATCH_API loader_stats {
   std::uint64_t batches = 0;  ///< batches handed to the consumer
@@ -36,6 +43,16 @@ struct IMGBATCH_API loader_stats {
   double mean_ready = 0;
   /// Boxes dropped because a sample had more than `targets.boxes.max_boxes`.
   std::uint64_t boxes_truncated = 0;
+  /// Samples dropped under `on_error: skip` (each failure counts, also of a file met before).
+  std::uint64_t skipped = 0;
+  /// Substitutes that took a failed sample's place under `on_error: substitute`.
+  std::uint64_t substituted = 0;
+  /// Batches not handed out under `on_error: skip`: no sample left, or short with `drop_last`.
+  std::uint64_t batches_dropped = 0;
+  /// Samples left out of the dataset at construction because `loader.quarantine` lists a file of theirs.
+  std::uint64_t quarantined = 0;
+  /// Every file that failed, once, in the order met (whatever the policy).
+  std::vector<bad_file> bad_files;
   /// One line for a log: every counter with its unit.
   std::string to_string() const;
 };
@@ -86,8 +103,9 @@ class IMGBATCH_API loader {
 
   /// The next batch of the current pass, starting a pass if none runs; nullopt once the pass is over
   /// (the call after that starts a new pass of the same epoch). Blocks only while no batch is ready.
-  /// Throws sample_error (with the file and reason) when a sample fails under `on_error: fail`;
-  /// the pass is then over.
+  /// Throws sample_error (with the file, stage and reason) when a sample fails under `on_error: fail`,
+  /// or when a sample and all its substitutes fail under `substitute`; the pass is then over. Under
+  /// `skip`, a batch may hold fewer samples than `batch.size` (see error_policy).
   std::optional<batch> next();
   /// Ends the current pass early and releases its workers; the next call to next() starts anew.
   void stop();

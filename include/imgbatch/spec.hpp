@@ -316,10 +316,22 @@ struct batch_spec {
   std::optional<pad_spec> pad;
 };
 
-/// What the loader does when a sample fails (`"loader": {"on_error": ...}`); `"skip"` and `"substitute"`
-/// are not supported by this version.
+/// What the loader does when a sample fails (`"loader": {"on_error": ...}`). Whatever the policy, every
+/// bad file is logged once (a warning), listed in `loader::stats().bad_files` and, when
+/// `loader.quarantine` is set, appended to that file.
 enum class error_policy {
-  fail,  ///< the iterator throws a sample_error naming the file
+  /// The iterator throws a sample_error naming the file, the stage and the reason; the pass is over.
+  fail,
+  /// The sample is dropped and counted (`loader_stats::skipped`): its batch comes out short, the other
+  /// samples in their order. With `sampler.drop_last` a short batch is dropped whole, so every batch
+  /// handed out is full; a batch with no sample left is always dropped (`loader_stats::batches_dropped`).
+  skip,
+  /// Another sample takes its place, drawn by a key of (seed, epoch, position, attempt), so the batch
+  /// stays full and a rerun gives the same batch: from the whole dataset, or from the failed sample's
+  /// aspect bin when `sampler.group_by_aspect` is set. It must fit the batch (the size its transforms
+  /// give, the batch's boxes); one that fails or does not fit is replaced again, up to
+  /// `loader.substitute_attempts` times, then the batch fails with a sample_error naming every file tried.
+  substitute,
 };
 
 /// How much of a JPEG is decoded. `exact` (default): every pixel at full size, so every result equals
@@ -350,8 +362,15 @@ struct decode_spec {
 struct loader_spec {
   int threads = 0;           ///< worker threads; 0 = hardware concurrency
   int prefetch_batches = 4;  ///< batch buffers in flight (bounds memory)
-  /// `"on_error": "fail"`.
+  /// `"on_error": "fail" | "skip" | "substitute"`.
   error_policy on_error = error_policy::fail;
+  /// Under `substitute`: how many replacements one sample may take before its batch fails (1 to 1000).
+  int substitute_attempts = 8;
+  /// A file that lists bad files, one per line: `<file>\t<stage>\t<reason>` (a tab, newline or backslash
+  /// in a field written as `\t`, `\n`, `\\`). Read when the loader is built: every sample whose image or
+  /// target file it lists is left out of the dataset. The loader then appends each new bad file it meets;
+  /// `imgbatch check --quarantine` writes the same format. Empty: none. Relative to the spec's folder.
+  std::filesystem::path quarantine;
 };
 
 /// Everything a loader needs: built in code or read from JSON (DESIGN.md §3). A plain aggregate;

@@ -111,6 +111,9 @@ class IMGBATCH_API tensor {
   /// Sets type and shape, growing the storage only when it is too small: no allocation once the
   /// tensor has held a shape of this rank and size.
   void reshape(dtype t, std::initializer_list<std::int64_t> shape);
+  /// The same with the dimensions in a span. A shape no larger than the storage keeps it, and the bytes
+  /// in it stay where they are.
+  void reshape(dtype t, std::span<const std::int64_t> shape);
 
   /// Where reshape() takes storage from from now on (null: the heap); storage already held is given
   /// back to the allocator it came from. Loaders set their buffer_allocator on every batch tensor.

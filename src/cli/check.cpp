@@ -2,6 +2,7 @@
 
 #include "collate/batch_layout.hpp"
 #include "dataset/dataset.hpp"
+#include "pipeline/fault_log.hpp"
 #include "pipeline/sample_stages.hpp"
 #include "target/target.hpp"
 #include "transform/plan.hpp"
@@ -17,8 +18,10 @@ namespace imgbatch::detail {
 check_report check_dataset(const pipeline_spec& spec, int threads,
                            const std::function<void(std::size_t, std::size_t, std::size_t)>& progress) {
   check_report report;
-  const dataset_index index = build_index(spec, false);
-  for (const auto& p : index.problems) report.problems.push_back({0, p.file, p.entry, p.reason});
+  dataset_index index = build_index(spec, false);
+  for (const auto& p : index.problems) report.problems.push_back({0, p.file, p.entry, p.reason, "annotations"});
+  // The samples the loader would load: those loader.quarantine lists are left out.
+  if (const auto q = quarantine_path(spec); !q.empty()) report.quarantined = exclude_listed(index, read_quarantine(q));
   report.samples = index.records.size();
   const op_chain chain = make_chain(spec.transforms);
   const target_set targets = make_targets(spec);
@@ -41,13 +44,13 @@ check_report check_dataset(const pipeline_spec& spec, int threads,
       if (i >= records.size()) break;
       slot.record = &records[i];
       slot.position = i;
-      slot.failed = false;
+      slot.clear_failure();
       stage_plan(ctx, slot);
       stage_decode(ctx, slot);
       finish_sample(ctx, slot);
       if (slot.failed) {
         std::lock_guard lock(mutex);
-        found.push_back({records[i].id, slot.error_file, "", slot.error_reason});
+        found.push_back({records[i].id, slot.error_file, "", slot.error_reason, stage_name(slot.stage)});
       }
       const std::size_t d = done.fetch_add(1) + 1;
       if (reporter && progress && (d % 16 == 0 || d == records.size())) {

@@ -14,10 +14,12 @@ struct check_problem {
   std::string file;
   std::string entry;  ///< the element inside the file (an annotation id, a line), may be empty
   std::string reason;
+  std::string stage;  ///< as sample_error::stage() names it; "annotations" for a problem found while indexing
 };
 
 struct check_report {
   std::size_t samples = 0;              ///< samples checked
+  std::size_t quarantined = 0;          ///< samples left out: loader.quarantine lists a file of theirs
   std::vector<check_problem> problems;  ///< dataset problems first (in file order), then samples by id
 };
 

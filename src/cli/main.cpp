@@ -5,6 +5,7 @@
 #include "cli/npy.hpp"
 #include "cli/preview.hpp"
 #include "cli/synth.hpp"
+#include "pipeline/fault_log.hpp"
 #include "util/file.hpp"
 #include "util/json_text.hpp"
 
@@ -13,8 +14,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -30,8 +33,10 @@ const char* usage = R"(usage:
       writes DIR/NNNN/<tensor>.npy (NumPy 1.0) and DIR/NNNN/meta.json per batch, NNNN the batch's
       index in the epoch; --from-batch starts there exactly as a restored cursor would; prints the
       cursor after the last batch written
-  imgbatch check SPEC [--threads T]
-      decodes every sample and validates every annotation; lists each bad file; exit 1 if any
+  imgbatch check SPEC [--threads T] [--quarantine FILE]
+      decodes every sample and validates every annotation; lists each bad file as
+      FILE: REASON (STAGE); exit 1 if any; --quarantine writes the bad files to FILE in
+      the format loader.quarantine reads
   imgbatch preview SPEC --out FILE.png [--epoch E] [--batch K]
       one batch as a grid, masks blended, boxes drawn with their class names
   imgbatch make-sample OUT [--n N] [--seed S]
@@ -152,8 +157,9 @@ int cmd_dump(const args& a) {
 }
 
 int cmd_check(const args& a) {
-  a.allow({"threads"});
+  a.allow({"threads", "quarantine"});
   pipeline_spec spec = load_spec(a);
+  const std::string quarantine = a.get("quarantine");
   const int threads =
       spec.loader.threads > 0 ? spec.loader.threads : static_cast<int>(std::thread::hardware_concurrency());
   const bool tty = isatty(STDERR_FILENO);
@@ -163,10 +169,23 @@ int cmd_check(const args& a) {
   const auto report = detail::check_dataset(spec, threads, progress);
   if (tty) std::fprintf(stderr, "\n");
   for (const auto& p : report.problems) {
-    if (p.entry.empty()) std::printf("%s: %s\n", p.file.c_str(), p.reason.c_str());
-    else std::printf("%s: %s: %s\n", p.file.c_str(), p.entry.c_str(), p.reason.c_str());
+    if (p.entry.empty()) std::printf("%s: %s (%s)\n", p.file.c_str(), p.reason.c_str(), p.stage.c_str());
+    else std::printf("%s: %s: %s (%s)\n", p.file.c_str(), p.entry.c_str(), p.reason.c_str(), p.stage.c_str());
   }
-  std::printf("%zu problem(s), %zu sample(s) checked\n", report.problems.size(), report.samples);
+  if (!quarantine.empty()) {
+    // One line per file (the first problem of each), as the loader appends them.
+    std::ofstream q(quarantine, std::ios::binary | std::ios::trunc);
+    std::set<std::string> written;
+    for (const auto& p : report.problems)
+      if (written.insert(p.file).second)
+        q << detail::quarantine_line(p.file, p.stage, p.entry.empty() ? p.reason : p.entry + ": " + p.reason);
+    q.flush();
+    if (!q) throw error("cannot write " + quarantine);
+    std::printf("wrote %zu file(s) to %s\n", written.size(), quarantine.c_str());
+  }
+  std::printf("%zu problem(s), %zu sample(s) checked", report.problems.size(), report.samples);
+  if (report.quarantined) std::printf(", %zu left out by loader.quarantine", report.quarantined);
+  std::printf("\n");
   return report.problems.empty() ? 0 : 1;
 }
 

@@ -58,6 +58,10 @@ void tensor::check(dtype want) const {
 }
 
 void tensor::reshape(dtype t, std::initializer_list<std::int64_t> shape) {
+  reshape(t, std::span<const std::int64_t>(shape.begin(), shape.size()));
+}
+
+void tensor::reshape(dtype t, std::span<const std::int64_t> shape) {
   type_ = t;
   shape_.assign(shape.begin(), shape.end());  // keeps its capacity
   const std::size_t need = nbytes();

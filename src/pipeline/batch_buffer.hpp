@@ -21,6 +21,34 @@ namespace imgbatch::detail {
 
 struct batch_buffer;
 
+/// Where in the pipeline a sample failed (sample_error::stage()).
+enum class sample_stage : std::uint8_t { read, annotations, plan, batch, decode, augment };
+constexpr const char* stage_name(sample_stage s) noexcept {
+  switch (s) {
+    case sample_stage::read:
+      return "read";
+    case sample_stage::annotations:
+      return "annotations";
+    case sample_stage::plan:
+      return "plan";
+    case sample_stage::batch:
+      return "batch";
+    case sample_stage::decode:
+      return "decode";
+    case sample_stage::augment:
+      return "augment";
+  }
+  return "";
+}
+
+/// A sample that failed: which file, where and why.
+struct failed_sample {
+  std::string file;
+  sample_stage stage = sample_stage::read;
+  std::string reason;
+  std::uint64_t sample_id = 0;
+};
+
 /// One sample on its way through the graph. Lives in its batch buffer; reused batch after batch.
 struct sample_slot {
   batch_buffer* owner = nullptr;
@@ -35,13 +63,23 @@ struct sample_slot {
   std::unique_ptr<sample_workspace> work;  // borrowed from decode to write
 
   bool failed = false;
+  bool reported = false;  // the failure went to the fault log (fault_log::report)
+  bool misfit = false;    // a substitute that does not fit its batch: no fault of its file
+  sample_stage stage = sample_stage::read;
   std::string error_file, error_reason;
+  std::exception_ptr cause;  // what was thrown, when the failure was an exception
+  /// on_error substitute: the samples this slot tried before its current record, with why each failed.
+  std::vector<failed_sample> tried;
+  int attempts = 0;  // substitutes taken
 
   /// The first failure wins. Never throws (stages call it from noexcept code, bad_alloc handlers
   /// included): text that cannot be stored for lack of memory is replaced by what fits.
-  void fail(std::string_view file, std::string_view reason) noexcept {
+  void fail(sample_stage where, std::string_view file, std::string_view reason,
+            std::exception_ptr thrown = nullptr) noexcept {
     if (failed) return;
     failed = true;
+    stage = where;
+    cause = std::move(thrown);
     try {
       error_file.assign(file);
       error_reason.assign(reason);
@@ -58,14 +96,21 @@ struct sample_slot {
   /// fail() with a reason composed only when it is the first failure; composing it out of memory fails
   /// the slot with a fixed text instead.
   template <class F>
-  void fail_with(std::string_view file, F&& compose) noexcept {
+  void fail_with(sample_stage where, std::string_view file, F&& compose) noexcept {
     if (failed) return;
     try {
       const std::string reason = compose();
-      fail(file, reason);
+      fail(where, file, reason);
     } catch (...) {
-      fail(file, "out of memory while describing the failure");
+      fail(where, file, "out of memory while describing the failure");
     }
+  }
+  /// Ready for another sample (a new batch, or a substitute): no failure.
+  void clear_failure() noexcept {
+    failed = false;
+    reported = false;
+    misfit = false;
+    cause = nullptr;
   }
 };
 
@@ -77,6 +122,7 @@ struct batch_buffer {
   std::atomic<std::size_t> remaining{0};  // samples not yet written: the last one finishes the batch
   batch_shape shape;
   std::exception_ptr error;  // set by collate from the first failed slot
+  bool dropped = false;      // on_error skip: nothing (or, with drop_last, too little) left to hand out
   bool held = false;         // handed to the consumer and not yet released (pool mutex)
   // Room for the control block of the handle given to the consumer, so handing out a batch allocates
   // nothing. Taken while a handle's control block lives; a second one (the old block not yet freed when

@@ -14,9 +14,10 @@ namespace flow = oneapi::tbb::flow;
 struct pass_graph::nodes {
   flow::graph g;
   flow::multifunction_node<batch_buffer*, std::tuple<sample_slot*, batch_buffer*>> split;
-  flow::function_node<sample_slot*, sample_slot*> plan;
+  flow::multifunction_node<sample_slot*, std::tuple<sample_slot*, sample_slot*>> plan;
   flow::multifunction_node<sample_slot*, std::tuple<sample_slot*>> gate;
-  flow::function_node<sample_slot*, sample_slot*> decode, augment;
+  flow::function_node<sample_slot*, sample_slot*> decode, replan;
+  flow::multifunction_node<sample_slot*, std::tuple<sample_slot*, sample_slot*>> augment;
   flow::multifunction_node<sample_slot*, std::tuple<batch_buffer*>> collate;
   flow::sequencer_node<batch_buffer*> sequencer;
   flow::function_node<batch_buffer*, flow::continue_msg> deliver;
@@ -24,22 +25,19 @@ struct pass_graph::nodes {
   explicit nodes(pass_graph& p)
       // Serial: it hands out the batch indices in order, one per free buffer.
       : split(g, flow::serial, [&p](batch_buffer* b, auto& ports) { p.split_batch(b, ports); }),
-        plan(g, flow::unlimited,
-             [&p](sample_slot* s) {
-               stage_plan(p.in_.ctx, *s);
-               return s;
-             }),
+        plan(g, flow::unlimited, [&p](sample_slot* s, auto& ports) { p.run_and_route(stage_plan, s, ports); }),
         gate(g, flow::unlimited, [&p](sample_slot* s, auto& ports) { p.gate_sample(s, ports); }),
         decode(g, flow::unlimited,
                [&p](sample_slot* s) {
                  stage_decode(p.in_.ctx, *s);
                  return s;
                }),
-        augment(g, flow::unlimited,
-                [&p](sample_slot* s) {
-                  stage_augment(p.in_.ctx, *s);
-                  return s;
-                }),
+        replan(g, flow::unlimited,
+               [&p](sample_slot* s) {
+                 stage_replan(p.in_.ctx, *s);
+                 return s;
+               }),
+        augment(g, flow::unlimited, [&p](sample_slot* s, auto& ports) { p.run_and_route(stage_augment, s, ports); }),
         collate(g, flow::unlimited, [&p](sample_slot* s, auto& ports) { p.collate_sample(s, ports); }),
         // The sequencer counts from 0: a pass that starts at batch k numbers its batches from k.
         sequencer(g,
@@ -57,10 +55,13 @@ struct pass_graph::nodes {
         }) {
     flow::make_edge(flow::output_port<0>(split), plan);
     flow::make_edge(flow::output_port<1>(split), sequencer);
-    flow::make_edge(plan, gate);
+    flow::make_edge(flow::output_port<0>(plan), gate);
+    flow::make_edge(flow::output_port<1>(plan), plan);  // a substitute, planned before the batch's shape is fixed
     flow::make_edge(flow::output_port<0>(gate), decode);
     flow::make_edge(decode, augment);
-    flow::make_edge(augment, collate);
+    flow::make_edge(flow::output_port<0>(augment), collate);
+    flow::make_edge(flow::output_port<1>(augment), replan);  // a substitute, which must fit the batch's shape
+    flow::make_edge(replan, decode);
     flow::make_edge(flow::output_port<0>(collate), sequencer);
     flow::make_edge(sequencer, deliver);
   }
@@ -129,6 +130,7 @@ void pass_graph::split_batch(batch_buffer* token, Ports& ports) try {
     b->data.size = n;
     if (b->data.samples.size() < n) b->data.samples.resize(n);
     b->error = nullptr;
+    b->dropped = false;
     b->to_plan.store(n, std::memory_order_release);
     b->remaining.store(n, std::memory_order_release);
     for (std::size_t i = 0; i < n; ++i) {
@@ -138,7 +140,9 @@ void pass_graph::split_batch(batch_buffer* token, Ports& ports) try {
       s.index = i;
       s.record = &(*in_.records)[in_.order.ids[in_.order.starts[k] + i]];
       s.position = in_.order.positions[in_.order.starts[k] + i];
-      s.failed = false;
+      s.clear_failure();
+      s.tried.clear();
+      s.attempts = 0;
     }
   } catch (...) {
     b->error = std::current_exception();
@@ -154,6 +158,16 @@ void pass_graph::split_batch(batch_buffer* token, Ports& ports) try {
   // consumer and come back for another split while this loop still runs.
   sample_slot* first = b->slots.data();
   for (std::size_t i = 0; i < n; ++i) std::get<0>(ports).try_put(first + i);
+} catch (...) {
+  fail(std::current_exception());
+}
+
+template <class Ports>
+void pass_graph::run_and_route(void (*stage)(const stage_context&, sample_slot&) noexcept, sample_slot* s,
+                               Ports& ports) try {
+  stage(in_.ctx, *s);
+  if (retry_sample(in_.ctx, *s)) std::get<1>(ports).try_put(s);  // a substitute, to be planned
+  else std::get<0>(ports).try_put(s);
 } catch (...) {
   fail(std::current_exception());
 }

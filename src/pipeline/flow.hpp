@@ -37,6 +37,10 @@ struct pass_inputs {
 
 /// The flow graph of one pass:
 ///   free buffers ─> split ─> plan ─> gate ─> decode ─> augment ─> collate ─> sequencer ─> ring
+///                             ↺                 ↖ replan ↙
+/// Under `on_error: substitute` a sample that fails takes another sample's place: one that failed while
+/// planned goes round `plan` again (the batch's shape is not fixed yet), one that failed later goes
+/// through `replan`, which plans it and fails it unless it fits the batch's shape, and then to decode.
 /// Free buffers (tokens) wait in `split` (serial); one starts the next batch of the epoch when the batch
 /// in progress is down to its last `start_next_at` samples (with one thread: when it is delivered), so
 /// batches are made one after another rather than all at once, while at most `prefetch_batches` exist
@@ -65,6 +69,10 @@ class pass_graph {
   struct nodes;
   template <class Ports>
   void split_batch(batch_buffer* b, Ports& ports);
+  /// Runs `stage` on the sample, then sends it on (port 0) or, when it failed and takes a substitute
+  /// (retry_sample), to be planned again (port 1).
+  template <class Ports>
+  void run_and_route(void (*stage)(const stage_context&, sample_slot&) noexcept, sample_slot* s, Ports& ports);
   template <class Ports>
   void gate_sample(sample_slot* s, Ports& ports);
   template <class Ports>

@@ -4,8 +4,10 @@
 #include "collate/batch_layout.hpp"
 #include "dataset/dataset.hpp"
 #include "pipeline/batch_buffer.hpp"
+#include "pipeline/fault_log.hpp"
 #include "pipeline/flow.hpp"
 #include "pipeline/ring.hpp"
+#include "pipeline/substitute.hpp"
 #include "pipeline/worker_threads.hpp"
 #include "pipeline/workspace_pool.hpp"
 #include "sampler/aspect_bins.hpp"
@@ -26,6 +28,19 @@
 
 namespace imgbatch {
 namespace detail {
+
+// The dataset, without the samples the quarantine file lists a file of.
+dataset_index index_without_quarantined(const pipeline_spec& spec, std::size_t& left_out) {
+  dataset_index index = build_index(spec);
+  const std::filesystem::path q = quarantine_path(spec);
+  left_out = q.empty() ? 0 : exclude_listed(index, read_quarantine(q));
+  if (left_out) {
+    log().info("dataset: {} samples left out, as {} lists a file of each", left_out, q.string());
+    if (index.records.empty())
+      throw dataset_error("the dataset has no sample left to load: " + q.string() + " lists a file of every one");
+  }
+  return index;
+}
 
 std::size_t most_annotations(const dataset_index& index) {
   std::size_t most = 0;
@@ -119,9 +134,11 @@ class loader_impl {
  public:
   loader_impl(pipeline_spec spec, std::shared_ptr<buffer_allocator> allocator)
       : spec_(std::move(spec)),
-        index_(build_index(spec_)),
-        sampler_(spec_.sampler, index_.records.size(), static_cast<std::size_t>(spec_.batch.size),
-                 aspect_bins(spec_, index_)),
+        index_(index_without_quarantined(spec_, quarantined_)),
+        bins_(aspect_bins(spec_, index_)),
+        sampler_(spec_.sampler, index_.records.size(), static_cast<std::size_t>(spec_.batch.size), bins_),
+        substitutes_(index_.records.size(), bins_),
+        faults_(quarantine_path(spec_)),
         chain_(make_chain(spec_.transforms)),
         lut_(make_lut(chain_)),
         targets_(make_targets(spec_)),
@@ -148,40 +165,49 @@ class loader_impl {
 
   std::optional<batch> next() {
     if (!pass_) start_pass();
-    if (delivered_ == sampler_.num_batches()) {
-      end_pass();
-      return std::nullopt;
+    for (;;) {
+      if (delivered_ == sampler_.num_batches()) {
+        end_pass();
+        return std::nullopt;
+      }
+      const std::size_t ready_now = ready_.size();
+      if (ready_now == 0 && pool_->consumer_holds_all())
+        throw error("all " + std::to_string(pool_->size()) +
+                    " batch buffers are held by the caller, so no batch can be made: drop a batch or raise "
+                    "loader.prefetch_batches");
+      const auto t0 = std::chrono::steady_clock::now();
+      std::optional<batch_buffer*> got = ready_.pop();
+      wait_ns_ += static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+      if (!got) {
+        // Closed during a pass: the graph failed (pass_graph::fail) and says why.
+        std::exception_ptr why = pass_->error();
+        end_pass();
+        if (why) std::rethrow_exception(why);
+        throw error("internal: the batch ring closed during a pass");
+      }
+      batch_buffer* b = *got;
+      ++delivered_;
+      if (b->dropped) {
+        // on_error skip left nothing (or, with drop_last, too little) to hand out: the buffer goes back
+        // to the graph for another batch, and the consumer waits for the next one.
+        pool_->hand_out(b);
+        pool_->release(b);
+        continue;
+      }
+      if (b->error) {
+        std::exception_ptr e = b->error;
+        end_pass();
+        std::rethrow_exception(e);
+      }
+      ready_sum_ += ready_now;
+      pool_->hand_out(b);
+      ++batches_;
+      samples_ += b->data.size;
+      std::shared_ptr<buffer_pool> pool = pool_;
+      return batch(std::shared_ptr<const batch_data>(
+          &b->data, [pool, b](const batch_data*) { pool->release(b); }, handle_allocator<batch_data>(b, pool)));
     }
-    const std::size_t ready_now = ready_.size();
-    if (ready_now == 0 && pool_->consumer_holds_all())
-      throw error("all " + std::to_string(pool_->size()) +
-                  " batch buffers are held by the caller, so no batch can be made: drop a batch or raise "
-                  "loader.prefetch_batches");
-    ready_sum_ += ready_now;
-    const auto t0 = std::chrono::steady_clock::now();
-    std::optional<batch_buffer*> got = ready_.pop();
-    wait_ns_ += static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
-    if (!got) {
-      // Closed during a pass: the graph failed (pass_graph::fail) and says why.
-      std::exception_ptr why = pass_->error();
-      end_pass();
-      if (why) std::rethrow_exception(why);
-      throw error("internal: the batch ring closed during a pass");
-    }
-    batch_buffer* b = *got;
-    ++delivered_;
-    if (b->error) {
-      std::exception_ptr e = b->error;
-      end_pass();
-      std::rethrow_exception(e);
-    }
-    pool_->hand_out(b);
-    ++batches_;
-    samples_ += b->data.size;
-    std::shared_ptr<buffer_pool> pool = pool_;
-    return batch(std::shared_ptr<const batch_data>(
-        &b->data, [pool, b](const batch_data*) { pool->release(b); }, handle_allocator<batch_data>(b, pool)));
   }
 
   /// In this order: no released buffer can reach the graph once it is being cancelled, no body runs
@@ -246,6 +272,11 @@ class loader_impl {
     s.mean_ready = batches_ ? static_cast<double>(ready_sum_) / static_cast<double>(batches_) : 0.0;
     for (const auto& t : targets_.list)
       if (const auto* b = dynamic_cast<const boxes_target_kind*>(t.get())) s.boxes_truncated = b->truncated();
+    s.skipped = faults_.skipped.load();
+    s.substituted = faults_.substituted.load();
+    s.batches_dropped = faults_.batches_dropped.load();
+    s.quarantined = quarantined_;
+    s.bad_files = faults_.list();
     return s;
   }
 
@@ -266,6 +297,8 @@ class loader_impl {
     in.ctx =
         make_stage_context(spec_, index_, chain_, &lut_, layout_, targets_, counters_, workspaces_, threads_state_);
     in.ctx.epoch = epoch_;
+    in.ctx.substitutes = &substitutes_;
+    in.ctx.faults = &faults_;
     in.ready = &ready_;
     in.start_next_at = static_cast<std::size_t>(threads_ - 1);
     in.buffers = pool_->size();
@@ -274,8 +307,12 @@ class loader_impl {
   }
 
   pipeline_spec spec_;
+  std::size_t quarantined_ = 0;  // samples left out (set while index_ is built)
   dataset_index index_;
+  std::vector<int> bins_;  // each record's aspect bin, or empty
   sampler sampler_;
+  substitute_pool substitutes_;
+  fault_log faults_;
   op_chain chain_;
   pixel_lut lut_;
   target_set targets_;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <new>
 
 namespace imgbatch::detail {
@@ -31,19 +32,33 @@ sample_view view_of(const stage_context& ctx, const sample_slot& s) {
   return {*s.record, *ctx.index, s.header, s.plan, ctx.decode, ctx.frame, &ctx.counters->largest_file};
 }
 
-// Runs f, turning any exception into the slot's failure (naming `file` unless a target names its own).
+const char* doing(sample_stage st) noexcept {
+  switch (st) {
+    case sample_stage::read:
+      return "reading";
+    case sample_stage::decode:
+      return "decoding";
+    case sample_stage::augment:
+      return "transforming";
+    default:
+      return "planning";
+  }
+}
+
+// Runs f, turning any exception into the slot's failure at stage `where` (which f may advance), naming
+// `file` unless a target names its own; the exception is kept as the failure's cause.
 template <class F>
-void guarded(sample_slot& s, const std::string& file, const char* doing, F&& f) noexcept {
+void guarded(sample_slot& s, const std::string& file, const sample_stage& where, F&& f) noexcept {
   try {
     f();
   } catch (const target_failure& e) {
-    s.fail(e.file(), e.what());
+    s.fail(where, e.file(), e.what(), std::current_exception());
   } catch (const decode_failure& e) {
-    s.fail(file, e.what());
+    s.fail(where, file, e.what(), std::current_exception());
   } catch (const std::bad_alloc&) {
-    s.fail_with(file, [&] { return std::string("out of memory while ") + doing; });
+    s.fail_with(where, file, [&] { return std::string("out of memory while ") + doing(where); });
   } catch (const std::exception& e) {
-    s.fail(file, e.what());
+    s.fail(where, file, e.what(), std::current_exception());
   }
 }
 
@@ -124,6 +139,9 @@ stage_context make_stage_context(const pipeline_spec& spec, const dataset_index&
   ctx.counters = &counters;
   ctx.workspaces = &workspaces;
   ctx.threads = &threads;
+  ctx.on_error = spec.loader.on_error;
+  ctx.substitute_attempts = spec.loader.substitute_attempts;
+  ctx.drop_last = spec.sampler.drop_last;
   return ctx;
 }
 
@@ -132,11 +150,15 @@ void finish_sample(const stage_context& ctx, sample_slot& s) noexcept { ctx.work
 void stage_plan(const stage_context& ctx, sample_slot& s) noexcept {
   timer t{ctx.counters->read_ns};
   const std::string& file = s.record->image;
-  guarded(s, file, "reading", [&] {
+  sample_stage where = sample_stage::read;
+  guarded(s, file, where, [&] {
     if (auto why = read_file(file, s.image_bytes, &ctx.counters->largest_file, ctx.decode.max_file_bytes); !why.empty())
-      return s.fail(file, why);
+      return s.fail(where, file, why);
+    where = sample_stage::decode;  // the header: the decoder refuses a corrupt one
     s.header = ctx.threads->local().dec.read_header(s.image_bytes.data(), s.image_bytes.size(), ctx.decode);
-    if (auto why = check_declared_size(ctx, s); !why.empty()) return s.fail(file, why);
+    where = sample_stage::annotations;
+    if (auto why = check_declared_size(ctx, s); !why.empty()) return s.fail(where, file, why);
+    where = sample_stage::plan;
     const int h = s.header.decoded_height(ctx.decode.apply_exif), w = s.header.decoded_width(ctx.decode.apply_exif);
     if (ctx.targets->wants_boxes) initial_boxes(ctx, s, s.plan.boxes);
     else s.plan.boxes.clear();
@@ -144,7 +166,7 @@ void stage_plan(const stage_context& ctx, sample_slot& s) noexcept {
     if (auto why = plan_sample(*ctx.chain, {ctx.seed, ctx.epoch, s.position}, h, w, s.plan, bt ? bt->min_size : 0,
                                bt ? bt->min_visibility : 0, ctx.decode.max_pixels);
         !why.empty())
-      return s.fail(file, why);
+      return s.fail(where, file, why);
     s.plan.geometry.exif_orientation = ctx.decode.apply_exif ? s.header.orientation : 1;
     s.jpeg_denominator = ctx.decode.plan == decode_plan::fast ? draft_denominator(s.header, ctx.decode, s.plan) : 1;
   });
@@ -173,11 +195,11 @@ void shape_batch(const stage_context& ctx, batch_buffer& b) noexcept {
         shape.height = std::max(shape.height, h);
         shape.width = std::max(shape.width, w);
       } else if (ctx.pad && (h > shape.height || w > shape.width)) {
-        s.fail_with(s.record->image, [&] {
+        s.fail_with(sample_stage::batch, s.record->image, [&] {
           return "output is " + size_text(w, h) + ", larger than batch.pad.to " + size_text(shape.width, shape.height);
         });
       } else if (!ctx.pad && (h != shape.height || w != shape.width)) {
-        s.fail_with(s.record->image, [&] {
+        s.fail_with(sample_stage::batch, s.record->image, [&] {
           return "output is " + size_text(w, h) + " but this batch is " + size_text(shape.width, shape.height) +
                  " (its first sample, " + first->record->image +
                  "); samples of one batch must share a size: end the transforms with a fixed-size resize or crop, or "
@@ -206,16 +228,17 @@ void shape_batch(const stage_context& ctx, batch_buffer& b) noexcept {
     ctx.layout->shape(b.data, shape);
   } catch (const std::bad_alloc&) {
     for (std::size_t i = 0; i < n; ++i)
-      b.slots[i].fail(b.slots[i].record->image, "out of memory for the batch tensors");
+      b.slots[i].fail(sample_stage::batch, b.slots[i].record->image, "out of memory for the batch tensors");
   } catch (const std::exception& e) {
-    for (std::size_t i = 0; i < n; ++i) b.slots[i].fail(b.slots[i].record->image, e.what());
+    for (std::size_t i = 0; i < n; ++i)
+      b.slots[i].fail(sample_stage::batch, b.slots[i].record->image, e.what(), std::current_exception());
   }
 }
 
 void stage_decode(const stage_context& ctx, sample_slot& s) noexcept {
   if (s.failed) return;
   timer t{ctx.counters->decode_ns};
-  guarded(s, s.record->image, "decoding", [&] {
+  guarded(s, s.record->image, sample_stage::decode, [&] {
     if (!s.work) s.work = ctx.workspaces->acquire();
     sample_workspace& w = *s.work;
     decoder& dec = ctx.threads->local().dec;
@@ -239,7 +262,7 @@ void stage_augment(const stage_context& ctx, sample_slot& s) noexcept {
   if (s.failed) return finish_sample(ctx, s);
   {
     timer t{ctx.counters->augment_ns};
-    guarded(s, s.record->image, "transforming", [&] {
+    guarded(s, s.record->image, sample_stage::augment, [&] {
       batch_buffer& b = *s.owner;
       exec_scratch& scratch = ctx.threads->local().scratch;
       sample_workspace& w = *s.work;
@@ -282,12 +305,122 @@ void stage_augment(const stage_context& ctx, sample_slot& s) noexcept {
   finish_sample(ctx, s);
 }
 
+bool retry_sample(const stage_context& ctx, sample_slot& s) noexcept {
+  if (!s.failed) return false;
+  if (ctx.faults) ctx.faults->report(s, ctx.on_error);
+  if (ctx.on_error != error_policy::substitute || !ctx.substitutes || s.attempts >= ctx.substitute_attempts)
+    return false;
+  const auto k = ctx.substitutes->draw(s.record->id, ctx.seed, ctx.epoch, s.position, s.attempts + 1);
+  if (!k) return false;  // no other sample to take its place
+  try {
+    s.tried.push_back({s.error_file, s.stage, s.error_reason, s.record->id});
+  } catch (...) {
+    return false;  // out of memory: the slot stays failed
+  }
+  ++s.attempts;
+  s.record = &ctx.index->records[static_cast<std::size_t>(*k)];
+  s.clear_failure();
+  if (ctx.faults) ctx.faults->substituted.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void stage_replan(const stage_context& ctx, sample_slot& s) noexcept {
+  stage_plan(ctx, s);
+  if (s.failed) return;
+  const batch_shape& shape = s.owner->shape;
+  const int h = s.plan.out_h, w = s.plan.out_w;
+  // With batch.pad.to the limit is `to`, not the size rounded up to the divisor.
+  const int max_h = ctx.pad && ctx.pad->to ? (*ctx.pad->to)[0] : shape.height;
+  const int max_w = ctx.pad && ctx.pad->to ? (*ctx.pad->to)[1] : shape.width;
+  s.misfit = true;  // until it fits
+  if (ctx.pad ? (h > max_h || w > max_w) : (h != shape.height || w != shape.width))
+    return s.fail_with(sample_stage::batch, s.record->image, [&] {
+      return "as a substitute its output is " + size_text(w, h) + ", which does not fit its batch of " +
+             size_text(shape.width, shape.height) + (ctx.pad ? " (padded)" : "");
+    });
+  if (!(ctx.targets->boxes && ctx.targets->boxes->max_boxes > 0)) {  // else more boxes are truncated, as for any
+    for (const auto& t : ctx.targets->list)
+      if (const std::size_t m = t->box_count(view_of(ctx, s)); m > shape.max_boxes)
+        return s.fail_with(sample_stage::batch, s.record->image, [&] {
+          return "as a substitute it has " + std::to_string(m) + " boxes, its batch holds at most " +
+                 std::to_string(shape.max_boxes);
+        });
+  }
+  s.misfit = false;
+}
+
+namespace {
+
+// on_error skip: moves the samples that did not fail to the front of every tensor, in order, and shortens
+// the batch to them.
+void compact_batch(batch_buffer& b) {
+  const std::size_t n = b.data.size;
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (b.slots[i].failed) continue;
+    if (kept != i) {
+      for (auto& [name, t] : b.data.tensors) {
+        const std::size_t row = t.nbytes() / n;
+        auto* base = static_cast<std::byte*>(t.raw());
+        std::memmove(base + kept * row, base + i * row, row);
+      }
+      std::swap(b.data.samples[kept], b.data.samples[i]);
+    }
+    ++kept;
+  }
+  if (kept == n || kept == 0) return;
+  std::vector<std::int64_t> dims;
+  for (auto& [name, t] : b.data.tensors) {
+    dims.assign(t.shape().begin(), t.shape().end());
+    dims[0] = static_cast<std::int64_t>(kept);
+    t.reshape(t.type(), dims);  // smaller: keeps the storage and the rows in it
+  }
+  b.data.size = kept;
+  b.shape.n = kept;
+}
+
+std::string with_stage(const std::string& file, const std::string& reason, sample_stage st) {
+  return file + ": " + reason + " (" + stage_name(st) + ")";
+}
+
+}  // namespace
+
 void finish_batch(const stage_context& ctx, batch_buffer& b) noexcept {
-  for (std::size_t i = 0; i < b.data.size; ++i) {
-    const sample_slot& x = b.slots[i];
-    if (x.failed) {
+  const std::size_t n = b.data.size;
+  std::size_t failed = 0;
+  for (std::size_t i = 0; i < n; ++i) failed += b.slots[i].failed ? 1 : 0;
+  if (failed && ctx.on_error == error_policy::skip) {
+    if (ctx.faults) ctx.faults->skipped.fetch_add(failed, std::memory_order_relaxed);
+    // drop_last promises full batches: a short one is not handed out.
+    if (failed == n || ctx.drop_last) {
+      b.dropped = true;
+      if (ctx.faults) ctx.faults->batches_dropped.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    try {
+      compact_batch(b);
+    } catch (...) {
+      b.error = std::current_exception();
+      return;
+    }
+  } else if (failed) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const sample_slot& x = b.slots[i];
+      if (!x.failed) continue;
       try {
-        b.error = std::make_exception_ptr(sample_error(x.error_file, x.error_reason, x.record->id));
+        if (x.tried.empty()) {
+          b.error = std::make_exception_ptr(
+              sample_error(x.error_file, x.error_reason, x.record->id, stage_name(x.stage), x.cause));
+        } else {
+          // Substitutes failed too: the sample first drawn is the error's; every file tried is named.
+          const failed_sample& first = x.tried.front();
+          std::string why = first.reason + "; its " + std::to_string(x.tried.size()) + " substitute(s) failed too: ";
+          for (std::size_t k = 1; k < x.tried.size(); ++k)
+            why += with_stage(x.tried[k].file, x.tried[k].reason, x.tried[k].stage) + "; ";
+          why += with_stage(x.error_file, x.error_reason, x.stage);
+          b.error =
+              std::make_exception_ptr(sample_error(first.file, why, first.sample_id, stage_name(first.stage), x.cause));
+        }
       } catch (...) {
         b.error = std::current_exception();
       }

@@ -6,6 +6,8 @@
 #include "dataset/dataset.hpp"
 #include "decode/decode_options.hpp"
 #include "pipeline/batch_buffer.hpp"
+#include "pipeline/fault_log.hpp"
+#include "pipeline/substitute.hpp"
 #include "pipeline/thread_state.hpp"
 #include "target/target.hpp"
 #include "transform/normalize.hpp"
@@ -39,6 +41,13 @@ struct stage_context {
   stage_counters* counters = nullptr;
   workspace_pool* workspaces = nullptr;
   thread_states* threads = nullptr;
+  // What a failure leads to (loader.on_error); a null fault log or pool: failures are only recorded in
+  // the slot (imgbatch check).
+  error_policy on_error = error_policy::fail;
+  int substitute_attempts = 0;
+  bool drop_last = false;
+  const substitute_pool* substitutes = nullptr;
+  fault_log* faults = nullptr;
 };
 
 /// Fills a stage context from the spec and the loader's long-lived parts.
@@ -57,9 +66,18 @@ void shape_batch(const stage_context& ctx, batch_buffer& b) noexcept;
 void stage_decode(const stage_context& ctx, sample_slot& s) noexcept;
 /// Runs the plan and writes the sample into its slot of the batch; gives the workspace back.
 void stage_augment(const stage_context& ctx, sample_slot& s) noexcept;
+/// After a stage: a failed slot is reported to the fault log and, under on_error substitute with attempts
+/// left, takes another sample; true when it did (plan it again: stage_plan before the batch's shape is
+/// fixed, stage_replan after).
+bool retry_sample(const stage_context& ctx, sample_slot& s) noexcept;
+/// Plans a substitute taken after its batch's shape is fixed, and fails it (stage "batch") unless it fits
+/// that shape: the same output size (within the padded size when padded) and no more boxes than the batch holds.
+void stage_replan(const stage_context& ctx, sample_slot& s) noexcept;
 /// Returns the slot's workspace to the pool, if it holds one.
 void finish_sample(const stage_context& ctx, sample_slot& s) noexcept;
-/// After the last sample: the targets finish the batch (ragged boxes), the first failure becomes its error.
+/// After the last sample: under on_error skip the failed samples are taken out (the batch is compacted,
+/// or marked dropped), else the first failure becomes the batch's error (with every file its substitutes
+/// tried); the targets then finish the batch (ragged boxes).
 void finish_batch(const stage_context& ctx, batch_buffer& b) noexcept;
 
 }  // namespace imgbatch::detail

@@ -14,6 +14,11 @@ std::string loader_stats::to_string() const {
                 static_cast<double>(decoded_pixels) * 1e-6, read_s, decode_s, augment_s, collate_s, wait_s, mean_ready);
   std::string out = buf;
   if (boxes_truncated) out += "; " + std::to_string(boxes_truncated) + " boxes over max_boxes dropped";
+  if (!bad_files.empty()) out += "; " + std::to_string(bad_files.size()) + " bad files";
+  if (skipped) out += "; " + std::to_string(skipped) + " samples skipped";
+  if (substituted) out += "; " + std::to_string(substituted) + " substituted";
+  if (batches_dropped) out += "; " + std::to_string(batches_dropped) + " batches dropped";
+  if (quarantined) out += "; " + std::to_string(quarantined) + " samples quarantined";
   return out;
 }
 

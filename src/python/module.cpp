@@ -138,7 +138,10 @@ void translate(std::exception_ptr p) {
     if (p) std::rethrow_exception(p);
   } catch (const sample_error& e) {
     raise(sample_error_type, e.what(),
-          {{"file", py::str(e.file())}, {"reason", py::str(e.reason())}, {"sample_id", py::int_(e.sample_id())}});
+          {{"file", py::str(e.file())},
+           {"reason", py::str(e.reason())},
+           {"stage", py::str(e.stage())},
+           {"sample_id", py::int_(e.sample_id())}});
   } catch (const config_error& e) {
     raise(config_error_type, e.what(),
           {{"key_path", py::str(e.key_path())}, {"message", py::str(e.message())}, {"file", py::str(e.file())}});
@@ -197,6 +200,19 @@ py::dict stats_dict(const loader_stats& s) {
   d["wait_s"] = s.wait_s;
   d["mean_ready"] = s.mean_ready;
   d["boxes_truncated"] = s.boxes_truncated;
+  d["skipped"] = s.skipped;
+  d["substituted"] = s.substituted;
+  d["batches_dropped"] = s.batches_dropped;
+  d["quarantined"] = s.quarantined;
+  py::list bad;
+  for (const bad_file& f : s.bad_files) {
+    py::dict one;
+    one["file"] = f.file;
+    one["stage"] = f.stage;
+    one["reason"] = f.reason;
+    bad.append(one);
+  }
+  d["bad_files"] = bad;
   return d;
 }
 

@@ -223,7 +223,13 @@ std::string pipeline_spec::to_json() const {
      << ", \"strict\": " << (decode.strict ? "true" : "false") << ", \"plan\": \""
      << (decode.plan == decode_plan::exact ? "exact" : "fast") << "\"},\n";
   os << "  \"loader\": {\"threads\": " << loader.threads << ", \"prefetch_batches\": " << loader.prefetch_batches
-     << ", \"on_error\": \"fail\"}\n}\n";
+     << ", \"on_error\": \""
+     << (loader.on_error == error_policy::fail   ? "fail"
+         : loader.on_error == error_policy::skip ? "skip"
+                                                 : "substitute")
+     << "\", \"substitute_attempts\": " << loader.substitute_attempts;
+  if (!loader.quarantine.empty()) os << ", \"quarantine\": " << detail::json_quote(loader.quarantine.string());
+  os << "}\n}\n";
   return os.str();
 }
 

@@ -205,10 +205,6 @@ E choose(const std::string& path, const std::string& value, std::initializer_lis
   throw config_error(path, "'" + value + "' is not one of " + list);
 }
 
-[[noreturn]] void not_yet(const std::string& path, const std::string& what) {
-  throw config_error(path, what + " is not supported by this version of imgbatch");
-}
-
 void read_dataset(object_reader r, pipeline_spec& s) {
   if (auto f = r.string("format"))
     s.dataset.format = choose<dataset_format>(r.sub("format"), *f,
@@ -560,10 +556,12 @@ void read_decode(object_reader r, pipeline_spec& s) {
 void read_loader(object_reader r, pipeline_spec& s) {
   if (auto v = r.integer("threads", 0, 1024)) s.loader.threads = static_cast<int>(*v);
   if (auto v = r.integer("prefetch_batches", 1, 1024)) s.loader.prefetch_batches = static_cast<int>(*v);
-  if (auto v = r.string("on_error")) {
-    if (*v == "skip" || *v == "substitute") not_yet(r.sub("on_error"), "on_error '" + *v + "'");
-    s.loader.on_error = choose<error_policy>(r.sub("on_error"), *v, {{"fail", error_policy::fail}});
-  }
+  if (auto v = r.string("on_error"))
+    s.loader.on_error = choose<error_policy>(
+        r.sub("on_error"), *v,
+        {{"fail", error_policy::fail}, {"skip", error_policy::skip}, {"substitute", error_policy::substitute}});
+  if (auto v = r.integer("substitute_attempts", 1, 1000)) s.loader.substitute_attempts = static_cast<int>(*v);
+  if (auto v = r.string("quarantine")) s.loader.quarantine = std::filesystem::path(*v);
   r.finish();
 }
 

@@ -20,4 +20,34 @@ foreach(want "000002.jpg: not a JPEG or PNG file \\(first bytes 6e 6f 74 20 61 6
     message(FATAL_ERROR "output lacks '${want}':\n${out}")
   endif()
 endforeach()
+# Each line: file, reason, stage.
+foreach(want "000002.jpg: not a JPEG or PNG file \\(first bytes [0-9a-f ]+\\) \\(decode\\)" "000004.png: empty file \\(decode\\)")
+  if(NOT out MATCHES "${want}")
+    message(FATAL_ERROR "output lacks '${want}':\n${out}")
+  endif()
+endforeach()
 message(STATUS "check output:\n${out}")
+
+# --quarantine writes the bad files in the format loader.quarantine reads; a spec that names it leaves
+# them out, so check (and the loader) find nothing wrong.
+execute_process(COMMAND "${IMGBATCH}" check "${WORK}/seg.json" --quarantine "${WORK}/bad.tsv" RESULT_VARIABLE rc
+                OUTPUT_VARIABLE out)
+if(NOT rc EQUAL 1 OR NOT out MATCHES "wrote 2 file\\(s\\) to")
+  message(FATAL_ERROR "check --quarantine: rc=${rc} output: ${out}")
+endif()
+file(STRINGS "${WORK}/bad.tsv" lines)
+list(LENGTH lines n)
+list(GET lines 0 first)
+list(GET lines 1 second)
+if(NOT n EQUAL 2 OR NOT first MATCHES "/seg/images/000002.jpg\tdecode\tnot a JPEG or PNG file"
+   OR NOT second MATCHES "/seg/masks/000004.png\tdecode\tempty file$")
+  message(FATAL_ERROR "bad.tsv holds:\n${lines}")
+endif()
+file(READ "${WORK}/seg.json" spec)
+string(REPLACE "\"prefetch_batches\": 4}" "\"prefetch_batches\": 4, \"quarantine\": \"bad.tsv\"}" spec "${spec}")
+file(WRITE "${WORK}/seg-quarantined.json" "${spec}")
+execute_process(COMMAND "${IMGBATCH}" check "${WORK}/seg-quarantined.json" RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "0 problem\\(s\\), 4 sample\\(s\\) checked, 2 left out by loader.quarantine")
+  message(FATAL_ERROR "check with the quarantine: rc=${rc} output: ${out} ${err}\nspec: ${spec}")
+endif()

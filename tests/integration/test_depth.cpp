@@ -238,7 +238,7 @@ TEST_CASE("depth: the invalid value is configurable, and a depth map of the wron
     loader l(spec);
     CHECK_THROWS_WITH_AS(l.next(),
                          ((dir / "d/depth/0001.png").string() + ": depth map is 8x7 but its image " +
-                          (dir / "d/images/0001.png").string() + " is 8x8")
+                          (dir / "d/images/0001.png").string() + " is 8x8 (decode)")
                              .c_str(),
                          sample_error);
   }

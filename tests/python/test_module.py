@@ -171,7 +171,33 @@ def test_sample_error_names_the_file(broken_sample):
     assert e.reason and e.reason in str(e)
     assert str(e).startswith(str(bad) + ": ")
     assert isinstance(e.sample_id, int) and e.sample_id == 5
+    assert e.stage == "decode" and str(e).endswith("(decode)")
     assert isinstance(e, imgbatch.Error) and isinstance(e, RuntimeError)
+    assert loader.stats()["bad_files"] == [{"file": str(bad), "stage": "decode", "reason": e.reason}]
+
+
+@pytest.mark.parametrize("policy", ["skip", "substitute"])
+def test_on_error_policies_reach_the_end_of_the_epoch(broken_sample, policy):
+    root, bad = broken_sample
+    spec = json.loads((root / "seg.json").read_text())
+    spec["loader"]["on_error"] = policy
+    spec["loader"]["quarantine"] = "bad.tsv"
+    spec["sampler"]["drop_last"] = False  # else skip drops the short batch whole
+    loader = imgbatch.Loader(spec, base_dir=root)
+    sizes, ids = [], []
+    for batch in loader:
+        sizes.append(len(batch))
+        ids += [s.id for s in batch.samples]
+    assert 5 not in ids
+    stats = loader.stats()
+    assert [f["file"] for f in stats["bad_files"]] == [str(bad)]
+    full = spec["batch"]["size"]
+    if policy == "skip":
+        assert stats["skipped"] == 1 and sum(sizes) == 31 and full - 1 in sizes
+    else:
+        assert stats["substituted"] >= 1 and sum(sizes) == 32 and set(sizes) == {full}
+    assert (root / "bad.tsv").read_text().startswith(str(bad) + "\tdecode\t")
+    assert imgbatch.Loader(spec, base_dir=root).stats()["quarantined"] == 1
 
 
 def test_config_error_names_the_key(seg_spec, sample):

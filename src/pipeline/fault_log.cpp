@@ -1,0 +1,162 @@
+#include "pipeline/fault_log.hpp"
+
+#include <imgbatch/error.hpp>
+
+#include "util/log.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <new>
+
+namespace imgbatch::detail {
+namespace {
+
+void escape_into(std::string& out, std::string_view field) {
+  for (char c : field) {
+    switch (c) {
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+std::string unescape(std::string_view field) {
+  std::string out;
+  out.reserve(field.size());
+  for (std::size_t i = 0; i < field.size(); ++i) {
+    if (field[i] != '\\' || i + 1 == field.size()) {
+      out += field[i];
+      continue;
+    }
+    const char n = field[++i];
+    out += n == 't' ? '\t' : n == 'n' ? '\n' : n == 'r' ? '\r' : n;
+  }
+  return out;
+}
+
+bool out_of_memory(const std::exception_ptr& e) noexcept {
+  if (!e) return false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::bad_alloc&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+const char* action(error_policy p) noexcept {
+  switch (p) {
+    case error_policy::fail:
+      return "the pass stops";
+    case error_policy::skip:
+      return "skipped";
+    case error_policy::substitute:
+      return "substituted";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::filesystem::path quarantine_path(const pipeline_spec& spec) {
+  const std::filesystem::path& q = spec.loader.quarantine;
+  if (q.empty() || q.is_absolute() || spec.base_dir.empty()) return q;
+  return spec.base_dir / q;
+}
+
+std::string quarantine_line(std::string_view file, std::string_view stage, std::string_view reason) {
+  std::string line;
+  line.reserve(file.size() + stage.size() + reason.size() + 4);
+  escape_into(line, file);
+  line += '\t';
+  escape_into(line, stage);
+  line += '\t';
+  escape_into(line, reason);
+  line += '\n';
+  return line;
+}
+
+std::unordered_set<std::string> read_quarantine(const std::filesystem::path& path) {
+  std::unordered_set<std::string> listed;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return listed;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw config_error("loader.quarantine", "cannot read " + path.string() + ": " + std::strerror(errno));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line.front() == '#') continue;
+    listed.insert(unescape(std::string_view(line).substr(0, line.find('\t'))));
+  }
+  return listed;
+}
+
+std::size_t exclude_listed(dataset_index& index, const std::unordered_set<std::string>& listed) {
+  if (listed.empty()) return 0;
+  const std::size_t before = index.records.size();
+  std::erase_if(index.records, [&](const sample_record& r) {
+    if (listed.count(r.image)) return true;
+    for (const auto& f : r.files)
+      if (listed.count(f.second)) return true;
+    return false;
+  });
+  for (std::size_t i = 0; i < index.records.size(); ++i) index.records[i].id = i;
+  return before - index.records.size();
+}
+
+fault_log::fault_log(const std::filesystem::path& quarantine) {
+  if (quarantine.empty()) return;
+  quarantine_path_ = quarantine.string();
+  quarantine_ = std::fopen(quarantine_path_.c_str(), "a");
+  if (!quarantine_)
+    throw config_error("loader.quarantine", "cannot open " + quarantine_path_ + " to append: " + std::strerror(errno));
+}
+
+fault_log::~fault_log() {
+  if (quarantine_) std::fclose(quarantine_);
+}
+
+void fault_log::report(sample_slot& s, error_policy policy) noexcept {
+  if (!s.failed || s.reported) return;
+  s.reported = true;
+  if (s.misfit) {  // a good file in the wrong batch: not a bad file
+    log().debug("{}: {} ({})", s.error_file, s.error_reason, stage_name(s.stage));
+    return;
+  }
+  try {
+    std::lock_guard lock(mutex_);
+    if (!seen_.insert(s.error_file).second) return;
+    const char* stage = stage_name(s.stage);
+    list_.push_back({s.error_file, stage, s.error_reason});
+    log().warn("{}: {} ({}); {}", s.error_file, s.error_reason, stage, action(policy));
+    // A file is not bad for the memory its process lacked: it stays out of the quarantine.
+    if (quarantine_ && !out_of_memory(s.cause)) {
+      const std::string line = quarantine_line(s.error_file, stage, s.error_reason);
+      if (std::fwrite(line.data(), 1, line.size(), quarantine_) != line.size() || std::fflush(quarantine_) != 0)
+        log().error("loader.quarantine: cannot write to {}: {}", quarantine_path_, std::strerror(errno));
+    }
+  } catch (...) {
+    // Out of memory while recording it: the failure itself still reaches the batch or the policy.
+  }
+}
+
+std::vector<bad_file> fault_log::list() const {
+  std::lock_guard lock(mutex_);
+  return list_;
+}
+
+}  // namespace imgbatch::detail
