@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_map>
 
 namespace imgbatch::detail {
@@ -48,7 +49,8 @@ std::int64_t get_int(od::value v, const json_context& c, const std::string& entr
   std::int64_t i;
   if (v.get_int64().get(i) == simdjson::SUCCESS) return i;
   double d = 0;
-  if (v.get_double().get(d) == simdjson::SUCCESS && d == static_cast<double>(static_cast<std::int64_t>(d)))
+  // A whole number written as a double (1.0, 1e3) within int64's range; the cast of one outside it is undefined.
+  if (v.get_double().get(d) == simdjson::SUCCESS && d >= -9.2e18 && d <= 9.2e18 && d == std::floor(d))
     return static_cast<std::int64_t>(d);
   c.fail(entry, std::string("'") + key + "' must be an integer");
 }
@@ -78,6 +80,13 @@ void for_each_object(od::array arr, const json_context& c, const char* what, Sta
   }
 }
 
+// An image size: 0 to 2147483647 (an int), else the entry fails.
+int get_size(od::value v, const json_context& c, const std::string& entry, const char* key) {
+  const std::int64_t n = get_int(v, c, entry, key);
+  if (n < 0 || n > 2147483647) c.fail(entry, std::string("'") + key + "' must be 0 to 2147483647");
+  return static_cast<int>(n);
+}
+
 void read_images(od::array arr, const json_context& c, std::vector<coco_image>& out) {
   coco_image im;
   auto start = [&] { im = coco_image{}; };
@@ -87,8 +96,8 @@ void read_images(od::array arr, const json_context& c, std::vector<coco_image>& 
       std::string_view s;
       c.check(v.get_string().get(s), entry, "'file_name' must be a string");
       im.file_name = s;
-    } else if (key == "width") im.width = static_cast<int>(get_int(v, c, entry, "width"));
-    else if (key == "height") im.height = static_cast<int>(get_int(v, c, entry, "height"));
+    } else if (key == "width") im.width = get_size(v, c, entry, "width");
+    else if (key == "height") im.height = get_size(v, c, entry, "height");
   };
   auto end = [&](const std::string& entry) {
     if (im.id < 0 && im.file_name.empty()) c.fail(entry, "an image needs 'id' and 'file_name'");
@@ -127,6 +136,7 @@ void read_segmentation(od::value v, const json_context& c, const std::string& en
       std::vector<std::int64_t> hw;
       for (auto n : fv.get_array()) hw.push_back(get_int(n.value(), c, entry, "size"));
       if (hw.size() != 2 || hw[0] <= 0 || hw[1] <= 0) c.fail(entry, "RLE 'size' must be [height, width]");
+      if (hw[0] > 2147483647 || hw[1] > 2147483647) c.fail(entry, "RLE 'size' is larger than 2147483647");
       s.rle_height = static_cast<int>(hw[0]);
       s.rle_width = static_cast<int>(hw[1]);
     } else if (key == "counts") {
@@ -239,7 +249,9 @@ void read_coco(const pipeline_spec& spec, dataset_index& index) {
   std::vector<coco_annotation> anns;
   std::vector<class_info> cats;
   bool saw_images = false, saw_anns = false, saw_cats = false;
-  {
+  // simdjson's On-Demand API throws where a value is taken without an error check (a range-for over an
+  // array, value()); a document broken anywhere fails as a whole, naming the file.
+  try {
     od::parser parser;
     const json_context c{file};
     od::document doc;
@@ -266,6 +278,8 @@ void read_coco(const pipeline_spec& spec, dataset_index& index) {
     }
     if (!saw_images || !saw_anns || !saw_cats)
       throw dataset_error(file + ": not a COCO instances file: it needs 'images', 'annotations' and 'categories'");
+  } catch (const simdjson::simdjson_error& e) {
+    throw dataset_error(file + ": invalid JSON: " + e.what());
   }
   text = simdjson::padded_string();  // the text is no longer needed: free it before building the index
 

@@ -75,8 +75,9 @@ void read_voc(const pipeline_spec& spec, dataset_index& index) {
     }
     double w = 0, h = 0;
     if (const pugi::xml_node size = root.child("size")) {
-      if (!number_of(size, "width", w) || !number_of(size, "height", h) || w <= 0 || h <= 0) {
-        index.problems.push_back({file, "<size>", "width and height must be positive numbers"});
+      if (!number_of(size, "width", w) || !number_of(size, "height", h) || !(w > 0 && h > 0) || w > 2147483647 ||
+          h > 2147483647) {
+        index.problems.push_back({file, "<size>", "width and height must be positive numbers up to 2147483647"});
         continue;
       }
       r.width = static_cast<int>(w);

@@ -2,6 +2,8 @@
 
 #include <imgbatch/error.hpp>
 
+#include "util/tsan.hpp"
+
 #include <oneapi/tbb/flow_graph.h>
 
 #include <chrono>
@@ -10,6 +12,31 @@
 namespace imgbatch::detail {
 
 namespace flow = oneapi::tbb::flow;
+
+// For ThreadSanitizer (util/tsan.hpp): a node body receives `msg` from the thread that sent it, a serial
+// node's body follows its previous run, and the body happens before the graph's wait_for_all returns.
+// Senders call hand_over(msg) before try_put.
+struct body_scope {
+  const void* serial;
+  const void* graph;
+  body_scope(const void* msg, const void* serial_state, const void* pass) noexcept : serial(serial_state), graph(pass) {
+    hand_over_received(graph);
+    hand_over_received(msg);
+    hand_over_received(serial);
+  }
+  ~body_scope() {
+    hand_over(serial);
+    hand_over(graph);
+  }
+  body_scope(const body_scope&) = delete;
+  body_scope& operator=(const body_scope&) = delete;
+};
+
+template <class Port, class T>
+void send(Port& port, T* msg) {
+  hand_over(msg);
+  port.try_put(msg);
+}
 
 struct pass_graph::nodes {
   flow::graph g;
@@ -24,30 +51,56 @@ struct pass_graph::nodes {
 
   explicit nodes(pass_graph& p)
       // Serial: it hands out the batch indices in order, one per free buffer.
-      : split(g, flow::serial, [&p](batch_buffer* b, auto& ports) { p.split_batch(b, ports); }),
-        plan(g, flow::unlimited, [&p](sample_slot* s, auto& ports) { p.run_and_route(stage_plan, s, ports); }),
-        gate(g, flow::unlimited, [&p](sample_slot* s, auto& ports) { p.gate_sample(s, ports); }),
+      : split(g, flow::serial,
+              [&p](batch_buffer* b, auto& ports) {
+                body_scope scope(b, &p.waiting_, &p);
+                p.split_batch(b, ports);
+              }),
+        plan(g, flow::unlimited,
+             [&p](sample_slot* s, auto& ports) {
+               body_scope scope(s, nullptr, &p);
+               p.run_and_route(stage_plan, s, ports);
+             }),
+        gate(g, flow::unlimited,
+             [&p](sample_slot* s, auto& ports) {
+               body_scope scope(s, nullptr, &p);
+               p.gate_sample(s, ports);
+             }),
         decode(g, flow::unlimited,
                [&p](sample_slot* s) {
+                 body_scope scope(s, nullptr, &p);
                  stage_decode(p.in_.ctx, *s);
+                 hand_over(s);
                  return s;
                }),
         replan(g, flow::unlimited,
                [&p](sample_slot* s) {
+                 body_scope scope(s, nullptr, &p);
                  stage_replan(p.in_.ctx, *s);
+                 hand_over(s);
                  return s;
                }),
-        augment(g, flow::unlimited, [&p](sample_slot* s, auto& ports) { p.run_and_route(stage_augment, s, ports); }),
-        collate(g, flow::unlimited, [&p](sample_slot* s, auto& ports) { p.collate_sample(s, ports); }),
+        augment(g, flow::unlimited,
+                [&p](sample_slot* s, auto& ports) {
+                  body_scope scope(s, nullptr, &p);
+                  p.run_and_route(stage_augment, s, ports);
+                }),
+        collate(g, flow::unlimited,
+                [&p](sample_slot* s, auto& ports) {
+                  body_scope scope(s, nullptr, &p);
+                  p.collate_sample(s, ports);
+                }),
         // The sequencer counts from 0: a pass that starts at batch k numbers its batches from k.
         sequencer(g,
                   [&p](batch_buffer* const& b) -> std::size_t {
                     return static_cast<std::size_t>(b->data.index) - p.in_.first_batch;
                   }),
         deliver(g, flow::serial, [&p, this](batch_buffer* b) {
+          body_scope scope(b, nullptr, &p);
           try {
             p.in_.ready->push(b);  // never blocks: the ring holds every buffer there is (false: closed)
-            if (p.in_.start_next_at == 0) split.try_put(nullptr);  // the next batch starts (split_batch)
+            if (p.in_.start_next_at == 0)
+              send(split, static_cast<batch_buffer*>(nullptr));  // the next batch starts (split_batch)
           } catch (...) {
             p.fail(std::current_exception());
           }
@@ -70,18 +123,36 @@ struct pass_graph::nodes {
 pass_graph::pass_graph(oneapi::tbb::task_arena& arena, pass_inputs inputs)
     : arena_(arena), in_(std::move(inputs)), next_batch_(in_.first_batch) {
   waiting_.reserve(in_.buffers);
-  // Built inside the arena so every task of this graph runs on the arena's workers.
-  arena_.execute([this] { nodes_ = std::make_unique<nodes>(*this); });
+  // Built inside the arena so every task of this graph runs on the arena's workers. execute() may run
+  // the functor on one of them while this thread waits: the hand-overs state both directions, and that
+  // the graph is built before any of its bodies runs (body_scope).
+  auto build = [this] {
+    hand_over_received(this);
+    nodes_ = std::make_unique<nodes>(*this);
+    hand_over(this);
+  };
+  handed_to_arena(&build, sizeof build);
+  hand_over(this);
+  arena_.execute(build);
+  hand_over_received(this);
 }
 
 pass_graph::~pass_graph() {
   cancel_and_wait();
-  arena_.execute([this] { nodes_.reset(); });
+  auto destroy = [this] {
+    hand_over_received(this);
+    nodes_.reset();
+    hand_over(this);
+  };
+  handed_to_arena(&destroy, sizeof destroy);
+  hand_over(this);
+  arena_.execute(destroy);
+  hand_over_received(this);
 }
 
 void pass_graph::put_token(batch_buffer* b) {
   try {
-    nodes_->split.try_put(b);
+    send(nodes_->split, b);
   } catch (...) {
     fail(std::current_exception());
   }
@@ -106,6 +177,7 @@ void pass_graph::cancel_and_wait() {
   stopping_.store(true, std::memory_order_release);
   nodes_->g.cancel();
   nodes_->g.wait_for_all();
+  hand_over_received(this);  // every body ran before this
   waited_ = true;
 }
 
@@ -147,17 +219,18 @@ void pass_graph::split_batch(batch_buffer* token, Ports& ports) try {
   } catch (...) {
     b->error = std::current_exception();
     b->data.size = 0;
-    std::get<1>(ports).try_put(b);
-    if (in_.start_next_at > 0) nodes_->split.try_put(nullptr);  // nothing in progress (else: deliver)
+    send(std::get<1>(ports), b);
+    if (in_.start_next_at > 0)
+      send(nodes_->split, static_cast<batch_buffer*>(nullptr));  // nothing in progress (else: deliver)
     return;
   }
   // A batch no larger than the threshold is at its tail already (with one thread: deliver says when).
   making_ = n > in_.start_next_at || in_.start_next_at == 0;
-  if (!making_ && !waiting_.empty()) nodes_->split.try_put(nullptr);
+  if (!making_ && !waiting_.empty()) send(nodes_->split, static_cast<batch_buffer*>(nullptr));
   // Only the local count from here on: once the last slot is out, the batch may complete, reach the
   // consumer and come back for another split while this loop still runs.
   sample_slot* first = b->slots.data();
-  for (std::size_t i = 0; i < n; ++i) std::get<0>(ports).try_put(first + i);
+  for (std::size_t i = 0; i < n; ++i) send(std::get<0>(ports), first + i);
 } catch (...) {
   fail(std::current_exception());
 }
@@ -166,8 +239,8 @@ template <class Ports>
 void pass_graph::run_and_route(void (*stage)(const stage_context&, sample_slot&) noexcept, sample_slot* s,
                                Ports& ports) try {
   stage(in_.ctx, *s);
-  if (retry_sample(in_.ctx, *s)) std::get<1>(ports).try_put(s);  // a substitute, to be planned
-  else std::get<0>(ports).try_put(s);
+  if (retry_sample(in_.ctx, *s)) send(std::get<1>(ports), s);  // a substitute, to be planned
+  else send(std::get<0>(ports), s);
 } catch (...) {
   fail(std::current_exception());
 }
@@ -180,7 +253,7 @@ void pass_graph::gate_sample(sample_slot* s, Ports& ports) try {
   shape_batch(in_.ctx, *b);
   const std::size_t n = b->data.size;
   sample_slot* first = b->slots.data();
-  for (std::size_t i = 0; i < n; ++i) std::get<0>(ports).try_put(first + i);
+  for (std::size_t i = 0; i < n; ++i) send(std::get<0>(ports), first + i);
 } catch (...) {
   fail(std::current_exception());
 }
@@ -195,7 +268,7 @@ void pass_graph::collate_sample(sample_slot* s, Ports& ports) try {
   // very end (one thread), `deliver` starts it instead, once this batch is in the ring: the newest task
   // runs first, and the next batch's would otherwise hold this one back until the next is done too.
   if (left != 0) {
-    if (left == in_.start_next_at && size > in_.start_next_at) nodes_->split.try_put(nullptr);
+    if (left == in_.start_next_at && size > in_.start_next_at) send(nodes_->split, static_cast<batch_buffer*>(nullptr));
     return;
   }
   // Last sample of the batch: every slot is final now.
@@ -204,7 +277,7 @@ void pass_graph::collate_sample(sample_slot* s, Ports& ports) try {
       static_cast<std::uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count()),
       std::memory_order_relaxed);
-  std::get<0>(ports).try_put(b);
+  send(std::get<0>(ports), b);
 } catch (...) {
   fail(std::current_exception());
 }

@@ -8,7 +8,10 @@
 #include <cstring>
 #include <limits>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+// Not under the sanitizers: an ifunc resolver runs while the program is relocated, before a sanitizer's
+// runtime is ready for the instrumented resolver (ThreadSanitizer crashes there).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__)
 #define IMGBATCH_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define IMGBATCH_CLONES

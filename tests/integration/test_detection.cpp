@@ -3,6 +3,7 @@
 #include <imgbatch/imgbatch.hpp>
 
 #include "cli/check.hpp"
+#include "dataset/dataset.hpp"
 #include "encode/png_writer.hpp"
 #include "support/fixtures.hpp"
 
@@ -267,6 +268,44 @@ TEST_CASE("detection: COCO, VOC and YOLO problems are named with their file and 
   CHECK(yr.problems[0].entry == "line 2");
   CHECK(yr.problems[0].reason == "expected 'class cx cy w h' with an integer class >= 0, got '1 0.5 0.5'");
   CHECK(yr.problems[1].reason == "class 5 is beyond the 2 class names");
+}
+
+// Found by fuzz_coco and fuzz_voc (tests/fuzz): each crashed or hit undefined behaviour before.
+TEST_CASE("detection: broken COCO JSON and out-of-range sizes are named problems, never a crash") {
+  test::temp_dir dir;
+  write_coco(dir.path(), {{"a.png", {8, 8}}}, "[]");
+  const std::string json = (dir / "annotations.json").string();
+  // A structural error inside a bbox array: simdjson threw from the range-for, which terminated.
+  test::write_text(dir / "annotations.json",
+                   R"({"images": [{"id": 1, "file_name": "a.png", "width": 8, "height": 8}],
+                       "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 1 2, 3]}],
+                       "categories": [{"id": 1, "name": "x"}]})");
+  CHECK_THROWS_WITH_AS(detail::build_index(coco_spec(dir.path()), false),
+                       doctest::Contains((json + ": invalid JSON: ").c_str()), dataset_error);
+  // A width of 1e300 was cast to an integer (undefined); 2^32 + 8 wrapped round to 8.
+  for (const char* width : {"1e300", "4294967304"}) {
+    CAPTURE(width);
+    test::write_text(dir / "annotations.json", std::string(R"({"images": [{"id": 1, "file_name": "a.png", "width": )") +
+                                                   width + R"(, "height": 8}], "annotations": [], "categories": []})");
+    CHECK_THROWS_WITH_AS(detail::build_index(coco_spec(dir.path()), false), doctest::Contains("'width' must be"),
+                         dataset_error);
+  }
+  // VOC: a <size> beyond an int is a problem of its file, not a wrapped size.
+  test::temp_dir v;
+  fs::create_directories(v / "images");
+  fs::create_directories(v / "ann");
+  detail::write_png((v / "images" / "a.png").string(), test::make_image(4, 4, 3, [](int, int, int) { return 9; }));
+  test::write_text(v / "ann" / "a.xml", "<annotation><size><width>1e300</width><height>4</height></size></annotation>");
+  pipeline_spec vs;
+  vs.dataset.format = dataset_format::voc;
+  vs.dataset.root = v.path();
+  vs.dataset.annotations = "ann";
+  vs.dataset.classes = {"a"};
+  vs.targets.boxes = boxes_target{};
+  const auto vr = detail::build_index(vs, false);
+  REQUIRE(vr.problems.size() == 1);
+  CHECK(vr.problems[0].entry == "<size>");
+  CHECK(vr.problems[0].reason == "width and height must be positive numbers up to 2147483647");
 }
 
 TEST_CASE("detection: crowd, label mapping and empty-image policies") {
