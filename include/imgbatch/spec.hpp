@@ -61,6 +61,10 @@ struct dataset_spec {
   bool skip_missing = false;  ///< coco: images listed but absent on disk are dropped (`"missing_images": "skip"`)
   /// The frame of annotation coordinates (`"annotation_frame": "decoded" | "stored"`).
   annotation_frame frame = annotation_frame::decoded;
+  /// The most annotations one image may have (COCO annotations, VOC objects, YOLO lines); an image with
+  /// more is a dataset problem naming it, found when indexing, before any per-sample storage is sized
+  /// by the largest count. At least 1.
+  int max_annotations = 10'000;
 };
 
 /// How a class mask is written to the `mask` tensor (`"encoding"`).

@@ -42,6 +42,16 @@ dataset_index build_index(const pipeline_spec& spec, bool throw_on_problems) {
       read_yolo(spec, index);
       break;
   }
+  // Per-sample storage is sized by the largest count (box sets reserved in every batch slot): a file with
+  // millions of annotations for one image would make every slot that large.
+  const auto limit = static_cast<std::uint32_t>(spec.dataset.max_annotations);
+  std::erase_if(index.records, [&](const sample_record& r) {
+    if (r.annotation_count <= limit) return false;
+    index.problems.push_back({r.annotation_file.empty() ? r.image : r.annotation_file, r.image,
+                              std::to_string(r.annotation_count) + " annotations, more than dataset.max_annotations (" +
+                                  std::to_string(limit) + ")"});
+    return true;
+  });
   if (!spec.dataset.keep_empty) {
     std::erase_if(index.records, [&](const sample_record& r) {
       if (r.annotation_count) return false;

@@ -20,6 +20,7 @@ struct png_ctx {
   png_structp png;
   png_infop info;
   std::uint64_t chunk_max;  // decode.max_png_chunk_bytes
+  bool strict;              // decode.strict: a warning about the file's data is an error
 };
 
 void on_error(png_structp png, png_const_charp msg) {
@@ -28,8 +29,18 @@ void on_error(png_structp png, png_const_charp msg) {
   png_longjmp(png, 1);
 }
 
+// Colour-management inconsistencies (an sRGB profile libpng knows to be wrong, a cHRM or gAMA that
+// disagrees with it) say nothing about the pixels, which imgbatch reads without colour management.
+bool benign_warning(const char* msg) {
+  return std::strncmp(msg, "iCCP:", 5) == 0 || std::strstr(msg, "profile") || std::strstr(msg, "does not match");
+}
+
 void on_warning(png_structp png, png_const_charp msg) {
   auto* ctx = static_cast<png_ctx*>(png_get_error_ptr(png));
+  if (ctx->strict && !benign_warning(msg)) {  // as a JPEG's corrupt-data warning (jpeg_decoder.cpp)
+    std::snprintf(ctx->message, sizeof ctx->message, "%s", msg);
+    png_longjmp(png, 1);
+  }
   if (ctx->warnings++ == 0) std::snprintf(ctx->message, sizeof ctx->message, "%s", msg);
 }
 
@@ -159,7 +170,7 @@ const char* color_type_name(int ct) {
 }  // namespace
 
 image_header png_decoder::read_header(const std::uint8_t* data, std::size_t size, const decode_options& opt) {
-  png_ctx ctx{data, size, 0, {}, 0, nullptr, nullptr, opt.max_png_chunk_bytes};
+  png_ctx ctx{data, size, 0, {}, 0, nullptr, nullptr, opt.max_png_chunk_bytes, opt.strict};
   if (c_create(&ctx) != 0) throw decode_failure(ctx.message);
   ctx_guard guard{&ctx};
   ihdr h{};
@@ -173,7 +184,7 @@ image_header png_decoder::read_header(const std::uint8_t* data, std::size_t size
 
 void png_decoder::decode(const std::uint8_t* data, std::size_t size, pixel_kind kind, const decode_options& opt,
                          image& out, int max_rows) {
-  png_ctx ctx{data, size, 0, {}, 0, nullptr, nullptr, opt.max_png_chunk_bytes};
+  png_ctx ctx{data, size, 0, {}, 0, nullptr, nullptr, opt.max_png_chunk_bytes, opt.strict};
   if (c_create(&ctx) != 0) throw decode_failure(ctx.message);
   ctx_guard guard{&ctx};
   ihdr h{};

@@ -74,16 +74,21 @@ class buffer_pool {
       free_.push_back(b.get());
       all_.push_back(std::move(b));
     }
+    // Room for every buffer, so that giving buffers back (release, reclaim) and handing them to a pass
+    // (attach) never allocate: an allocation that failed there would lose buffers, and a pass without
+    // them would wait forever.
+    free_.reserve(all_.size());
+    handout_.reserve(all_.size());
   }
 
   /// Routes released buffers to a running pass (or back to the free list when null); returns the
-  /// buffers that were free.
-  std::vector<batch_buffer*> attach(pass_graph* pass) {
+  /// buffers that were free (valid until the next attach). Allocates nothing.
+  const std::vector<batch_buffer*>& attach(pass_graph* pass) {
     std::lock_guard lock(mutex_);
     sink_ = pass;
-    std::vector<batch_buffer*> out;
-    out.swap(free_);
-    return out;
+    handout_.assign(free_.begin(), free_.end());
+    free_.clear();
+    return handout_;
   }
 
   /// Ending a pass, first: buffers released from now on go to the free list, never to the pass (a
@@ -125,7 +130,8 @@ class buffer_pool {
  private:
   std::mutex mutex_;
   std::vector<std::unique_ptr<batch_buffer>> all_;
-  std::vector<batch_buffer*> free_;
+  std::vector<batch_buffer*> free_;     // capacity for every buffer
+  std::vector<batch_buffer*> handout_;  // attach()'s result; capacity for every buffer
   pass_graph* sink_ = nullptr;
   std::size_t held_ = 0;
 };

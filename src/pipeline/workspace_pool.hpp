@@ -25,6 +25,7 @@ class workspace_pool {
  public:
   explicit workspace_pool(const target_set& targets) : targets_(&targets) {}
 
+  /// A free workspace, or a new one (may throw std::bad_alloc; then nothing changed).
   std::unique_ptr<sample_workspace> acquire() {
     {
       std::lock_guard lock(mutex_);
@@ -33,13 +34,18 @@ class workspace_pool {
         free_.pop_back();
         return w;
       }
-      ++created_;
     }
     auto w = std::make_unique<sample_workspace>();
     for (const auto& t : targets_->list) w->targets.push_back(t->make_scratch());
+    std::lock_guard lock(mutex_);
+    // Room on the free list for every workspace there is, so that release() never allocates.
+    free_.reserve(created_ + 1);
+    ++created_;
     return w;
   }
-  void release(std::unique_ptr<sample_workspace> w) {
+  /// Puts a workspace back on the free list. Allocates nothing (acquire reserved the room), so a stage
+  /// may call it from a noexcept path.
+  void release(std::unique_ptr<sample_workspace> w) noexcept {
     if (!w) return;
     std::lock_guard lock(mutex_);
     free_.push_back(std::move(w));

@@ -163,7 +163,8 @@ std::string pipeline_spec::to_json() const {
        << (dataset.skip_missing ? "skip" : "error") << "\"";
   }
   os << ", \"empty_images\": \"" << (dataset.keep_empty ? "keep" : "drop") << "\", \"annotation_frame\": \""
-     << (dataset.frame == annotation_frame::decoded ? "decoded" : "stored") << "\"";
+     << (dataset.frame == annotation_frame::decoded ? "decoded" : "stored")
+     << "\", \"max_annotations\": " << dataset.max_annotations;
   os << "},\n";
   os << "  \"targets\": {";
   const char* sep = "";

@@ -244,6 +244,7 @@ void read_dataset(object_reader r, pipeline_spec& s) {
                                                       {{"category_id", label_mapping::category_id},
                                                        {"contiguous", label_mapping::contiguous},
                                                        {"contiguous_from_1", label_mapping::contiguous_from_1}});
+  if (auto v = r.integer("max_annotations", 1, 1 << 30)) s.dataset.max_annotations = static_cast<int>(*v);
   if (auto v = r.string("empty_images"))
     s.dataset.keep_empty = choose<bool>(r.sub("empty_images"), *v, {{"keep", true}, {"drop", false}});
   if (auto v = r.string("missing_images"))

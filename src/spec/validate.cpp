@@ -59,6 +59,8 @@ void pipeline_spec::validate() const {
     if (targets.mask->ignore_index < 0)
       throw config_error("targets.mask.ignore_index",
                          "a mask painted from COCO needs one for crowd regions and overlapping instances");
+    if (targets.mask->ignore_index > 255)
+      throw config_error("targets.mask.ignore_index", "a mask painted from COCO holds 0..255: ignore_index must fit");
     if (dataset.category_labels == label_mapping::contiguous)
       throw config_error("dataset.category_labels",
                          "\"contiguous\" makes the first category label 0, which a mask painted from COCO keeps for "
@@ -102,6 +104,20 @@ void pipeline_spec::validate() const {
     if (sampler.world_size < 1) throw config_error("sampler.world_size", "must be at least 1");
     if (sampler.rank < 0 || sampler.rank >= sampler.world_size)
       throw config_error("sampler.rank", "must be in [0, world_size)");
+  }
+
+  // An op that pads fills the mask with ignore_index; without one the padding would become class 0.
+  if (targets.mask && targets.mask->ignore_index < 0) {
+    for (std::size_t i = 0; i < transforms.size(); ++i) {
+      const transform& t = transforms[i];
+      const auto* crop = std::get_if<random_crop_op>(&t);
+      if (std::holds_alternative<letterbox_op>(t) || std::holds_alternative<center_crop_op>(t) ||
+          std::holds_alternative<random_affine_op>(t) || (crop && crop->pad_if_needed))
+        throw config_error("transforms[" + std::to_string(i) + "]",
+                           std::string(op_name(t)) +
+                               " can pad the mask, and targets.mask.ignore_index is null, so the padding would "
+                               "become class 0: set targets.mask.ignore_index (the value padding takes)");
+    }
   }
 
   int finals = 0;
@@ -206,6 +222,7 @@ void pipeline_spec::validate() const {
           throw config_error(path + ".std", "every std must be a finite non-zero number");
     }
   }
+  if (dataset.max_annotations < 1) throw config_error("dataset.max_annotations", "must be at least 1 (default 10000)");
   if (batch.size < 1) throw config_error("batch.size", "must be at least 1");
   if (batch.image_type != dtype::float32 && batch.image_type != dtype::uint8)
     throw config_error("batch.dtype", "must be float32 or uint8");

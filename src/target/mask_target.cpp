@@ -54,7 +54,7 @@ namespace {
 
 struct mask_scratch : target_scratch {
   std::vector<std::uint8_t> bytes;
-  image raster, oriented;
+  image raster, oriented, wide;          // wide: an 8-bit mask widened to hold an ignore_index above 255
   std::vector<std::uint8_t> cover, one;  // COCO: instances covering each pixel; one instance
   std::vector<std::uint32_t> counts;
 };
@@ -172,11 +172,19 @@ void mask_target_kind::decode(const sample_view& s, target_scratch* scratch, dec
 void mask_target_kind::write(const sample_view& s, target_scratch* scratch, exec_scratch& ex, batch_data& b,
                              std::size_t slot, const batch_shape& shape) const {
   auto& m = static_cast<mask_scratch&>(*scratch);
-  const int ignore = spec_.ignore_index;
+  const int ignore = spec_.ignore_index;  // >= 0 whenever an op can pad (validate)
   const std::uint16_t fill16 = static_cast<std::uint16_t>(ignore < 0 ? 0 : ignore);
   std::uint8_t fill[2];
+  if (m.raster.sample_bytes == 1 && fill16 > 255) {
+    // An 8-bit mask cannot hold the padding value: widen it to 16 bits (values kept) first.
+    image& wide = m.wide;
+    wide.reset(m.raster.width, m.raster.height, m.raster.channels, 2);
+    auto* out = reinterpret_cast<std::uint16_t*>(wide.pixels.data());
+    for (std::size_t i = 0; i < m.raster.pixels.size(); ++i) out[i] = m.raster.pixels[i];
+    std::swap(m.raster, wide);
+  }
   if (m.raster.sample_bytes == 2) std::memcpy(fill, &fill16, 2);
-  else fill[0] = static_cast<std::uint8_t>(fill16 > 255 ? 0 : fill16);
+  else fill[0] = static_cast<std::uint8_t>(fill16);
   exec_result px = run_plan(s.plan, image_view::of(m.raster), resample::nearest, fill, ex);
   tensor& t = *b.find("mask");
   if (px.view.sample_bytes == 2) write_mask<std::uint16_t>(px, spec_, t, slot, shape);

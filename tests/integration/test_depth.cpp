@@ -172,7 +172,7 @@ TEST_CASE("depth: no op ever mixes a hole into a measurement (random maps with h
   }
 }
 
-TEST_CASE("depth: padding is 0 and outside `valid`; the list format reads a depth column") {
+TEST_CASE("depth: padding is 0 and outside `valid`, the list format reads a depth column") {
   test::temp_dir dir;
   write_depth_dataset(dir / "d", 4, [](int i) { return std::array<int, 2>{10 + 3 * i, 16 - i}; });
   std::string manifest;

@@ -271,7 +271,7 @@ TEST_CASE("detection: COCO, VOC and YOLO problems are named with their file and 
 }
 
 // Found by fuzz_coco and fuzz_voc (tests/fuzz): each crashed or hit undefined behaviour before.
-TEST_CASE("detection: broken COCO JSON and out-of-range sizes are named problems, never a crash") {
+TEST_CASE("detection: broken COCO JSON, out-of-range sizes and too many annotations are named problems") {
   test::temp_dir dir;
   write_coco(dir.path(), {{"a.png", {8, 8}}}, "[]");
   const std::string json = (dir / "annotations.json").string();
@@ -290,6 +290,24 @@ TEST_CASE("detection: broken COCO JSON and out-of-range sizes are named problems
     CHECK_THROWS_WITH_AS(detail::build_index(coco_spec(dir.path()), false), doctest::Contains("'width' must be"),
                          dataset_error);
   }
+  // dataset.max_annotations: image 10 has 3 annotations, image 20 one; a limit of 2 refuses image 10 by name.
+  write_coco(dir.path(), {{"a.png", {8, 8}}, {"b.png", {8, 8}}},
+             R"([{"id": 1, "image_id": 10, "category_id": 1, "bbox": [1, 1, 2, 2]},
+                 {"id": 2, "image_id": 10, "category_id": 1, "bbox": [1, 1, 3, 3]},
+                 {"id": 3, "image_id": 10, "category_id": 1, "bbox": [1, 1, 4, 4]},
+                 {"id": 4, "image_id": 20, "category_id": 1, "bbox": [1, 1, 2, 2]}])");
+  auto limited = coco_spec(dir.path());
+  limited.dataset.max_annotations = 3;
+  CHECK(detail::build_index(limited, false).problems.empty());
+  limited.dataset.max_annotations = 2;
+  const auto over = detail::build_index(limited, false);
+  REQUIRE(over.problems.size() == 1);
+  CHECK(over.problems[0].file == json);
+  CHECK(over.problems[0].entry == (dir / "images" / "a.png").string());
+  CHECK(over.problems[0].reason == "3 annotations, more than dataset.max_annotations (2)");
+  CHECK(over.records.size() == 1);
+  CHECK_THROWS_WITH_AS(loader{limited}, doctest::Contains("3 annotations, more than dataset.max_annotations (2)"),
+                       dataset_error);
   // VOC: a <size> beyond an int is a problem of its file, not a wrapped size.
   test::temp_dir v;
   fs::create_directories(v / "images");
@@ -345,7 +363,7 @@ TEST_CASE("detection: crowd, label mapping and empty-image policies") {
   CHECK(no_empty.size() == 1);
 }
 
-TEST_CASE("detection: boxes in xywh, cxcywh and normalised form; max_boxes truncates and counts") {
+TEST_CASE("detection: boxes in xywh, cxcywh and normalised form, max_boxes truncates and counts") {
   test::temp_dir dir;
   write_coco(dir.path(), {{"a.png", {20, 10}}},
              R"([{"id": 1, "image_id": 10, "category_id": 1, "bbox": [2, 1, 6, 4]},
@@ -725,7 +743,7 @@ TEST_CASE("detection: boxes sit on the pixels of their objects after every geome
   CHECK(outsides > 100);
 }
 
-TEST_CASE("detection: valid marks letterbox borders and batch padding; the pad value is in output units") {
+TEST_CASE("detection: valid marks letterbox borders and batch padding, the pad value is in output units") {
   test::temp_dir dir;
   write_coco(dir.path(), {{"a.png", {100, 50}}},
              R"([{"id": 1, "image_id": 10, "category_id": 1, "bbox": [0, 0, 50, 25]}])");
@@ -783,7 +801,7 @@ TEST_CASE("detection: valid marks letterbox borders and batch padding; the pad v
   CHECK(p[2 * plane + 70 * 64] == 0);
 }
 
-TEST_CASE("detection: VOC difficult is flag bit 1; min_size and min_visibility drop boxes end to end") {
+TEST_CASE("detection: VOC difficult is flag bit 1, min_size and min_visibility drop boxes end to end") {
   test::temp_dir dir;
   fs::create_directories(dir / "images");
   fs::create_directories(dir / "xml");

@@ -253,7 +253,7 @@ TEST_CASE("on_error substitute: batches stay full of good samples, the same ones
   }
 }
 
-TEST_CASE("on_error substitute: a substitute must fit the batch's shape; one that does not is drawn again") {
+TEST_CASE("on_error substitute: a substitute must fit the batch's shape, one that does not is drawn again") {
   // Batches of 2, padded to their largest sample. Sample 1 fails only when decoded, after batch 0's
   // shape (8x8) is fixed; every other sample but 0 is 10x10 and does not fit, so its substitute is 0.
   test::temp_dir dir;

@@ -530,3 +530,31 @@ TEST_CASE("loader: oneTBB's thread limit is raised only while loaders that need 
   }
   CHECK(limit() == before);  // nothing left behind in the host process
 }
+
+TEST_CASE("loader: letterbox pads an 8-bit mask with an ignore_index above 255, not with class 0") {
+  // 8 wide, 4 high: letterbox to 8x8 keeps the scale and adds rows 0-1 and 6-7. The mask files are 8-bit
+  // palettes, which cannot hold 300: the padding must still be 300.
+  test::temp_dir dir;
+  test::write_textured_dataset(dir / "seg", 2, true, 4, [](int) { return std::array<int, 2>{4, 8}; });
+  pipeline_spec s;
+  s.base_dir = dir.path();
+  s.dataset.root = "seg";
+  s.dataset.masks = "masks";
+  s.targets.mask = mask_target{.num_classes = 4, .ignore_index = 300, .type = dtype::int32};
+  s.transforms = {letterbox_op{.size = size2{8, 8}}};
+  s.batch.size = 2;
+  s.batch.image_type = dtype::uint8;
+  s.loader.threads = 1;
+  loader l(s);
+  auto b = l.next();
+  REQUIRE(b);
+  const std::int32_t* m = (*b)["mask"].data<std::int32_t>();
+  int wrong = 0;
+  for (int k = 0; k < 2; ++k)
+    for (int y = 0; y < 8; ++y)
+      for (int x = 0; x < 8; ++x) {
+        const int want = y < 2 || y >= 6 ? 300 : (x / 3 + ((y - 2) / 2) * 5 + k) % 4;
+        wrong += m[(k * 8 + y) * 8 + x] != want;
+      }
+  CHECK(wrong == 0);
+}

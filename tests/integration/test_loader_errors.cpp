@@ -43,7 +43,7 @@ std::pair<int, sample_error> first_error(loader& l) {
 
 }  // namespace
 
-TEST_CASE("errors: a corrupt image fails its batch, naming the file and the reason; earlier batches arrive") {
+TEST_CASE("errors: a corrupt image fails its batch, naming the file and the reason, earlier batches arrive") {
   test::temp_dir dir;
   test::write_constant_dataset(dir / "seg", 12, true, 4, [](int) { return std::array<int, 2>{12, 12}; });
   const auto bad = (dir / "seg" / "images" / "0009.png").string();

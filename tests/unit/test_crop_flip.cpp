@@ -9,7 +9,7 @@
 using namespace imgbatch::detail;
 using imgbatch::test::make_image;
 
-TEST_CASE("crop: a window inside is a view; one that overhangs is padded with the fill") {
+TEST_CASE("crop: a window inside is a view, one that overhangs is padded with the fill") {
   image src = make_image(3, 2, 1, [](int x, int y, int) { return 1 + x + 3 * y; });
   image_view v = image_view::of(src);
   CHECK(crop_inside(v, 0, 1, 2, 2));

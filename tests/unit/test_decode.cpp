@@ -153,7 +153,7 @@ TEST_CASE("decode: an RGB PNG is refused as a mask") {
         std::string::npos);
 }
 
-TEST_CASE("decode: JPEG decodes close to its source; grey content stays grey") {
+TEST_CASE("decode: JPEG decodes close to its source, grey content stays grey") {
   test::temp_dir dir;
   auto src = test::make_image(64, 48, 3, [](int x, int y, int c) {
     return c == 0 ? 2 * x + 40 : c == 1 ? 3 * y + 20 : 128;
@@ -171,7 +171,7 @@ TEST_CASE("decode: JPEG decodes close to its source; grey content stays grey") {
   CHECK(worst <= 6);
 }
 
-TEST_CASE("decode: corrupt data is an error that says why; not-an-image names its first bytes") {
+TEST_CASE("decode: corrupt data is an error that says why, not-an-image names its first bytes") {
   test::temp_dir dir;
   auto src = test::make_image(64, 64, 3, [](int x, int y, int c) { return (x * y + c * 50) % 256; });
   write_jpeg((dir / "a.jpg").string(), src, 90);
@@ -229,7 +229,7 @@ std::vector<std::uint8_t> with_text_chunk(const std::vector<std::uint8_t>& png, 
   return out;
 }
 
-TEST_CASE("decode: a PNG chunk above decode.max_png_chunk_bytes is refused; below it decodes") {
+TEST_CASE("decode: a PNG chunk above decode.max_png_chunk_bytes is refused, below it decodes") {
   test::temp_dir dir;
   write_png((dir / "a.png").string(), test::make_image(8, 8, 3, [](int x, int, int c) { return x * 20 + c; }));
   const auto png = with_text_chunk(bytes_of(dir / "a.png"), 50'000);
@@ -252,7 +252,7 @@ TEST_CASE("read_file: a file above the byte limit is refused before it is read")
   CHECK(out == data);
 }
 
-TEST_CASE("exif: orientation tag in either byte order; damaged blocks read as 1") {
+TEST_CASE("exif: orientation tag in either byte order, damaged blocks read as 1") {
   auto app1 = [](bool be, int o) {
     auto j = with_orientation({0xFF, 0xD8, 0xFF, 0xD9}, o, be);
     return std::vector<std::uint8_t>(j.begin() + 6, j.end() - 2);  // payload after FFE1+length

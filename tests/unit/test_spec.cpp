@@ -102,6 +102,24 @@ TEST_CASE("spec: inconsistent settings are refused with the reason") {
         "targets.mask.dtype: uint8 cannot hold class ids above 255");
   CHECK(error_of(with(R"("drop_last": true)", R"("drop_last": true, "rank": 2, "world_size": 2)")) ==
         "sampler.rank: must be in [0, world_size)");
+  // A mask without ignore_index: an op that pads it would make the padding class 0.
+  const std::string no_ignore = with(R"("ignore_index": 255)", R"("ignore_index": null)");
+  const std::string resize = R"({"op": "resize", "size": [256, 256]})";
+  CHECK(error_of(no_ignore) == "no error");  // resize and hflip never pad
+  for (const char* op : {R"({"op": "letterbox", "size": [64, 64]})", R"({"op": "center_crop", "size": [64, 64]})",
+                         R"({"op": "random_crop", "size": [64, 64], "pad_if_needed": true})",
+                         R"({"op": "random_affine", "degrees": [-10, 10]})"}) {
+    CAPTURE(op);
+    std::string s2 = no_ignore;
+    s2.replace(s2.find(resize), resize.size(), op);
+    const std::string name = std::string(op).substr(8, std::string(op).find('"', 8) - 8);
+    CHECK(error_of(s2) == "transforms[0]: " + name +
+                              " can pad the mask, and targets.mask.ignore_index is null, so the padding would become "
+                              "class 0: set targets.mask.ignore_index (the value padding takes)");
+  }
+  std::string crop_no_pad = no_ignore;
+  crop_no_pad.replace(crop_no_pad.find(resize), resize.size(), R"({"op": "random_crop", "size": [64, 64]})");
+  CHECK(error_of(crop_no_pad) == "no error");
 }
 
 TEST_CASE("spec: rank and world_size \"auto\" come from the environment, both or neither") {
@@ -178,7 +196,7 @@ TEST_CASE("spec: decode.plan is exact unless \"fast\" is asked for") {
         "decode.plan: 'quick' is not one of 'exact', 'fast'");
 }
 
-TEST_CASE("spec: decode limits are explicit: a 0 that would turn one off is refused; they read back") {
+TEST_CASE("spec: decode limits are explicit: a 0 that would turn one off is refused, they read back") {
   const auto limits = pipeline_spec::from_json(
       with(R"("loader":)",
            R"("decode": {"max_pixels": 1000000, "max_file_bytes": 2048, "max_png_chunk_bytes": 4096}, "loader":)"));
@@ -290,7 +308,7 @@ std::string det_error(const std::string& from, const std::string& to) {
 }
 }  // namespace
 
-TEST_CASE("spec: the det workload parses; annotated datasets carry boxes unless told not to") {
+TEST_CASE("spec: the det workload parses, annotated datasets carry boxes unless told not to") {
   pipeline_spec s = pipeline_spec::from_json(det_json);
   CHECK(s.dataset.format == dataset_format::coco);
   CHECK(s.dataset.annotations == "annotations.json");
