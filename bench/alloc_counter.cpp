@@ -1,4 +1,5 @@
-// Counting replacements of the global operator new/delete (every form forwards to the plain ones).
+// Counting replacements of the global operator new/delete (every form forwards to the plain ones), which
+// can also fail one chosen allocation for the tests.
 #include "alloc_counter.hpp"
 
 #include <atomic>
@@ -8,9 +9,16 @@
 
 namespace {
 std::atomic<std::uint64_t> count{0};
+std::atomic<std::uint64_t> fail_at{0};  // the allocation number that fails; 0: none
+std::atomic<bool> failed{false};
 
 void* counted(std::size_t n, std::size_t align) {
-  count.fetch_add(1, std::memory_order_relaxed);
+  const std::uint64_t k = count.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (std::uint64_t want = fail_at.load(std::memory_order_relaxed);
+      want != 0 && k == want && fail_at.compare_exchange_strong(want, 0)) {
+    failed.store(true);
+    throw std::bad_alloc();
+  }
   if (n == 0) n = 1;
   void* p =
       align > alignof(std::max_align_t) ? std::aligned_alloc(align, (n + align - 1) / align * align) : std::malloc(n);
@@ -20,6 +28,11 @@ void* counted(std::size_t n, std::size_t align) {
 }  // namespace
 
 std::uint64_t imgbatch::bench::allocations() noexcept { return count.load(std::memory_order_relaxed); }
+void imgbatch::bench::fail_allocation(std::uint64_t n) noexcept {
+  if (n != 0) failed.store(false);
+  fail_at.store(n == 0 ? 0 : count.load() + n);
+}
+bool imgbatch::bench::allocation_failed() noexcept { return failed.load(); }
 
 void* operator new(std::size_t n) { return counted(n, 0); }
 void* operator new[](std::size_t n) { return counted(n, 0); }

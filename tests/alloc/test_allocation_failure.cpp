@@ -2,10 +2,10 @@
 // ending the graph) fails that pass with std::bad_alloc or a sample_error that says so, or, under
 // on_error skip, drops the samples it hit; it never crashes, hangs or corrupts a batch, and the next pass
 // of the same loader gives every batch exactly. Each allocation of a pass is failed in turn (this
-// executable's operator new, failing_new.cpp).
+// executable's operator new, bench/alloc_counter.cpp).
 #include <imgbatch/imgbatch.hpp>
 
-#include "failing_new.hpp"
+#include "alloc_counter.hpp"
 #include "support/fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -87,9 +87,9 @@ TEST_CASE("allocation failure: each allocation of a pass failed in turn, the loa
     std::uint64_t per_pass = 0;
     {
       loader l(make_spec(dir, policy));
-      const std::uint64_t before = test::allocations();
+      const std::uint64_t before = bench::allocations();
       const pass_result clean = run_pass(l);
-      per_pass = test::allocations() - before;
+      per_pass = bench::allocations() - before;
       REQUIRE(clean.error.empty());
       REQUIRE(clean.batches == 3);
       REQUIRE(clean.wrong == 0);
@@ -101,10 +101,10 @@ TEST_CASE("allocation failure: each allocation of a pass failed in turn, the loa
     for (std::uint64_t k = 1; k <= per_pass + 20; ++k) {
       CAPTURE(k);
       loader l(make_spec(dir, policy));
-      test::fail_allocation(k);
+      bench::fail_allocation(k);
       const pass_result r = run_pass(l);
-      test::fail_allocation(0);
-      hit += test::allocation_failed() ? 1 : 0;
+      bench::fail_allocation(0);
+      hit += bench::allocation_failed() ? 1 : 0;
       // A failed pass says it was out of memory; a pass that ends holds only exact samples.
       CHECK(r.wrong == 0);
       if (!r.error.empty()) {
