@@ -333,8 +333,9 @@ enum class error_policy {
   /// Another sample takes its place, drawn by a key of (seed, epoch, position, attempt), so the batch
   /// stays full and a rerun gives the same batch: from the whole dataset, or from the failed sample's
   /// aspect bin when `sampler.group_by_aspect` is set. It must fit the batch (the size its transforms
-  /// give, the batch's boxes); one that fails or does not fit is replaced again, up to
-  /// `loader.substitute_attempts` times, then the batch fails with a sample_error naming every file tried.
+  /// give, the batch's boxes); one that fails or does not fit is replaced again (never by a sample this
+  /// place tried already), up to `loader.substitute_attempts` times, then the batch fails with a
+  /// sample_error naming every file tried.
   substitute,
 };
 

@@ -35,8 +35,8 @@ const char* usage = R"(usage:
       cursor after the last batch written
   imgbatch check SPEC [--threads T] [--quarantine FILE]
       decodes every sample and validates every annotation; lists each bad file as
-      FILE: REASON (STAGE); exit 1 if any; --quarantine writes the bad files to FILE in
-      the format loader.quarantine reads
+      FILE: REASON (STAGE); exit 1 if any; --quarantine appends the bad files not yet
+      listed to FILE, in the format loader.quarantine reads
   imgbatch preview SPEC --out FILE.png [--epoch E] [--batch K]
       one batch as a grid, masks blended, boxes drawn with their class names
   imgbatch make-sample OUT [--n N] [--seed S]
@@ -173,15 +173,20 @@ int cmd_check(const args& a) {
     else std::printf("%s: %s: %s (%s)\n", p.file.c_str(), p.entry.c_str(), p.reason.c_str(), p.stage.c_str());
   }
   if (!quarantine.empty()) {
-    // One line per file (the first problem of each), as the loader appends them.
-    std::ofstream q(quarantine, std::ios::binary | std::ios::trunc);
-    std::set<std::string> written;
+    // Appended, one line per file not listed yet, as the loader appends: the files a spec's own quarantine
+    // left out of this check stay listed when FILE is that quarantine.
+    std::set<std::string> listed;
+    for (const auto& f : detail::read_quarantine(quarantine)) listed.insert(f);
+    std::ofstream q(quarantine, std::ios::binary | std::ios::app);
+    std::size_t added = 0;
     for (const auto& p : report.problems)
-      if (written.insert(p.file).second)
+      if (listed.insert(p.file).second) {
         q << detail::quarantine_line(p.file, p.stage, p.entry.empty() ? p.reason : p.entry + ": " + p.reason);
+        ++added;
+      }
     q.flush();
     if (!q) throw error("cannot write " + quarantine);
-    std::printf("wrote %zu file(s) to %s\n", written.size(), quarantine.c_str());
+    std::printf("%zu file(s) added to %s, %zu listed\n", added, quarantine.c_str(), listed.size());
   }
   std::printf("%zu problem(s), %zu sample(s) checked", report.problems.size(), report.samples);
   if (report.quarantined) std::printf(", %zu left out by loader.quarantine", report.quarantined);

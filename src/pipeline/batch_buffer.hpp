@@ -96,13 +96,13 @@ struct sample_slot {
   /// fail() with a reason composed only when it is the first failure; composing it out of memory fails
   /// the slot with a fixed text instead.
   template <class F>
-  void fail_with(sample_stage where, std::string_view file, F&& compose) noexcept {
+  void fail_with(sample_stage where, std::string_view file, F&& compose, std::exception_ptr thrown = nullptr) noexcept {
     if (failed) return;
     try {
       const std::string reason = compose();
-      fail(where, file, reason);
+      fail(where, file, reason, std::move(thrown));
     } catch (...) {
-      fail(where, file, "out of memory while describing the failure");
+      fail(where, file, "out of memory while describing the failure", std::current_exception());
     }
   }
   /// Ready for another sample (a new batch, or a substitute): no failure.

@@ -13,20 +13,22 @@ namespace imgbatch::detail {
 
 namespace flow = oneapi::tbb::flow;
 
-// For ThreadSanitizer (util/tsan.hpp): a node body receives `msg` from the thread that sent it, a serial
-// node's body follows its previous run, and the body happens before the graph's wait_for_all returns.
-// Senders call hand_over(msg) before try_put.
+// For ThreadSanitizer (util/tsan.hpp): a node body runs after the graph was built, receives `msg` from
+// the thread that sent it (senders call hand_over(msg) before try_put), follows its serial node's previous
+// run, and happens before the graph's wait_for_all returns. Each relation has its own address, so bodies
+// are never ordered with each other by these annotations, only by the messages they pass.
 struct body_scope {
   const void* serial;
-  const void* graph;
-  body_scope(const void* msg, const void* serial_state, const void* pass) noexcept : serial(serial_state), graph(pass) {
-    hand_over_received(graph);
+  const void* done;
+  body_scope(const void* built, const void* msg, const void* serial_state, const void* done_sync) noexcept
+      : serial(serial_state), done(done_sync) {
+    hand_over_received(built);
     hand_over_received(msg);
     hand_over_received(serial);
   }
   ~body_scope() {
     hand_over(serial);
-    hand_over(graph);
+    hand_over(done);
   }
   body_scope(const body_scope&) = delete;
   body_scope& operator=(const body_scope&) = delete;
@@ -53,50 +55,51 @@ struct pass_graph::nodes {
       // Serial: it hands out the batch indices in order, one per free buffer.
       : split(g, flow::serial,
               [&p](batch_buffer* b, auto& ports) {
-                body_scope scope(b, &p.waiting_, &p);
+                body_scope scope(&p.built_sync_, b, &p.waiting_, &p.done_sync_);
                 p.split_batch(b, ports);
               }),
         plan(g, flow::unlimited,
              [&p](sample_slot* s, auto& ports) {
-               body_scope scope(s, nullptr, &p);
+               body_scope scope(&p.built_sync_, s, nullptr, &p.done_sync_);
                p.run_and_route(stage_plan, s, ports);
              }),
         gate(g, flow::unlimited,
              [&p](sample_slot* s, auto& ports) {
-               body_scope scope(s, nullptr, &p);
+               body_scope scope(&p.built_sync_, s, nullptr, &p.done_sync_);
                p.gate_sample(s, ports);
              }),
         decode(g, flow::unlimited,
                [&p](sample_slot* s) {
-                 body_scope scope(s, nullptr, &p);
+                 body_scope scope(&p.built_sync_, s, nullptr, &p.done_sync_);
                  stage_decode(p.in_.ctx, *s);
                  hand_over(s);
                  return s;
                }),
         replan(g, flow::unlimited,
                [&p](sample_slot* s) {
-                 body_scope scope(s, nullptr, &p);
+                 body_scope scope(&p.built_sync_, s, nullptr, &p.done_sync_);
                  stage_replan(p.in_.ctx, *s);
                  hand_over(s);
                  return s;
                }),
         augment(g, flow::unlimited,
                 [&p](sample_slot* s, auto& ports) {
-                  body_scope scope(s, nullptr, &p);
+                  body_scope scope(&p.built_sync_, s, nullptr, &p.done_sync_);
                   p.run_and_route(stage_augment, s, ports);
                 }),
         collate(g, flow::unlimited,
                 [&p](sample_slot* s, auto& ports) {
-                  body_scope scope(s, nullptr, &p);
+                  body_scope scope(&p.built_sync_, s, nullptr, &p.done_sync_);
                   p.collate_sample(s, ports);
                 }),
         // The sequencer counts from 0: a pass that starts at batch k numbers its batches from k.
         sequencer(g,
                   [&p](batch_buffer* const& b) -> std::size_t {
+                    hand_over_received(b);  // collate wrote the index before sending it
                     return static_cast<std::size_t>(b->data.index) - p.in_.first_batch;
                   }),
         deliver(g, flow::serial, [&p, this](batch_buffer* b) {
-          body_scope scope(b, nullptr, &p);
+          body_scope scope(&p.built_sync_, b, nullptr, &p.done_sync_);
           try {
             p.in_.ready->push(b);  // never blocks: the ring holds every buffer there is (false: closed)
             if (p.in_.start_next_at == 0)
@@ -123,31 +126,31 @@ struct pass_graph::nodes {
 pass_graph::pass_graph(oneapi::tbb::task_arena& arena, pass_inputs inputs)
     : arena_(arena), in_(std::move(inputs)), next_batch_(in_.first_batch) {
   waiting_.reserve(in_.buffers);
-  // Built inside the arena so every task of this graph runs on the arena's workers. execute() may run
-  // the functor on one of them while this thread waits: the hand-overs state both directions, and that
-  // the graph is built before any of its bodies runs (body_scope).
-  auto build = [this] {
-    hand_over_received(this);
-    nodes_ = std::make_unique<nodes>(*this);
-    hand_over(this);
-  };
-  handed_to_arena(&build, sizeof build);
-  hand_over(this);
-  arena_.execute(build);
-  hand_over_received(this);
+  // Built inside the arena so every task of this graph runs on the arena's workers.
+  in_arena(+[](pass_graph& p) { p.nodes_ = std::make_unique<nodes>(p); });
+  hand_over(&built_sync_);  // the graph is built before any of its bodies runs (body_scope)
 }
 
 pass_graph::~pass_graph() {
   cancel_and_wait();
-  auto destroy = [this] {
-    hand_over_received(this);
-    nodes_.reset();
-    hand_over(this);
-  };
-  handed_to_arena(&destroy, sizeof destroy);
-  hand_over(this);
-  arena_.execute(destroy);
-  hand_over_received(this);
+  in_arena(+[](pass_graph& p) { p.nodes_.reset(); });
+}
+
+void pass_graph::in_arena(void (*f)(pass_graph&)) {
+  // execute() may run the functor on one of the arena's threads while this one waits: the hand-overs say
+  // that the call happens after what came before it here, and before what follows.
+  struct call {
+    pass_graph* p;
+    void (*f)(pass_graph&);
+    void operator()() const {
+      hand_over_received(this);
+      f(*p);
+      hand_over(this);
+    }
+  } c{this, f};
+  hand_over(&c);
+  arena_.execute(c);
+  hand_over_received(&c);
 }
 
 void pass_graph::put_token(batch_buffer* b) {
@@ -177,7 +180,7 @@ void pass_graph::cancel_and_wait() {
   stopping_.store(true, std::memory_order_release);
   nodes_->g.cancel();
   nodes_->g.wait_for_all();
-  hand_over_received(this);  // every body ran before this
+  hand_over_received(&done_sync_);  // every body ran before this
   waited_ = true;
 }
 

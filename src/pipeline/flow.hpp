@@ -94,6 +94,11 @@ class pass_graph {
   bool making_ = false;
   std::unique_ptr<nodes> nodes_;
   bool waited_ = false;
+  // Addresses ThreadSanitizer's hand-overs name (util/tsan.hpp); never read or written.
+  char built_sync_ = 0, done_sync_ = 0;
+
+  /// Runs f(*this) inside the arena (building and destroying the graph there).
+  void in_arena(void (*f)(pass_graph&));
 };
 
 }  // namespace imgbatch::detail

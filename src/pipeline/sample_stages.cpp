@@ -56,7 +56,8 @@ void guarded(sample_slot& s, const std::string& file, const sample_stage& where,
   } catch (const decode_failure& e) {
     s.fail(where, file, e.what(), std::current_exception());
   } catch (const std::bad_alloc&) {
-    s.fail_with(where, file, [&] { return std::string("out of memory while ") + doing(where); });
+    s.fail_with(
+        where, file, [&] { return std::string("out of memory while ") + doing(where); }, std::current_exception());
   } catch (const std::exception& e) {
     s.fail(where, file, e.what(), std::current_exception());
   }
@@ -228,7 +229,8 @@ void shape_batch(const stage_context& ctx, batch_buffer& b) noexcept {
     ctx.layout->shape(b.data, shape);
   } catch (const std::bad_alloc&) {
     for (std::size_t i = 0; i < n; ++i)
-      b.slots[i].fail(sample_stage::batch, b.slots[i].record->image, "out of memory for the batch tensors");
+      b.slots[i].fail(sample_stage::batch, b.slots[i].record->image, "out of memory for the batch tensors",
+                      std::current_exception());
   } catch (const std::exception& e) {
     for (std::size_t i = 0; i < n; ++i)
       b.slots[i].fail(sample_stage::batch, b.slots[i].record->image, e.what(), std::current_exception());
@@ -310,7 +312,14 @@ bool retry_sample(const stage_context& ctx, sample_slot& s) noexcept {
   if (ctx.faults) ctx.faults->report(s, ctx.on_error);
   if (ctx.on_error != error_policy::substitute || !ctx.substitutes || s.attempts >= ctx.substitute_attempts)
     return false;
-  const auto k = ctx.substitutes->draw(s.record->id, ctx.seed, ctx.epoch, s.position, s.attempts + 1);
+  // Never one this slot tried already: drawn again (a fixed sequence of draws, so still deterministic).
+  std::optional<std::uint64_t> k;
+  for (int redraw = 0; redraw < 64; ++redraw) {
+    k = ctx.substitutes->draw(s.record->id, ctx.seed, ctx.epoch, s.position, (s.attempts + 1) * 64 + redraw);
+    if (!k || std::none_of(s.tried.begin(), s.tried.end(), [&](const failed_sample& t) { return t.sample_id == *k; }))
+      break;
+    k.reset();
+  }
   if (!k) return false;  // no other sample to take its place
   try {
     s.tried.push_back({s.error_file, s.stage, s.error_reason, s.record->id});

@@ -15,7 +15,7 @@ class substitute_pool {
   /// `bins`: each record's aspect bin (sampler.group_by_aspect), or empty.
   substitute_pool(std::size_t records, const std::vector<int>& bins);
 
-  /// The substitute for record `failed` at draw `position` of an epoch, attempt `attempt` (1, 2, ...):
+  /// The substitute for record `failed` at draw `position` of an epoch, draw number `attempt`:
   /// uniform over the candidates other than `failed`, a pure function of its arguments; none when
   /// `failed` has no other candidate.
   std::optional<std::uint64_t> draw(std::uint64_t failed, std::uint64_t seed, std::uint64_t epoch,

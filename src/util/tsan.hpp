@@ -15,8 +15,6 @@
 #ifdef IMGBATCH_TSAN_ACTIVE
 extern "C" void __tsan_acquire(void* addr);
 extern "C" void __tsan_release(void* addr);
-extern "C" void AnnotateBenignRaceSized(const char* file, int line, const volatile void* mem, unsigned long size,
-                                        const char* description);
 #endif
 
 namespace imgbatch::detail {
@@ -36,17 +34,6 @@ inline void hand_over_received(const void* p) noexcept {
   if (p) __tsan_acquire(const_cast<void*>(p));
 #else
   (void)p;
-#endif
-}
-
-/// `size` bytes at `p` are read by a thread that oneTBB hands them to (a task_arena::execute functor,
-/// run by one of the arena's threads while the caller waits): not a race.
-inline void handed_to_arena(const void* p, unsigned long size) noexcept {
-#ifdef IMGBATCH_TSAN_ACTIVE
-  AnnotateBenignRaceSized(__FILE__, __LINE__, p, size, "task_arena::execute functor");
-#else
-  (void)p;
-  (void)size;
 #endif
 }
 

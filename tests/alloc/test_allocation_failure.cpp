@@ -10,6 +10,7 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <map>
 #include <new>
 #include <string>
@@ -72,6 +73,7 @@ pipeline_spec make_spec(const test::temp_dir& dir, error_policy policy) {
   s.loader.threads = 2;
   s.loader.prefetch_batches = 2;
   s.loader.on_error = policy;
+  s.loader.quarantine = "quarantine.tsv";  // stays empty: a file is not bad for lack of memory
   return s;
 }
 
@@ -117,6 +119,10 @@ TEST_CASE("allocation failure: each allocation of a pass failed in turn, the loa
         CHECK(r.samples == 12);  // under fail, a pass that ends is whole
       } else {
         ++outcomes[r.samples == 12 ? "complete" : "skipped"];
+        // Every sample is delivered or counted as skipped, each bad file for running out of memory.
+        const loader_stats st = l.stats();
+        CHECK(r.samples + static_cast<int>(st.skipped) == 12);
+        for (const auto& f : st.bad_files) CHECK_MESSAGE(f.reason.find("out of memory") != std::string::npos, f.reason);
       }
       // The next pass of the same loader is exact.
       const pass_result after = run_pass(l);
@@ -126,6 +132,7 @@ TEST_CASE("allocation failure: each allocation of a pass failed in turn, the loa
       CHECK(after.wrong == 0);
     }
     for (const auto& [what, n] : outcomes) MESSAGE(what << ": " << n);
+    CHECK(std::filesystem::file_size(dir / "quarantine.tsv") == 0);
     // The armed allocation was reached in (nearly) every first pass: the count varies a little with
     // the order threads run in.
     CHECK(hit + 30 >= static_cast<int>(per_pass));

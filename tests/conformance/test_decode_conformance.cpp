@@ -130,7 +130,10 @@ int main() {
       ++region_files;
     } else if (result == "ok_with_warning") {
       if (err.empty()) fail(rel + ": a file libjpeg or libpng warns about must be refused in strict mode");
-      ++refused_strict[is_png ? "png" : "jpeg"];
+      else ++refused_strict[is_png ? "png" : "jpeg"];
+      // A PNG is refused for the warning the table lists (its first, after "W:").
+      if (const auto w = cols[3].find("W:"); is_png && w != std::string::npos && err != cols[3].substr(w + 2))
+        fail(rel + ": refused for '" + err + "', the table's warning is '" + cols[3].substr(w + 2) + "'");
       image l;
       const std::string e = try_decode(bytes, pixel_kind::rgb8, lenient, l);
       int comps = 3;

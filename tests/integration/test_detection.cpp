@@ -283,13 +283,21 @@ TEST_CASE("detection: broken COCO JSON, out-of-range sizes and too many annotati
   CHECK_THROWS_WITH_AS(detail::build_index(coco_spec(dir.path()), false),
                        doctest::Contains((json + ": invalid JSON: ").c_str()), dataset_error);
   // A width of 1e300 was cast to an integer (undefined); 2^32 + 8 wrapped round to 8.
-  for (const char* width : {"1e300", "4294967304"}) {
+  const std::map<std::string, std::string> sizes = {
+      {"1e300", "'width' must be an integer"},            // beyond int64: not cast
+      {"4294967304", "'width' must be 0 to 2147483647"},  // 2^32 + 8 once wrapped to 8
+      {"2147483648", "'width' must be 0 to 2147483647"},
+      {"-1", "'width' must be 0 to 2147483647"}};
+  for (const auto& [width, why] : sizes) {
     CAPTURE(width);
-    test::write_text(dir / "annotations.json", std::string(R"({"images": [{"id": 1, "file_name": "a.png", "width": )") +
-                                                   width + R"(, "height": 8}], "annotations": [], "categories": []})");
-    CHECK_THROWS_WITH_AS(detail::build_index(coco_spec(dir.path()), false), doctest::Contains("'width' must be"),
+    test::write_text(dir / "annotations.json", R"({"images": [{"id": 1, "file_name": "a.png", "width": )" + width +
+                                                   R"(, "height": 8}], "annotations": [], "categories": []})");
+    CHECK_THROWS_WITH_AS(detail::build_index(coco_spec(dir.path()), false), (json + ": images[0]: " + why).c_str(),
                          dataset_error);
   }
+  test::write_text(dir / "annotations.json", R"({"images": [{"id": 1, "file_name": "a.png", "width": 2147483647,
+                   "height": 8}], "annotations": [], "categories": []})");
+  CHECK(detail::build_index(coco_spec(dir.path()), false).records.size() == 1);  // the largest int is a size
   // dataset.max_annotations: image 10 has 3 annotations, image 20 one; a limit of 2 refuses image 10 by name.
   write_coco(dir.path(), {{"a.png", {8, 8}}, {"b.png", {8, 8}}},
              R"([{"id": 1, "image_id": 10, "category_id": 1, "bbox": [1, 1, 2, 2]},
@@ -305,7 +313,8 @@ TEST_CASE("detection: broken COCO JSON, out-of-range sizes and too many annotati
   CHECK(over.problems[0].file == json);
   CHECK(over.problems[0].entry == (dir / "images" / "a.png").string());
   CHECK(over.problems[0].reason == "3 annotations, more than dataset.max_annotations (2)");
-  CHECK(over.records.size() == 1);
+  REQUIRE(over.records.size() == 1);
+  CHECK(over.records[0].image == (dir / "images" / "b.png").string());
   CHECK_THROWS_WITH_AS(loader{limited}, doctest::Contains("3 annotations, more than dataset.max_annotations (2)"),
                        dataset_error);
   // VOC: a <size> beyond an int is a problem of its file, not a wrapped size.

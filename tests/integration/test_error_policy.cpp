@@ -183,6 +183,8 @@ TEST_CASE("on_error skip: bad samples are dropped and counted, batches come out 
     CHECK(stage[image_of(dir, 8)] == "decode");
     CHECK(stage[image_of(dir, 15)] == "decode");
     for (const auto& f : st.bad_files) CHECK(!f.reason.empty());
+    for (const auto& f : st.bad_files)
+      if (f.file == image_of(dir, 7)) CHECK(f.reason == "empty file");
     CHECK(st.to_string().find("4 bad files; 8 samples skipped") != std::string::npos);
   }
   // Logged once per loader: two loaders, two epochs each.
@@ -243,14 +245,27 @@ TEST_CASE("on_error substitute: batches stay full of good samples, the same ones
   CHECK(runs[0] == runs[3]);
   CHECK(runs[1] == runs[4]);
   CHECK(runs[2] == runs[5]);
-  // The good samples keep their places: every epoch holds the 16 good ones once each (shuffled).
-  for (const auto& epoch : runs) {
-    std::multiset<int> seen;
-    for (const auto& b : epoch)
-      for (int id : b) seen.insert(id);
-    for (int i = 0; i < 20; ++i)
-      if (!bad.count(i)) CHECK(seen.count(i) >= 1);
+  // The good samples keep their places: the same spec on undamaged copies of the files puts the same id
+  // at every place whose sample is good; only the bad ones' places hold substitutes.
+  test::temp_dir clean;
+  write_data(clean, 20);
+  pipeline_spec cs = make_spec(clean, 4, error_policy::fail, 2);
+  cs.sampler.shuffle = true;
+  cs.sampler.seed = 11;
+  loader lc(cs);
+  int places = 0, substituted = 0;
+  for (std::uint64_t e = 0; e < 3; ++e) {
+    const auto want = ids_of_epoch(lc, e);
+    REQUIRE(want.size() == runs[e].size());
+    for (std::size_t j = 0; j < want.size(); ++j)
+      for (std::size_t k = 0; k < want[j].size(); ++k) {
+        ++places;
+        if (bad.count(want[j][k])) ++substituted;
+        else CHECK(runs[e][j][k] == want[j][k]);
+      }
   }
+  CHECK(places == 60);
+  CHECK(substituted == 12);
 }
 
 TEST_CASE("on_error substitute: a substitute must fit the batch's shape, one that does not is drawn again") {
@@ -271,11 +286,37 @@ TEST_CASE("on_error substitute: a substitute must fit the batch's shape, one tha
   CHECK(b->samples()[1].id == 0);
   CHECK(b->samples()[1].geometry.output_width == 8);
   CHECK((*b)["image"].dim(3) == 8);
+  check_pixels(*b);  // the substitute's pixels, not what the failed sample left
   const loader_stats st = l.stats();
   // Only the broken file is a bad file: substitutes that did not fit are not.
   REQUIRE(st.bad_files.size() == 1);
   CHECK(st.bad_files[0].file == image_of(dir, 1));
   CHECK(st.bad_files[0].stage == "decode");
+}
+
+TEST_CASE("on_error substitute: with group_by_aspect, a substitute comes from the failed sample's bin") {
+  // Even samples are portrait (12 high, 8 wide), odd ones landscape; two bins. Portrait samples 2 and 4 are
+  // broken (their headers are unreadable too, which puts them in bin 0, the portrait one, whatever they
+  // are): their substitutes are portrait, never themselves.
+  test::temp_dir dir;
+  write_data(dir, 16, [](int i) { return i % 2 ? std::array<int, 2>{8, 12} : std::array<int, 2>{12, 8}; });
+  break_file(dir, 2, 0);
+  break_file(dir, 4, 1);
+  pipeline_spec s = make_spec(dir, 2, error_policy::substitute);
+  s.batch.pad = pad_spec{};
+  s.sampler.group_by_aspect = 2;
+  s.sampler.shuffle = true;
+  loader l(s);
+  int substitutes = 0;
+  for (std::uint64_t e = 0; e < 4; ++e) {
+    for (const auto& b : ids_of_epoch(l, e)) {
+      REQUIRE(b.size() == 2);
+      CHECK(b[0] % 2 == b[1] % 2);  // one bin per batch, substitutes included
+      for (int id : b) CHECK((id != 2 && id != 4));
+    }
+  }
+  substitutes = static_cast<int>(l.stats().substituted);
+  CHECK(substitutes >= 8);  // two per epoch, more when one drew the other broken sample
 }
 
 TEST_CASE("on_error substitute: after the attempts, the batch fails naming every file tried") {
@@ -294,13 +335,20 @@ TEST_CASE("on_error substitute: after the attempts, the batch fails naming every
     CHECK(e.stage() == "decode");
     const std::string why = e.reason();
     CHECK(why.find("its 3 substitute(s) failed too: ") != std::string::npos);
-    // The original and three substitutes: four file names in the message.
-    std::size_t named = 0;
-    for (int i = 0; i < 6; ++i)
-      for (std::size_t at = why.find(image_of(dir, i)); at != std::string::npos;
-           at = why.find(image_of(dir, i), at + 1))
-        ++named;
-    CHECK(named == 3);  // the reason names the three substitutes; file() names the original
+    // file() names the original; the reason names three substitutes, three different files, none of them
+    // the original (a place never retries a sample it tried).
+    std::size_t named = 0, distinct = 0;
+    for (int i = 0; i < 6; ++i) {
+      std::size_t n = 0;
+      for (std::size_t at = why.find(image_of(dir, i) + ":"); at != std::string::npos;
+           at = why.find(image_of(dir, i) + ":", at + 1))
+        ++n;
+      if (i == 0) CHECK(n == 0);
+      named += n;
+      distinct += n > 0 ? 1 : 0;
+    }
+    CHECK(named == 3);
+    CHECK(distinct == 3);
   }
 }
 
@@ -327,12 +375,15 @@ TEST_CASE("loader.quarantine: bad files are written once with their reason, and 
   loader again(s);
   CHECK(again.dataset_size() == 10);
   CHECK(again.stats().quarantined == 2);
-  const auto batches = ids_of_epoch(again, 0);
-  REQUIRE(batches.size() == 3);
-  CHECK(batches[0].size() == 4);
+  // Ids are positions in the dataset that is left (files 0, 1, 3, ... are samples 0, 1, 2, ...); the
+  // pixels are checked against the files (check_pixels).
+  CHECK(ids_of_epoch(again, 0) == std::vector<std::vector<int>>{{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9}});
   CHECK(again.stats().skipped == 0);
-  // Ids are positions in the dataset that is left: sample 3 of the files is now sample 2.
   CHECK(again.stats().bad_files.empty());
+  std::ifstream in2(q);
+  std::size_t still = 0;
+  for (std::string line; std::getline(in2, line);) ++still;
+  CHECK(still == 2);
 
   pipeline_spec unwritable = s;
   unwritable.loader.quarantine = dir / "no-such-folder" / "q.tsv";

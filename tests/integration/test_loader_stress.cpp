@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -17,7 +18,24 @@ TEST_CASE("stress: stopping, re-epoching and destroying at random points never h
     return std::array<int, 2>{16 + i % 5, 20 + i % 3};
   });
   detail::counter_rng rng(2024);
-  std::vector<batch> kept;  // batches that outlive their loaders
+  // Batches that outlive their loaders, with a copy of their image bytes and sample ids taken when kept:
+  // a buffer handed back to the pipeline while held, or freed, would change them (the samples differ
+  // in colour from one id to the next).
+  struct kept_batch {
+    batch b;
+    std::vector<float> pixels;
+    std::vector<std::uint64_t> ids;
+  };
+  std::vector<kept_batch> kept;
+  int kept_total = 0, compared = 0;
+  auto keep = [&](const batch& b) {
+    ++kept_total;
+    const tensor& t = b["image"];
+    const float* p = t.data<float>();
+    kept_batch k{b, std::vector<float>(p, p + t.numel()), {}};
+    for (const auto& s : b.samples()) k.ids.push_back(s.id);
+    kept.push_back(std::move(k));
+  };
   const auto t0 = std::chrono::steady_clock::now();
   for (int round = 0; round < 200; ++round) {
     pipeline_spec s;
@@ -37,7 +55,7 @@ TEST_CASE("stress: stopping, re-epoching and destroying at random points never h
       int n = 0;
       for (const batch& b : *l) {
         REQUIRE(b["image"].dim(2) == 12);
-        if (rng.bernoulli(0.1) && kept.size() < 2 && s.loader.prefetch_batches > 2) kept.push_back(b);
+        if (rng.bernoulli(0.1) && kept.size() < 2 && s.loader.prefetch_batches > 2) keep(b);
         if (++n >= take) break;
       }
       switch (rng.below(4)) {
@@ -49,7 +67,7 @@ TEST_CASE("stress: stopping, re-epoching and destroying at random points never h
           break;
         case 2: {
           auto b = l->next();  // start a pass and leave it running
-          if (b && kept.size() < 2 && s.loader.prefetch_batches > 2) kept.push_back(*b);
+          if (b && kept.size() < 2 && s.loader.prefetch_batches > 2) keep(*b);
           break;
         }
         default:
@@ -57,12 +75,20 @@ TEST_CASE("stress: stopping, re-epoching and destroying at random points never h
       }
     }
     l.reset();  // destroyed with whatever is in flight
-    for (const batch& b : kept) {
-      const float* p = b["image"].data<float>();
-      CHECK(p[0] == p[0]);  // readable, not freed
+    for (const kept_batch& k : kept) {
+      const tensor& t = k.b["image"];
+      REQUIRE(t.numel() == k.pixels.size());
+      CHECK(std::memcmp(t.raw(), k.pixels.data(), k.pixels.size() * sizeof(float)) == 0);
+      std::vector<std::uint64_t> ids;
+      for (const auto& smp : k.b.samples()) ids.push_back(smp.id);
+      CHECK(ids == k.ids);
+      ++compared;
     }
     if (rng.bernoulli(0.5)) kept.clear();
   }
+  CHECK(kept_total > 20);  // the fixed seed keeps batches past their loaders in many rounds
+  CHECK(compared > kept_total);
+  MESSAGE(kept_total << " batches kept past their loaders, " << compared << " comparisons");
   MESSAGE("200 loaders torn down at random points in "
           << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s");
 }

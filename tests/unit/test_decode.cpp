@@ -240,6 +240,48 @@ TEST_CASE("decode: a PNG chunk above decode.max_png_chunk_bytes is refused, belo
   CHECK_MESSAGE(why.find("chunk data is too large") != std::string::npos, why);
 }
 
+// `png` with a chunk of `type` holding `data` after IHDR; its CRC wrong when `bad_crc`.
+std::vector<std::uint8_t> with_chunk(const std::vector<std::uint8_t>& png, const char* type,
+                                     const std::vector<std::uint8_t>& data, bool bad_crc) {
+  std::vector<std::uint8_t> chunk;
+  const auto len = static_cast<std::uint32_t>(data.size());
+  for (int shift : {24, 16, 8, 0}) chunk.push_back(static_cast<std::uint8_t>(len >> shift));
+  for (int i = 0; i < 4; ++i) chunk.push_back(static_cast<std::uint8_t>(type[i]));
+  for (std::uint8_t v : data) chunk.push_back(v);
+  auto crc = static_cast<std::uint32_t>(crc32(crc32(0, nullptr, 0), &chunk[4], static_cast<uInt>(4 + data.size())));
+  if (bad_crc) crc ^= 1;
+  for (int shift : {24, 16, 8, 0}) chunk.push_back(static_cast<std::uint8_t>(crc >> shift));
+  std::vector<std::uint8_t> out;  // byte by byte, as with_text_chunk (GCC 12 misreads inserts here)
+  out.reserve(png.size() + chunk.size());
+  for (std::size_t i = 0; i < 33; ++i) out.push_back(png[i]);
+  for (std::uint8_t v : chunk) out.push_back(v);
+  for (std::size_t i = 33; i < png.size(); ++i) out.push_back(png[i]);
+  return out;
+}
+
+TEST_CASE("decode: under strict, a PNG warning about the data is an error, one about a colour profile is not") {
+  test::temp_dir dir;
+  write_png((dir / "a.png").string(), test::make_image(8, 8, 3, [](int x, int, int c) { return x * 20 + c; }));
+  const auto png = bytes_of(dir / "a.png");
+  decode_options strict, lenient;
+  lenient.strict = false;
+  // An ancillary chunk with a wrong CRC: libpng warns and skips it.
+  const std::vector<std::uint8_t> text = {'C', 'o', 'm', 'm', 'e', 'n', 't', 0, 'h', 'i'};
+  const auto bad_text = with_chunk(png, "tEXt", text, true);
+  CHECK(decode_error(bad_text, pixel_kind::rgb8, strict) == "tEXt: CRC error");
+  CHECK(decode_error(bad_text, pixel_kind::rgb8, lenient).empty());
+  CHECK(decode_error(with_chunk(png, "tEXt", text, false), pixel_kind::rgb8, strict).empty());
+  // An ICC profile too short to be one: libpng warns ("iCCP: ...") and ignores the profile, and so does
+  // imgbatch, which does no colour management.
+  std::vector<std::uint8_t> icc = {'x', 0, 0};  // name, NUL, compression method 0, then zlib data
+  const std::string profile(20, 'p');
+  std::vector<std::uint8_t> z(compressBound(profile.size()));
+  uLongf zn = z.size();
+  REQUIRE(compress(z.data(), &zn, reinterpret_cast<const Bytef*>(profile.data()), profile.size()) == Z_OK);
+  icc.insert(icc.end(), z.begin(), z.begin() + static_cast<std::ptrdiff_t>(zn));
+  CHECK(decode_error(with_chunk(png, "iCCP", icc, false), pixel_kind::rgb8, strict).empty());
+}
+
 TEST_CASE("read_file: a file above the byte limit is refused before it is read") {
   test::temp_dir dir;
   const std::vector<std::uint8_t> data(5000, 7);

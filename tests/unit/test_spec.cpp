@@ -111,15 +111,18 @@ TEST_CASE("spec: inconsistent settings are refused with the reason") {
                          R"({"op": "random_affine", "degrees": [-10, 10]})"}) {
     CAPTURE(op);
     std::string s2 = no_ignore;
-    s2.replace(s2.find(resize), resize.size(), op);
+    s2.replace(s2.find(resize), resize.size(), resize + ", " + op);  // the op is transforms[1]
     const std::string name = std::string(op).substr(8, std::string(op).find('"', 8) - 8);
-    CHECK(error_of(s2) == "transforms[0]: " + name +
+    CHECK(error_of(s2) == "transforms[1]: " + name +
                               " can pad the mask, and targets.mask.ignore_index is null, so the padding would become "
                               "class 0: set targets.mask.ignore_index (the value padding takes)");
   }
   std::string crop_no_pad = no_ignore;
   crop_no_pad.replace(crop_no_pad.find(resize), resize.size(), R"({"op": "random_crop", "size": [64, 64]})");
   CHECK(error_of(crop_no_pad) == "no error");
+  std::string letterbox_255 = seg_json;  // the same op with an ignore_index to pad with
+  letterbox_255.replace(letterbox_255.find(resize), resize.size(), R"({"op": "letterbox", "size": [64, 64]})");
+  CHECK(error_of(letterbox_255) == "no error");
 }
 
 TEST_CASE("spec: rank and world_size \"auto\" come from the environment, both or neither") {
