@@ -38,17 +38,19 @@ std::string_view op_name(const transform& t) noexcept {
 
 namespace {
 
+// Numbers are written with + 0.0: a -0 (which JSON would read back as the integer 0) becomes 0, so a
+// spec read back writes the same text (found by fuzz_spec).
 std::string num(double v) {
   std::ostringstream os;
   os.precision(17);
-  os << v;
+  os << v + 0.0;
   return os.str();
 }
 
 std::string pair_json(const std::array<double, 2>& a) {
   std::ostringstream os;
   os.precision(17);
-  os << "[" << a[0] << ", " << a[1] << "]";
+  os << "[" << a[0] + 0.0 << ", " << a[1] + 0.0 << "]";
   return os.str();
 }
 
@@ -64,7 +66,7 @@ std::string size_json(const size2& s) {
 std::string triple_json(const std::array<float, 3>& a) {
   std::ostringstream os;
   os.precision(9);
-  os << "[" << a[0] << ", " << a[1] << ", " << a[2] << "]";
+  os << "[" << a[0] + 0.0f << ", " << a[1] + 0.0f << ", " << a[2] + 0.0f << "]";
   return os.str();
 }
 

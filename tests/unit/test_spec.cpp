@@ -67,6 +67,17 @@ TEST_CASE("spec: to_json reads back to the same spec") {
   CHECK(std::get<normalize_op>(t.transforms[2]).mean[1] == std::get<normalize_op>(s.transforms[2]).mean[1]);
 }
 
+TEST_CASE("spec: a -0 reads back as 0, so to_json of a spec read back is the same text") {
+  // Found by fuzz_spec: "p": -0.0 was written as -0, which JSON reads as the integer 0.
+  const auto s = pipeline_spec::from_json(
+      R"({"dataset": {"format": "folder", "root": "x"},
+          "transforms": [{"op": "vflip", "p": -0.0}, {"op": "normalize", "mean": [-0.0, 0.5, 0.5], "std": [1, 1, 1]}]})");
+  const std::string json = s.to_json();
+  CHECK(json.find("\"p\": 0}") != std::string::npos);
+  CHECK(json.find("-0") == std::string::npos);
+  CHECK(pipeline_spec::from_json(json).to_json() == json);
+}
+
 TEST_CASE("spec: errors name the key path and what was expected") {
   CHECK(error_of(with(R"("size": [256, 256])", R"("szie": [256, 256])")) ==
         "transforms[0].szie: unknown key (expected one of: op, size, shorter, max_longer)");
