@@ -203,30 +203,31 @@ TEST_CASE("decode: a declared size above the pixel limit is refused before alloc
   CHECK(decode_error(bytes_of(dir / "big.jpg"), pixel_kind::rgb8, opt) == want);
 }
 
-// `png` with a tEXt chunk of `n` bytes inserted after IHDR (CRC computed with zlib, as libpng checks it).
-std::vector<std::uint8_t> with_text_chunk(const std::vector<std::uint8_t>& png, std::size_t n) {
-  std::vector<std::uint8_t> chunk(4 + 4 + n + 4);
-  const auto len = static_cast<std::uint32_t>(n);
-  chunk[0] = static_cast<std::uint8_t>(len >> 24);
-  chunk[1] = static_cast<std::uint8_t>(len >> 16);
-  chunk[2] = static_cast<std::uint8_t>(len >> 8);
-  chunk[3] = static_cast<std::uint8_t>(len);
-  std::memcpy(&chunk[4], "tEXt", 4);
-  std::memcpy(&chunk[8], "Comment", 7);  // keyword, NUL, then text
-  chunk[15] = 0;
-  for (std::size_t i = 16; i < 8 + n; ++i) chunk[i] = 'x';
-  const auto crc = static_cast<std::uint32_t>(crc32(crc32(0, nullptr, 0), &chunk[4], static_cast<uInt>(4 + n)));
-  chunk[8 + n] = static_cast<std::uint8_t>(crc >> 24);
-  chunk[9 + n] = static_cast<std::uint8_t>(crc >> 16);
-  chunk[10 + n] = static_cast<std::uint8_t>(crc >> 8);
-  chunk[11 + n] = static_cast<std::uint8_t>(crc);
-  // Signature (8 bytes) and IHDR (25), the chunk, the rest (byte by byte: GCC 12 misreads inserts here).
-  std::vector<std::uint8_t> out;
+// `png` with a chunk of `type` holding `data` after IHDR; its CRC (computed with zlib, as libpng checks it)
+// wrong when `bad_crc`.
+std::vector<std::uint8_t> with_chunk(const std::vector<std::uint8_t>& png, const char* type,
+                                     const std::vector<std::uint8_t>& data, bool bad_crc) {
+  std::vector<std::uint8_t> chunk;
+  const auto len = static_cast<std::uint32_t>(data.size());
+  for (int shift : {24, 16, 8, 0}) chunk.push_back(static_cast<std::uint8_t>(len >> shift));
+  for (int i = 0; i < 4; ++i) chunk.push_back(static_cast<std::uint8_t>(type[i]));
+  for (std::uint8_t v : data) chunk.push_back(v);
+  auto crc = static_cast<std::uint32_t>(crc32(crc32(0, nullptr, 0), &chunk[4], static_cast<uInt>(4 + data.size())));
+  if (bad_crc) crc ^= 1;
+  for (int shift : {24, 16, 8, 0}) chunk.push_back(static_cast<std::uint8_t>(crc >> shift));
+  std::vector<std::uint8_t> out;  // byte by byte: GCC 12 misreads inserts here (-Warray-bounds)
   out.reserve(png.size() + chunk.size());
   for (std::size_t i = 0; i < 33; ++i) out.push_back(png[i]);
   for (std::uint8_t v : chunk) out.push_back(v);
   for (std::size_t i = 33; i < png.size(); ++i) out.push_back(png[i]);
   return out;
+}
+
+// `png` with a tEXt chunk of `n` bytes (n >= 8) after IHDR.
+std::vector<std::uint8_t> with_text_chunk(const std::vector<std::uint8_t>& png, std::size_t n) {
+  std::vector<std::uint8_t> text(n, 'x');
+  std::memcpy(text.data(), "Comment", 8);  // keyword, NUL, then text
+  return with_chunk(png, "tEXt", text, false);
 }
 
 TEST_CASE("decode: a PNG chunk above decode.max_png_chunk_bytes is refused, below it decodes") {
@@ -238,25 +239,6 @@ TEST_CASE("decode: a PNG chunk above decode.max_png_chunk_bytes is refused, belo
   opt.max_png_chunk_bytes = 10'000;
   const std::string why = decode_error(png, pixel_kind::rgb8, opt);
   CHECK_MESSAGE(why.find("chunk data is too large") != std::string::npos, why);
-}
-
-// `png` with a chunk of `type` holding `data` after IHDR; its CRC wrong when `bad_crc`.
-std::vector<std::uint8_t> with_chunk(const std::vector<std::uint8_t>& png, const char* type,
-                                     const std::vector<std::uint8_t>& data, bool bad_crc) {
-  std::vector<std::uint8_t> chunk;
-  const auto len = static_cast<std::uint32_t>(data.size());
-  for (int shift : {24, 16, 8, 0}) chunk.push_back(static_cast<std::uint8_t>(len >> shift));
-  for (int i = 0; i < 4; ++i) chunk.push_back(static_cast<std::uint8_t>(type[i]));
-  for (std::uint8_t v : data) chunk.push_back(v);
-  auto crc = static_cast<std::uint32_t>(crc32(crc32(0, nullptr, 0), &chunk[4], static_cast<uInt>(4 + data.size())));
-  if (bad_crc) crc ^= 1;
-  for (int shift : {24, 16, 8, 0}) chunk.push_back(static_cast<std::uint8_t>(crc >> shift));
-  std::vector<std::uint8_t> out;  // byte by byte, as with_text_chunk (GCC 12 misreads inserts here)
-  out.reserve(png.size() + chunk.size());
-  for (std::size_t i = 0; i < 33; ++i) out.push_back(png[i]);
-  for (std::uint8_t v : chunk) out.push_back(v);
-  for (std::size_t i = 33; i < png.size(); ++i) out.push_back(png[i]);
-  return out;
 }
 
 TEST_CASE("decode: under strict, a PNG warning about the data is an error, one about a colour profile is not") {
