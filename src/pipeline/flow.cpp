@@ -55,41 +55,29 @@ struct pass_graph::nodes {
       // Serial: it hands out the batch indices in order, one per free buffer.
       : split(g, flow::serial,
               [&p](batch_buffer* b, auto& ports) {
-                body_scope scope(&p.built_sync_, b, &p.waiting_, &p.done_sync_);
+                const body_scope scope = p.in_body(b, &p.waiting_);
                 p.split_batch(b, ports);
               }),
         plan(g, flow::unlimited,
              [&p](sample_slot* s, auto& ports) {
-               body_scope scope(&p.built_sync_, s, nullptr, &p.done_sync_);
+               const body_scope scope = p.in_body(s);
                p.run_and_route(stage_plan, s, ports);
              }),
         gate(g, flow::unlimited,
              [&p](sample_slot* s, auto& ports) {
-               body_scope scope(&p.built_sync_, s, nullptr, &p.done_sync_);
+               const body_scope scope = p.in_body(s);
                p.gate_sample(s, ports);
              }),
-        decode(g, flow::unlimited,
-               [&p](sample_slot* s) {
-                 body_scope scope(&p.built_sync_, s, nullptr, &p.done_sync_);
-                 stage_decode(p.in_.ctx, *s);
-                 hand_over(s);
-                 return s;
-               }),
-        replan(g, flow::unlimited,
-               [&p](sample_slot* s) {
-                 body_scope scope(&p.built_sync_, s, nullptr, &p.done_sync_);
-                 stage_replan(p.in_.ctx, *s);
-                 hand_over(s);
-                 return s;
-               }),
+        decode(g, flow::unlimited, [&p](sample_slot* s) { return p.run_stage(stage_decode, s); }),
+        replan(g, flow::unlimited, [&p](sample_slot* s) { return p.run_stage(stage_replan, s); }),
         augment(g, flow::unlimited,
                 [&p](sample_slot* s, auto& ports) {
-                  body_scope scope(&p.built_sync_, s, nullptr, &p.done_sync_);
+                  const body_scope scope = p.in_body(s);
                   p.run_and_route(stage_augment, s, ports);
                 }),
         collate(g, flow::unlimited,
                 [&p](sample_slot* s, auto& ports) {
-                  body_scope scope(&p.built_sync_, s, nullptr, &p.done_sync_);
+                  const body_scope scope = p.in_body(s);
                   p.collate_sample(s, ports);
                 }),
         // The sequencer counts from 0: a pass that starts at batch k numbers its batches from k.
@@ -99,7 +87,7 @@ struct pass_graph::nodes {
                     return static_cast<std::size_t>(b->data.index) - p.in_.first_batch;
                   }),
         deliver(g, flow::serial, [&p, this](batch_buffer* b) {
-          body_scope scope(&p.built_sync_, b, nullptr, &p.done_sync_);
+          const body_scope scope = p.in_body(b);
           try {
             p.in_.ready->push(b);  // never blocks: the ring holds every buffer there is (false: closed)
             if (p.in_.start_next_at == 0)
@@ -236,6 +224,17 @@ void pass_graph::split_batch(batch_buffer* token, Ports& ports) try {
   for (std::size_t i = 0; i < n; ++i) send(std::get<0>(ports), first + i);
 } catch (...) {
   fail(std::current_exception());
+}
+
+body_scope pass_graph::in_body(const void* msg, const void* serial) noexcept {
+  return body_scope(&built_sync_, msg, serial, &done_sync_);
+}
+
+sample_slot* pass_graph::run_stage(void (*stage)(const stage_context&, sample_slot&) noexcept, sample_slot* s) {
+  const body_scope scope = in_body(s);
+  stage(in_.ctx, *s);
+  hand_over(s);  // the node sends it on once this returns
+  return s;
 }
 
 template <class Ports>

@@ -20,6 +20,8 @@
 
 namespace imgbatch::detail {
 
+struct body_scope;
+
 /// What one pass over an epoch needs; owned by the loader, outlives the pass.
 struct pass_inputs {
   const std::vector<sample_record>* records = nullptr;
@@ -69,6 +71,10 @@ class pass_graph {
   struct nodes;
   template <class Ports>
   void split_batch(batch_buffer* b, Ports& ports);
+  /// The ThreadSanitizer scope of a node body receiving `msg` (flow.cpp); `serial`: the node's own state.
+  body_scope in_body(const void* msg, const void* serial = nullptr) noexcept;
+  /// Runs `stage` on the sample in a function node's body and returns it for the node to send on.
+  sample_slot* run_stage(void (*stage)(const stage_context&, sample_slot&) noexcept, sample_slot* s);
   /// Runs `stage` on the sample, then sends it on (port 0) or, when it failed and takes a substitute
   /// (retry_sample), to be planned again (port 1).
   template <class Ports>
