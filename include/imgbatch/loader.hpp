@@ -5,8 +5,10 @@
 #include <imgbatch/export.hpp>
 #include <imgbatch/spec.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <iterator>
 #include <memory>
@@ -66,10 +68,16 @@ class loader_impl;
 /// Feeds ready batches from a oneTBB flow graph (read → decode → augment → collate) through a bounded
 /// ring. Construction validates the spec and indexes the dataset (throws config_error/dataset_error).
 ///
-/// One consumer thread at a time: `next()`, iteration, `set_epoch` and `stop` must not race each other.
+/// One consumer thread at a time: a call of `next()`, `begin()`, `set_epoch`, `stop`, `restore` or
+/// `state` made while another thread is inside one of them throws imgbatch::error saying so.
 /// Batches come out in sampler order whatever the thread count. Destroying the loader, or leaving a
 /// loop early (the iterator's destructor ends its pass), stops the workers promptly: each finishes the
 /// sample stage it is in; batches already handed out stay valid.
+///
+/// After fork(), the child's loader works: its first call drops what the parent's worker threads held
+/// (they do not exist in the child) and ends the pass that was running, so the child's next pass starts
+/// at the epoch's beginning, as a fresh loader's would. oneTBB cannot start worker threads in a forked
+/// child, so there every stage runs on the thread that calls next() (logged once as a warning).
 class IMGBATCH_API loader {
  public:
   /// Validates `spec` (config_error), reads an `"auto"` rank and world size from the environment and
@@ -107,8 +115,13 @@ class IMGBATCH_API loader {
   /// or when a sample and all its substitutes fail under `substitute`; the pass is then over. Under
   /// `skip`, a batch may hold fewer samples than `batch.size` (see error_policy).
   std::optional<batch> next();
-  /// Ends the current pass early and releases its workers; the next call to next() starts anew.
+  /// Ends the current pass early and releases its workers; the next call to next() starts anew. An
+  /// iterator of the ended pass then equals end().
   void stop();
+  /// While next() waits for a batch, calls `poll` on the waiting thread every `every` (which must be
+  /// positive; config_error otherwise). If `poll` throws, the pass ends and next() throws that exception;
+  /// the loader stays usable. The Python module uses it to raise KeyboardInterrupt promptly. Null removes it.
+  void on_wait(std::function<void()> poll, std::chrono::milliseconds every = std::chrono::milliseconds(50));
 
   /// Where the loader stands: the current epoch and the batches of it handed out so far (those of a
   /// pass in progress; 0 before the first batch of a pass). Save it with a checkpoint.
@@ -126,7 +139,7 @@ class IMGBATCH_API loader {
 
   class iterator;
   struct sentinel {};
-  /// Starts a fresh pass of the current epoch (stopping one in progress).
+  /// Starts a fresh pass of the current epoch (stopping one in progress, whose iterator then ends).
   iterator begin();
   /// The end of a pass: an iterator equals it once next() found no more batches.
   sentinel end() noexcept { return {}; }
@@ -136,6 +149,8 @@ class IMGBATCH_API loader {
 };
 
 /// Input iterator over one pass. Advancing releases the previous batch unless the caller kept a copy.
+/// It belongs to its pass: once that pass is ended (stop(), set_epoch(), restore(), another begin()),
+/// advancing makes it equal end() instead of going on into a new pass.
 class IMGBATCH_API loader::iterator {
  public:
   using iterator_category = std::input_iterator_tag;  ///< Standard input-iterator type.
@@ -170,7 +185,7 @@ class IMGBATCH_API loader::iterator {
 
  private:
   friend class loader;
-  explicit iterator(loader* owner);
+  iterator(loader* owner, std::uint64_t pass);
   void stop_pass() noexcept;
   loader* owner_ = nullptr;
   std::uint64_t pass_ = 0;  // which pass this iterator walks: a later one is not stopped by it

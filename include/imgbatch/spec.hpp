@@ -65,6 +65,10 @@ struct dataset_spec {
   /// more is a dataset problem naming it, found when indexing, before any per-sample storage is sized
   /// by the largest count. At least 1.
   int max_annotations = 10'000;
+  /// The largest annotation file read whole (a COCO JSON, a VOC XML, a YOLO label file, a list manifest,
+  /// a class names file), in bytes; a larger one is refused before it is read. Default 8 GiB (the LVIS
+  /// and Objects365 files pass 1 GiB); at least 1.
+  std::uint64_t max_metadata_bytes = std::uint64_t{8} << 30;
 };
 
 /// How a class mask is written to the `mask` tensor (`"encoding"`).

@@ -242,9 +242,9 @@ void read_coco(const pipeline_spec& spec, dataset_index& index) {
   const fs::path images_dir = resolve(spec, spec.dataset.images);
   const bool want_segm = spec.targets.mask.has_value() || spec.targets.instance_masks.has_value();
 
-  simdjson::padded_string text;
-  if (auto err = simdjson::padded_string::load(file).get(text))
-    throw dataset_error(file + ": cannot read the COCO annotations file (" + simdjson::error_message(err) + ")");
+  std::string text;
+  if (auto why = read_dataset_file(spec, json_path, text, simdjson::SIMDJSON_PADDING); !why.empty())
+    throw dataset_error(file + ": cannot read the COCO annotations file: " + why);
   std::vector<coco_image> images;
   std::vector<coco_annotation> anns;
   std::vector<class_info> cats;
@@ -255,7 +255,8 @@ void read_coco(const pipeline_spec& spec, dataset_index& index) {
     od::parser parser;
     const json_context c{file};
     od::document doc;
-    c.check(parser.iterate(text).get(doc), "(top level)", "invalid JSON");
+    c.check(parser.iterate(simdjson::padded_string_view(text.data(), text.size(), text.capacity())).get(doc),
+            "(top level)", "invalid JSON");
     od::object top;
     c.check(doc.get_object().get(top), "(top level)", "expected a COCO object with images, annotations, categories");
     for (auto field : top) {
@@ -281,7 +282,7 @@ void read_coco(const pipeline_spec& spec, dataset_index& index) {
   } catch (const simdjson::simdjson_error& e) {
     throw dataset_error(file + ": invalid JSON: " + e.what());
   }
-  text = simdjson::padded_string();  // the text is no longer needed: free it before building the index
+  std::string().swap(text);  // the text is no longer needed: free it before building the index
 
   // Categories: ids unique; labels are the ids, or 0..K-1 in ascending id order.
   std::sort(cats.begin(), cats.end(), [](const auto& a, const auto& b) { return a.category_id < b.category_id; });

@@ -2,6 +2,7 @@
 
 #include <imgbatch/error.hpp>
 
+#include "util/file.hpp"
 #include "util/log.hpp"
 
 namespace imgbatch::detail {
@@ -14,6 +15,11 @@ std::string_view role_name(file_role r) noexcept {
       return "depth";
   }
   return "?";
+}
+
+std::string read_dataset_file(const pipeline_spec& spec, const std::filesystem::path& file, std::string& out,
+                              std::size_t padding) {
+  return read_metadata(file.string(), spec.dataset.max_metadata_bytes, "dataset.max_metadata_bytes", out, padding);
 }
 
 std::filesystem::path resolve(const pipeline_spec& spec, const std::filesystem::path& p) {

@@ -87,6 +87,12 @@ struct dataset_index {
 /// reports them (`imgbatch check`). Missing folders and unreadable files always throw dataset_error.
 dataset_index build_index(const pipeline_spec& spec, bool throw_on_problems = true);
 
+/// Reads an annotation, label, manifest or class names file whole, within dataset.max_metadata_bytes
+/// (regular files only: a FIFO never blocks), with `padding` bytes of capacity beyond its size. Returns
+/// the reason it cannot be read, without the path, or an empty string.
+std::string read_dataset_file(const pipeline_spec& spec, const std::filesystem::path& file, std::string& out,
+                              std::size_t padding = 0);
+
 /// base_dir / root / p, or p itself when absolute.
 std::filesystem::path resolve(const pipeline_spec& spec, const std::filesystem::path& p);
 

@@ -8,7 +8,7 @@ namespace fs = std::filesystem;
 
 void read_folder(const pipeline_spec& spec, dataset_index& index) {
   const fs::path images_dir = resolve(spec, spec.dataset.images);
-  auto images = scan_folder(images_dir, "images", image_extensions);
+  auto images = scan_folder(images_dir, "images", image_extensions, index.problems);
   if (images.empty()) throw dataset_error(images_dir.string() + ": no .jpg, .jpeg or .png files found");
   // Each target file folder the spec names, matched to the images by relative path without extension.
   struct companion {
@@ -22,7 +22,7 @@ void read_folder(const pipeline_spec& spec, dataset_index& index) {
   for (companion& c : companions) {
     const bool mask = c.role == file_role::mask;
     const std::string noun = mask ? "mask" : "depth map";
-    c.files = scan_folder(c.dir, mask ? "masks" : "depth", image_extensions);
+    c.files = scan_folder(c.dir, mask ? "masks" : "depth", image_extensions, index.problems);
     std::vector<std::string> missing, orphans;
     for (auto& [k, p] : images)
       if (!c.files.count(k)) missing.push_back(p);

@@ -2,15 +2,16 @@
 
 #include "dataset/dataset.hpp"
 
-#include <fstream>
+#include "util/file.hpp"
 
 namespace imgbatch::detail {
 namespace fs = std::filesystem;
 
 void read_list(const pipeline_spec& spec, dataset_index& index) {
   const fs::path manifest = resolve(spec, spec.dataset.manifest);
-  std::ifstream in(manifest);
-  if (!in) throw dataset_error(manifest.string() + ": cannot open manifest");
+  std::string text;
+  if (auto why = read_dataset_file(spec, manifest, text); !why.empty())
+    throw dataset_error(manifest.string() + ": cannot read the manifest: " + why);
   const fs::path dir = manifest.parent_path();
   // Columns: the image, then one per target that reads a file, in this order.
   std::vector<file_role> roles;
@@ -20,15 +21,13 @@ void read_list(const pipeline_spec& spec, dataset_index& index) {
   std::string columns = "image path";
   for (file_role role : roles) columns += std::string(", ") + (role == file_role::mask ? "mask path" : "depth path");
   std::vector<sample_record>& out = index.records;
-  std::string line;
-  for (std::size_t lineno = 1; std::getline(in, line); ++lineno) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
+  for_each_line(text, [&](std::string_view line, std::size_t lineno) {
+    if (line.empty() || line[0] == '#') return;
     std::vector<std::string> cols;
     std::size_t start = 0;
     for (;;) {
       std::size_t tab = line.find('\t', start);
-      cols.push_back(line.substr(start, tab - start));
+      cols.emplace_back(line.substr(start, tab - start));
       if (tab == std::string::npos) break;
       start = tab + 1;
     }
@@ -45,7 +44,7 @@ void read_list(const pipeline_spec& spec, dataset_index& index) {
     r.image = path_of(cols[0]);
     for (std::size_t c = 0; c < roles.size(); ++c) r.files.emplace_back(roles[c], path_of(cols[c + 1]));
     out.push_back(std::move(r));
-  }
+  });
   if (out.empty()) throw dataset_error(manifest.string() + ": manifest lists no samples");
 }
 

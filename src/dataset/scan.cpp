@@ -4,44 +4,86 @@
 
 #include "dataset/dataset.hpp"
 
+#include "util/file.hpp"
+
+#include <sys/stat.h>
+
 #include <algorithm>
-#include <fstream>
 
 namespace imgbatch::detail {
 namespace fs = std::filesystem;
 
 const std::initializer_list<std::string_view> image_extensions = {".jpg", ".jpeg", ".jpe", ".jfif", ".png"};
 
-std::map<std::string, std::string> scan_folder(const fs::path& dir, const char* what,
-                                               std::initializer_list<std::string_view> extensions) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw dataset_error(dir.string() + ": " + what + " folder does not exist");
-  auto wanted = [&](const fs::path& p) {
+namespace {
+
+struct folder_walk {
+  const fs::path& root;
+  std::initializer_list<std::string_view> extensions;
+  std::vector<index_problem>& problems;
+  std::map<std::string, std::string> out;
+  std::vector<std::pair<dev_t, ino_t>> path;  // the folders from root to the one being listed
+
+  bool wanted(const fs::path& p) const {
     std::string e = p.extension().string();
     std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return std::find(extensions.begin(), extensions.end(), e) != extensions.end();
-  };
-  std::map<std::string, std::string> out;
-  fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec), end;
-  if (ec) throw dataset_error(dir.string() + ": cannot list: " + ec.message());
-  for (; it != end; it.increment(ec)) {
-    if (ec) throw dataset_error(dir.string() + ": cannot list: " + ec.message());
-    const fs::path& p = it->path();
-    if (p.filename().string().starts_with(".")) {
-      if (it->is_directory(ec)) it.disable_recursion_pending();
-      continue;
-    }
-    // Every entry named like an image is a sample, whatever it turns out to be: a directory, a symbolic
-    // link that loops or points nowhere, a FIFO. Reading it then fails with a precise reason that names
-    // it (read_file), instead of the entry vanishing from the dataset. Directories are still searched.
-    if (!wanted(p)) continue;
-    std::string key = p.lexically_relative(dir).replace_extension().generic_string();
-    auto [pos, fresh] = out.emplace(key, p.string());
-    if (!fresh)
-      throw dataset_error(dir.string() + ": two files share the name '" + key + "': " + pos->second + " and " +
-                          p.string());
   }
-  return out;
+
+  [[noreturn]] void cannot_list(const fs::path& dir, const std::error_code& ec) const {
+    throw dataset_error(dir.string() + ": cannot list: " + ec.message());
+  }
+
+  void walk(const fs::path& dir) {
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec), end;
+    if (ec) cannot_list(dir, ec);
+    for (; it != end; it.increment(ec)) {
+      if (ec) cannot_list(dir, ec);
+      const fs::path& p = it->path();
+      if (p.filename().string().starts_with(".")) continue;
+      // Every entry named like an image is a sample, whatever it turns out to be: a directory, a symbolic
+      // link that loops or points nowhere, a FIFO. Reading it then fails with a precise reason that names
+      // it (read_file), instead of the entry vanishing from the dataset.
+      if (wanted(p)) {
+        std::string key = p.lexically_relative(root).replace_extension().generic_string();
+        auto [pos, fresh] = out.emplace(key, p.string());
+        if (!fresh)
+          throw dataset_error(root.string() + ": two files share the name '" + key + "': " + pos->second + " and " +
+                              p.string());
+      }
+      // Folders are searched, through symbolic links too (symlinked sub-folders are common), unless the
+      // folder is already on the path from the root: that link loops, and following it would list the
+      // same files again at every level.
+      struct stat st {};
+      if (::stat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+      const std::pair<dev_t, ino_t> id{st.st_dev, st.st_ino};
+      if (std::find(path.begin(), path.end(), id) != path.end()) {
+        const auto target = fs::read_symlink(p, ec);
+        problems.push_back({p.string(), "",
+                            std::string("a link to a folder that contains it") +
+                                (ec ? std::string() : " (" + target.string() + ")") + ": not followed",
+                            false});
+        continue;
+      }
+      path.push_back(id);
+      walk(p);
+      path.pop_back();
+    }
+  }
+};
+
+}  // namespace
+
+std::map<std::string, std::string> scan_folder(const fs::path& dir, const char* what,
+                                               std::initializer_list<std::string_view> extensions,
+                                               std::vector<index_problem>& problems) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw dataset_error(dir.string() + ": " + what + " folder does not exist");
+  folder_walk w{dir, extensions, problems, {}, {{st.st_dev, st.st_ino}}};
+  w.walk(dir);
+  return std::move(w.out);
 }
 
 std::string first_few(const std::vector<std::string>& v) {
@@ -55,14 +97,14 @@ std::vector<std::string> class_names(const pipeline_spec& spec) {
   if (!spec.dataset.classes.empty()) return spec.dataset.classes;
   if (spec.dataset.classes_file.empty()) return {};
   const fs::path file = resolve(spec, spec.dataset.classes_file);
-  std::ifstream in(file);
-  if (!in) throw dataset_error(file.string() + ": cannot open the class names file");
+  std::string text;
+  if (auto why = read_dataset_file(spec, file, text); !why.empty())
+    throw dataset_error(file.string() + ": cannot read the class names file: " + why);
   std::vector<std::string> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
-    if (!line.empty()) out.push_back(line);
-  }
+  for_each_line(text, [&](std::string_view line, std::size_t) {
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
+    if (!line.empty()) out.emplace_back(line);
+  });
   if (out.empty()) throw dataset_error(file.string() + ": the class names file lists no class");
   return out;
 }

@@ -2,6 +2,8 @@
 
 #include <imgbatch/spec.hpp>
 
+#include "dataset/dataset.hpp"
+
 #include <filesystem>
 #include <initializer_list>
 #include <map>
@@ -13,10 +15,13 @@ namespace imgbatch::detail {
 
 /// Relative path without extension -> file, for every entry below `dir` whose lower-case extension is
 /// one of `extensions` (hidden entries skipped), regular file or not: a directory, a broken or looping
-/// link named like an image is listed too, so that reading it names it and says why it failed. Throws dataset_error
-/// when the folder is missing or two files share a key. `what` names the folder's role in messages ("images", "masks").
+/// link named like an image is listed too, so that reading it names it and says why it failed.
+/// Sub-folders are searched, through symbolic links too, except a link to a folder on the path from
+/// `dir` to it (a loop), which is reported in `problems` and not followed. Throws dataset_error when the
+/// folder is missing or two files share a key. `what` names the folder's role in messages ("images").
 std::map<std::string, std::string> scan_folder(const std::filesystem::path& dir, const char* what,
-                                               std::initializer_list<std::string_view> extensions);
+                                               std::initializer_list<std::string_view> extensions,
+                                               std::vector<index_problem>& problems);
 
 /// The extensions imgbatch decodes by content (.jpg, .jpeg, .jpe, .jfif, .png).
 extern const std::initializer_list<std::string_view> image_extensions;

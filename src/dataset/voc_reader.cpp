@@ -32,8 +32,8 @@ bool number_of(const pugi::xml_node& parent, const char* name, double& out) {
 void read_voc(const pipeline_spec& spec, dataset_index& index) {
   const fs::path images_dir = resolve(spec, spec.dataset.images);
   const fs::path xml_dir = resolve(spec, spec.dataset.annotations);
-  const auto images = scan_folder(images_dir, "images", image_extensions);
-  const auto xmls = scan_folder(xml_dir, "annotations", {".xml"});
+  const auto images = scan_folder(images_dir, "images", image_extensions, index.problems);
+  const auto xmls = scan_folder(xml_dir, "annotations", {".xml"}, index.problems);
   if (images.empty()) throw dataset_error(images_dir.string() + ": no .jpg, .jpeg or .png files found");
   const std::vector<std::string> names = class_names(spec);
   if (names.empty()) throw dataset_error("dataset.classes: a VOC dataset needs its class names, in label order");
@@ -48,6 +48,7 @@ void read_voc(const pipeline_spec& spec, dataset_index& index) {
       index.problems.push_back({xml, "", "no image of this name in " + images_dir.string() + ": ignored", false});
 
   index.records.reserve(images.size());
+  std::string text;
   for (const auto& [key, image] : images) {
     sample_record r;
     r.image = image;
@@ -61,8 +62,12 @@ void read_voc(const pipeline_spec& spec, dataset_index& index) {
     }
     const std::string& file = x->second;
     r.annotation_file = file;
+    if (auto why = read_dataset_file(spec, file, text); !why.empty()) {
+      index.problems.push_back({file, "", "cannot read the annotation file: " + why});
+      continue;
+    }
     pugi::xml_document doc;
-    const pugi::xml_parse_result parsed = doc.load_file(file.c_str());
+    const pugi::xml_parse_result parsed = doc.load_buffer(text.data(), text.size());
     if (!parsed) {
       index.problems.push_back(
           {file, "offset " + std::to_string(parsed.offset), std::string("invalid XML: ") + parsed.description()});

@@ -7,8 +7,9 @@
 #include "dataset/dataset.hpp"
 #include "dataset/scan.hpp"
 
+#include "util/file.hpp"
+
 #include <charconv>
-#include <fstream>
 #include <sstream>
 
 namespace imgbatch::detail {
@@ -17,8 +18,8 @@ namespace fs = std::filesystem;
 void read_yolo(const pipeline_spec& spec, dataset_index& index) {
   const fs::path images_dir = resolve(spec, spec.dataset.images);
   const fs::path labels_dir = resolve(spec, spec.dataset.labels);
-  const auto images = scan_folder(images_dir, "images", image_extensions);
-  const auto labels = scan_folder(labels_dir, "labels", {".txt"});
+  const auto images = scan_folder(images_dir, "images", image_extensions, index.problems);
+  const auto labels = scan_folder(labels_dir, "labels", {".txt"}, index.problems);
   if (images.empty()) throw dataset_error(images_dir.string() + ": no .jpg, .jpeg or .png files found");
   const std::vector<std::string> names = class_names(spec);
   for (std::size_t i = 0; i < names.size(); ++i)
@@ -28,7 +29,7 @@ void read_yolo(const pipeline_spec& spec, dataset_index& index) {
       index.problems.push_back({txt, "", "no image of this name in " + images_dir.string() + ": ignored", false});
 
   index.records.reserve(images.size());
-  std::string line;
+  std::string text;
   for (const auto& [key, image] : images) {
     sample_record r;
     r.image = image;
@@ -38,14 +39,17 @@ void read_yolo(const pipeline_spec& spec, dataset_index& index) {
     if (l != labels.end()) {  // no label file: an image without objects, as in darknet and Ultralytics
       const std::string& file = l->second;
       r.annotation_file = file;
-      std::ifstream in(file);
-      if (!in) throw dataset_error(file + ": cannot open the label file");
-      for (int lineno = 1; std::getline(in, line); ++lineno) {
+      if (auto why = read_dataset_file(spec, file, text); !why.empty()) {
+        index.problems.push_back({file, "", "cannot read the label file: " + why});
+        continue;
+      }
+      for_each_line(text, [&](std::string_view line_text, std::size_t lineno) {
+        const std::string line(line_text);
         const std::string entry = "line " + std::to_string(lineno);
         std::istringstream fields(line);
         std::string cls;
         double v[4];
-        if (!(fields >> cls)) continue;  // blank line
+        if (!(fields >> cls)) return;  // blank line
         bool ok = static_cast<bool>(fields >> v[0] >> v[1] >> v[2] >> v[3]);
         std::string extra;
         if (ok && (fields >> extra)) ok = false;
@@ -54,13 +58,13 @@ void read_yolo(const pipeline_spec& spec, dataset_index& index) {
         if (!ok || ec != std::errc() || end != cls.data() + cls.size() || c < 0) {
           index.problems.push_back(
               {file, entry, "expected 'class cx cy w h' with an integer class >= 0, got '" + line + "'"});
-          continue;
+          return;
         }
         if (!names.empty() && static_cast<std::size_t>(c) >= names.size()) {
           index.problems.push_back(
               {file, entry,
                "class " + std::to_string(c) + " is beyond the " + std::to_string(names.size()) + " class names"});
-          continue;
+          return;
         }
         annotation a;
         a.x1 = static_cast<float>(v[0] - v[2] / 2);
@@ -68,10 +72,10 @@ void read_yolo(const pipeline_spec& spec, dataset_index& index) {
         a.x2 = static_cast<float>(v[0] + v[2] / 2);
         a.y2 = static_cast<float>(v[1] + v[3] / 2);
         a.label = c;
-        if (!admit_box(a, 1.0, 1.0, file, entry, index.problems)) continue;
+        if (!admit_box(a, 1.0, 1.0, file, entry, index.problems)) return;
         index.annotations.push_back(a);
         ++r.annotation_count;
-      }
+      });
     }
     index.records.push_back(std::move(r));
   }

@@ -2,6 +2,7 @@
 
 #include <imgbatch/error.hpp>
 
+#include "util/file.hpp"
 #include "util/log.hpp"
 
 #include <cerrno>
@@ -94,14 +95,16 @@ std::unordered_set<std::string> read_quarantine(const std::filesystem::path& pat
   std::unordered_set<std::string> listed;
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return listed;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw config_error("loader.quarantine", "cannot read " + path.string() + ": " + std::strerror(errno));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line.front() == '#') continue;
-    listed.insert(unescape(std::string_view(line).substr(0, line.find('\t'))));
-  }
+  // A fixed limit (the quarantine cannot bound itself): /dev/zero named as the quarantine is refused
+  // instead of read until memory runs out, and a FIFO instead of waited on.
+  constexpr std::uint64_t max_quarantine_bytes = 256u << 20;
+  std::string text;
+  if (auto why = read_metadata(path.string(), max_quarantine_bytes, "256 MiB for a quarantine", text); !why.empty())
+    throw config_error("loader.quarantine", "cannot read " + path.string() + ": " + why);
+  for_each_line(text, [&](std::string_view line, std::size_t) {
+    if (line.empty() || line.front() == '#') return;
+    listed.insert(unescape(line.substr(0, line.find('\t'))));
+  });
   return listed;
 }
 

@@ -163,6 +163,10 @@ std::exception_ptr pass_graph::error() const {
   return error_;
 }
 
+void pass_graph::run_here() {
+  in_arena(+[](pass_graph& p) { p.nodes_->g.wait_for_all(); });
+}
+
 void pass_graph::cancel_and_wait() {
   if (waited_) return;
   stopping_.store(true, std::memory_order_release);

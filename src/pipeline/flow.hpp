@@ -61,6 +61,9 @@ class pass_graph {
   /// Hands a free buffer to the graph: it starts the next batch, if any is left. Thread-safe; callable
   /// from any thread.
   void put_token(batch_buffer* b);
+  /// Runs the graph's queued work on the calling thread until none is left (in a forked child, where
+  /// oneTBB has no worker threads, this is what makes batches).
+  void run_here();
   /// Stops producing, drops queued work, waits for running bodies to finish. Idempotent.
   void cancel_and_wait();
   /// The error that stopped the pass from inside the graph (an exception while routing a sample or a

@@ -22,7 +22,11 @@
 
 #include <oneapi/tbb/task_arena.h>
 
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -121,6 +125,14 @@ class buffer_pool {
     else free_.push_back(b);
   }
 
+  /// In a forked child: the pass the parent was running has no threads here; every buffer the child's
+  /// consumer does not hold is free again. (Only the consumer's thread takes this mutex, and fork keeps
+  /// the thread that called it, so it is not held by a thread that vanished.)
+  void forget_pass() {
+    detach();
+    reclaim();
+  }
+
   bool consumer_holds_all() {
     std::lock_guard lock(mutex_);
     return held_ == all_.size();
@@ -136,6 +148,51 @@ class buffer_pool {
   std::size_t held_ = 0;
 };
 
+/// What worker threads touch while a pass runs: its graph, the arena it runs in, the ring it fills, the
+/// workspaces, per-thread state and fault log they share. A forked child gets a new one: the parent's
+/// may be in any state (a mutex held by a thread that does not exist in the child), so it is never
+/// touched again (see loader_impl::after_fork).
+struct pass_runtime {
+  pass_runtime(const pipeline_spec& spec, const target_set& targets, int threads)
+      : ready(static_cast<std::size_t>(spec.loader.prefetch_batches)),
+        workspaces(targets),
+        faults(quarantine_path(spec)),
+        arena(threads, 0) {}
+  ring<batch_buffer*> ready;
+  workspace_pool workspaces;
+  thread_states thread_state;  // per worker thread, freed with the loader
+  fault_log faults;
+  oneapi::tbb::task_arena arena;
+  std::unique_ptr<pass_graph> pass;
+};
+
+/// Keeps what a forked child inherited from its parent's threads without destroying it: destructors
+/// would wait for threads that are not there. Reachable from here, so leak checkers do not report it.
+void abandon(std::unique_ptr<pass_runtime> r) {
+  static std::mutex mutex;
+  static auto* kept = new std::vector<std::unique_ptr<pass_runtime>>;
+  std::lock_guard lock(mutex);
+  kept->push_back(std::move(r));
+}
+
+/// Marks a loader busy while one of its consumer calls runs; a second thread calling in meanwhile is an
+/// error that says so instead of a race.
+class consumer_call {
+ public:
+  consumer_call(std::atomic<bool>& busy, const char* what) : busy_(busy) {
+    if (busy_.exchange(true, std::memory_order_acquire))
+      throw error(std::string("imgbatch::loader::") + what +
+                  " was called while another thread is inside a call of the same loader (next, set_epoch, stop, "
+                  "restore, state or begin): a loader has one consumer thread at a time");
+  }
+  ~consumer_call() { busy_.store(false, std::memory_order_release); }
+  consumer_call(const consumer_call&) = delete;
+  consumer_call& operator=(const consumer_call&) = delete;
+
+ private:
+  std::atomic<bool>& busy_;
+};
+
 class loader_impl {
  public:
   loader_impl(pipeline_spec spec, std::shared_ptr<buffer_allocator> allocator)
@@ -144,7 +201,6 @@ class loader_impl {
         bins_(aspect_bins(spec_, index_)),
         sampler_(spec_.sampler, index_.records.size(), static_cast<std::size_t>(spec_.batch.size), bins_),
         substitutes_(index_.records.size(), bins_),
-        faults_(quarantine_path(spec_)),
         chain_(make_chain(spec_.transforms)),
         lut_(make_lut(chain_)),
         targets_(make_targets(spec_)),
@@ -154,9 +210,7 @@ class loader_impl {
         pool_(std::make_shared<buffer_pool>(static_cast<std::size_t>(spec_.loader.prefetch_batches),
                                             static_cast<std::size_t>(spec_.batch.size), layout_,
                                             most_annotations(index_), 4 * chain_.ops.size() + 4, allocator)),
-        ready_(static_cast<std::size_t>(spec_.loader.prefetch_batches)),
-        workspaces_(targets_),
-        arena_(threads_, 0) {
+        rt_(std::make_unique<pass_runtime>(spec_, targets_, threads_)) {
     if (sampler_.num_batches() == 0)
       log().warn("{} samples per epoch fill no batch of {} with drop_last: every epoch is empty",
                  sampler_.samples_per_rank(), spec_.batch.size);
@@ -165,29 +219,32 @@ class loader_impl {
   }
 
   ~loader_impl() {
+    check_fork();
     end_pass();
-    log().debug("loader: {} sample workspaces were in use at the peak", workspaces_.created());
+    log().debug("loader: {} sample workspaces were in use at the peak", rt_->workspaces.created());
   }
 
   std::optional<batch> next() {
-    if (!pass_) start_pass();
+    consumer_call call(busy_, "next()");
+    check_fork();
+    if (!rt_->pass) start_pass();
     for (;;) {
       if (delivered_ == sampler_.num_batches()) {
         end_pass();
         return std::nullopt;
       }
-      const std::size_t ready_now = ready_.size();
+      const std::size_t ready_now = rt_->ready.size();
       if (ready_now == 0 && pool_->consumer_holds_all())
         throw error("all " + std::to_string(pool_->size()) +
                     " batch buffers are held by the caller, so no batch can be made: drop a batch or raise "
                     "loader.prefetch_batches");
       const auto t0 = std::chrono::steady_clock::now();
-      std::optional<batch_buffer*> got = ready_.pop();
+      std::optional<batch_buffer*> got = wait_for_batch();
       wait_ns_ += static_cast<std::uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
       if (!got) {
         // Closed during a pass: the graph failed (pass_graph::fail) and says why.
-        std::exception_ptr why = pass_->error();
+        std::exception_ptr why = rt_->pass->error();
         end_pass();
         if (why) std::rethrow_exception(why);
         throw error("internal: the batch ring closed during a pass");
@@ -216,26 +273,34 @@ class loader_impl {
     }
   }
 
-  /// In this order: no released buffer can reach the graph once it is being cancelled, no body runs
-  /// once it is destroyed, and the ring reopens only then, so nothing of this pass reaches the next.
-  void end_pass() {
-    if (!pass_) return;
-    pool_->detach();
-    ready_.close();  // a batch delivered from now on is dropped (and its buffer reclaimed)
-    pass_->cancel_and_wait();
-    pass_.reset();
-    ready_.reset();
-    pool_->reclaim();
-    ++pass_serial_;
+  /// Public stop(): a consumer call.
+  void stop() {
+    consumer_call call(busy_, "stop()");
+    check_fork();
+    end_pass();
   }
 
-  /// Ends the pass `serial` if it is still the current one (an iterator of it was destroyed).
-  void end_pass_of(std::uint64_t serial) {
-    if (serial == pass_serial_) end_pass();
+  /// Ends the current pass, if any, for begin(), returning the serial of the pass it starts.
+  std::uint64_t begin_pass() {
+    consumer_call call(busy_, "begin()");
+    check_fork();
+    end_pass();
+    return pass_serial_.load(std::memory_order_relaxed);
   }
-  std::uint64_t pass_serial() const noexcept { return pass_serial_; }
+
+  /// Ends the pass `serial` if it is still the current one (an iterator of it was destroyed). Does
+  /// nothing while another thread is in a consumer call: the current pass is then that thread's.
+  void end_pass_of(std::uint64_t serial) noexcept {
+    if (busy_.exchange(true, std::memory_order_acquire)) return;
+    if (serial == pass_serial_.load(std::memory_order_relaxed) && getpid() == pid_) end_pass();
+    busy_.store(false, std::memory_order_release);
+  }
+  /// Names the current pass: an iterator whose serial differs belongs to a pass that has ended.
+  std::uint64_t pass_serial() const noexcept { return pass_serial_.load(std::memory_order_relaxed); }
 
   void set_epoch(std::uint64_t e) {
+    consumer_call call(busy_, "set_epoch()");
+    check_fork();
     end_pass();
     if (!(resume_pending_ && e == epoch_)) {
       resume_pending_ = false;
@@ -244,9 +309,14 @@ class loader_impl {
     epoch_ = e;
   }
 
-  cursor state() const { return {epoch_, delivered_, spec_.sampler.seed, spec_hash_, dataset_hash()}; }
+  cursor state() {
+    consumer_call call(busy_, "state()");
+    return {epoch_, delivered_, spec_.sampler.seed, spec_hash_, dataset_hash()};
+  }
 
   void restore(const cursor& c) {
+    consumer_call call(busy_, "restore()");
+    check_fork();
     auto refuse = [&](const std::string& why) {
       throw config_error("", "cannot restore " + c.to_string() + ": " + why);
     };
@@ -265,6 +335,15 @@ class loader_impl {
     resume_pending_ = true;
   }
 
+  void on_wait(std::function<void()> poll, std::chrono::milliseconds every) {
+    consumer_call call(busy_, "on_wait()");
+    if (every <= std::chrono::milliseconds(0))
+      throw config_error("", "loader::on_wait: the interval must be positive, got " + std::to_string(every.count()) +
+                                 " ms");
+    poll_ = std::move(poll);
+    poll_every_ = every;
+  }
+
   loader_stats stats() const {
     loader_stats s;
     s.batches = batches_;
@@ -278,11 +357,12 @@ class loader_impl {
     s.mean_ready = batches_ ? static_cast<double>(ready_sum_) / static_cast<double>(batches_) : 0.0;
     for (const auto& t : targets_.list)
       if (const auto* b = dynamic_cast<const boxes_target_kind*>(t.get())) s.boxes_truncated = b->truncated();
-    s.skipped = faults_.skipped.load();
-    s.substituted = faults_.substituted.load();
-    s.batches_dropped = faults_.batches_dropped.load();
+    const fault_log& faults = rt_->faults;
+    s.skipped = faults.skipped.load();
+    s.substituted = faults.substituted.load();
+    s.batches_dropped = faults.batches_dropped.load();
     s.quarantined = quarantined_;
-    s.bad_files = faults_.list();
+    s.bad_files = faults.list();
     return s;
   }
 
@@ -293,6 +373,62 @@ class loader_impl {
   const std::vector<class_info>& classes() const noexcept { return index_.classes; }
 
  private:
+  /// In this order: no released buffer can reach the graph once it is being cancelled, no body runs
+  /// once it is destroyed, and the ring reopens only then, so nothing of this pass reaches the next.
+  void end_pass() {
+    if (!rt_->pass) return;
+    pool_->detach();
+    rt_->ready.close();  // a batch delivered from now on is dropped (and its buffer reclaimed)
+    rt_->pass->cancel_and_wait();
+    rt_->pass.reset();
+    rt_->ready.reset();
+    pool_->reclaim();
+    pass_serial_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  /// The next batch from the ring. In a forked child the graph's work runs on this thread first. While
+  /// it waits, the on_wait() poll runs every interval; if it throws, the pass ends and that propagates.
+  std::optional<batch_buffer*> wait_for_batch() {
+    if (forked_) {
+      if (rt_->ready.size() == 0) rt_->pass->run_here();
+      bool timed_out = false;
+      std::optional<batch_buffer*> got = rt_->ready.pop_for(std::chrono::milliseconds(0), timed_out);
+      if (timed_out) throw error("internal: the pass made no batch on the calling thread (forked child)");
+      return got;
+    }
+    if (!poll_) return rt_->ready.pop();
+    for (;;) {
+      bool timed_out = false;
+      std::optional<batch_buffer*> got = rt_->ready.pop_for(poll_every_, timed_out);
+      if (!timed_out) return got;
+      try {
+        poll_();
+      } catch (...) {
+        end_pass();
+        throw;
+      }
+    }
+  }
+
+  /// A process forked from the one that built this loader has none of its worker threads, and the
+  /// state they shared may be mid-change. The child drops it unread (abandon) and gets a fresh runtime;
+  /// oneTBB cannot start worker threads in a forked child, so the child's passes run their stages on
+  /// the thread that calls next(), as the workers torch's DataLoader forks run single-threaded. A pass
+  /// that was running ends; the next starts at the epoch's beginning (or at a restored cursor).
+  void check_fork() {
+    const pid_t now = getpid();
+    if (now == pid_) return;
+    log().warn("loader: process {} was forked from {}; its stages now run on the thread that calls next()", now,
+               pid_);
+    pid_ = now;
+    forked_ = true;
+    const bool was_running = rt_->pass != nullptr;
+    abandon(std::move(rt_));
+    pool_->forget_pass();
+    rt_ = std::make_unique<pass_runtime>(spec_, targets_, threads_);
+    if (was_running) pass_serial_.fetch_add(1, std::memory_order_relaxed);
+  }
+
   void start_pass() {
     pass_inputs in;
     in.records = &index_.records;
@@ -300,16 +436,16 @@ class loader_impl {
     in.first_batch = resume_pending_ ? delivered_ : 0;
     delivered_ = in.first_batch;
     resume_pending_ = false;
-    in.ctx =
-        make_stage_context(spec_, index_, chain_, &lut_, layout_, targets_, counters_, workspaces_, threads_state_);
+    in.ctx = make_stage_context(spec_, index_, chain_, &lut_, layout_, targets_, counters_, rt_->workspaces,
+                                rt_->thread_state);
     in.ctx.epoch = epoch_;
     in.ctx.substitutes = &substitutes_;
-    in.ctx.faults = &faults_;
-    in.ready = &ready_;
+    in.ctx.faults = &rt_->faults;
+    in.ready = &rt_->ready;
     in.start_next_at = static_cast<std::size_t>(threads_ - 1);
     in.buffers = pool_->size();
-    pass_ = std::make_unique<pass_graph>(arena_, std::move(in));
-    for (batch_buffer* b : pool_->attach(pass_.get())) pass_->put_token(b);
+    rt_->pass = std::make_unique<pass_graph>(rt_->arena, std::move(in));
+    for (batch_buffer* b : pool_->attach(rt_->pass.get())) rt_->pass->put_token(b);
   }
 
   pipeline_spec spec_;
@@ -318,25 +454,25 @@ class loader_impl {
   std::vector<int> bins_;  // each record's aspect bin, or empty
   sampler sampler_;
   substitute_pool substitutes_;
-  fault_log faults_;
   op_chain chain_;
   pixel_lut lut_;
   target_set targets_;
   batch_layout layout_;
   int threads_;
   std::shared_ptr<buffer_pool> pool_;
-  ring<batch_buffer*> ready_;
   stage_counters counters_;
-  workspace_pool workspaces_;
-  thread_states threads_state_;  // per worker thread, freed with the loader
   worker_threads_request worker_threads_{threads_};
-  oneapi::tbb::task_arena arena_;
-  std::unique_ptr<pass_graph> pass_;
-  std::uint64_t pass_serial_ = 0;  // counts ended passes: names the current one for its iterators
+  std::unique_ptr<pass_runtime> rt_;
+  pid_t pid_ = getpid();  // the process whose threads rt_ belongs to
+  bool forked_ = false;   // this is a forked child: passes run on the consumer's thread
+  std::atomic<bool> busy_{false};  // a consumer call is running
+  std::atomic<std::uint64_t> pass_serial_{0};  // counts ended passes: names the current one for its iterators
   std::size_t delivered_ = 0;      // batches of epoch_ handed out by the latest pass (kept after it ends)
   bool resume_pending_ = false;    // restore(): the next pass starts at delivered_
   std::uint64_t epoch_ = 0;
   std::uint64_t spec_hash_ = detail::spec_hash(spec_);
+  std::function<void()> poll_;  // on_wait()
+  std::chrono::milliseconds poll_every_{50};
   mutable std::optional<std::uint64_t> dataset_hash_;  // computed on first use: it reads every record
 
   std::uint64_t dataset_hash() const {
@@ -373,18 +509,18 @@ std::size_t loader::size() const noexcept { return impl_->size(); }
 std::size_t loader::dataset_size() const noexcept { return impl_->dataset_size(); }
 const std::vector<class_info>& loader::classes() const noexcept { return impl_->classes(); }
 std::optional<batch> loader::next() { return impl_->next(); }
-void loader::stop() { impl_->end_pass(); }
+void loader::stop() { impl_->stop(); }
+void loader::on_wait(std::function<void()> poll, std::chrono::milliseconds every) {
+  impl_->on_wait(std::move(poll), every);
+}
 loader_stats loader::stats() const { return impl_->stats(); }
 cursor loader::state() const { return impl_->state(); }
 void loader::restore(const cursor& c) { impl_->restore(c); }
 const pipeline_spec& loader::spec() const noexcept { return impl_->spec(); }
 
-loader::iterator loader::begin() {
-  impl_->end_pass();
-  return iterator(this);
-}
+loader::iterator loader::begin() { return iterator(this, impl_->begin_pass()); }
 
-loader::iterator::iterator(loader* owner) : owner_(owner), pass_(owner->impl_->pass_serial()) {
+loader::iterator::iterator(loader* owner, std::uint64_t pass) : owner_(owner), pass_(pass) {
   current_ = owner_->next();
 }
 
@@ -420,6 +556,9 @@ void loader::iterator::stop_pass() noexcept {
 
 loader::iterator& loader::iterator::operator++() {
   current_.reset();  // give the buffer back before asking for the next one
+  // A pass ended by stop(), set_epoch(), restore() or another begin() is over for its iterator too: it
+  // never goes on into the pass that next() would start.
+  if (owner_->impl_->pass_serial() != pass_) return *this;
   current_ = owner_->next();
   return *this;
 }

@@ -37,6 +37,18 @@ class ring {
     return item;
   }
 
+  /// As pop(), waiting at most `timeout`: nullopt with `timed_out` set when nothing came in time.
+  template <class Duration>
+  std::optional<T> pop_for(Duration timeout, bool& timed_out) {
+    std::unique_lock lock(mutex_);
+    timed_out = !not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); });
+    if (items_.empty()) return std::nullopt;
+    T item = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return item;
+  }
+
   void close() {
     std::lock_guard lock(mutex_);
     closed_ = true;

@@ -1,6 +1,8 @@
 #include <imgbatch/error.hpp>
 #include <imgbatch/spec.hpp>
 
+#include "util/file.hpp"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -245,6 +247,8 @@ void read_dataset(object_reader r, pipeline_spec& s) {
                                                        {"contiguous", label_mapping::contiguous},
                                                        {"contiguous_from_1", label_mapping::contiguous_from_1}});
   if (auto v = r.integer("max_annotations", 1, 1 << 30)) s.dataset.max_annotations = static_cast<int>(*v);
+  if (auto v = r.integer("max_metadata_bytes", 1, std::numeric_limits<std::int64_t>::max()))
+    s.dataset.max_metadata_bytes = static_cast<std::uint64_t>(*v);
   if (auto v = r.string("empty_images"))
     s.dataset.keep_empty = choose<bool>(r.sub("empty_images"), *v, {{"keep", true}, {"drop", false}});
   if (auto v = r.string("missing_images"))
@@ -600,12 +604,14 @@ pipeline_spec pipeline_spec::from_json(std::string_view json, const std::filesys
 }
 
 pipeline_spec pipeline_spec::from_file(const std::filesystem::path& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw config_error("", "cannot open spec file", path.string());
-  std::stringstream ss;
-  ss << f.rdbuf();
+  // A spec is a few kilobytes; the fixed limit keeps /dev/zero or a FIFO given as the spec from
+  // filling memory or blocking (it cannot come from the spec itself).
+  constexpr std::uint64_t max_spec_bytes = 16u << 20;
+  std::string text;
+  if (auto why = detail::read_metadata(path.string(), max_spec_bytes, "16 MiB for a spec", text); !why.empty())
+    throw config_error("", "cannot read the spec file: " + why, path.string());
   try {
-    return from_json(ss.str(), path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
+    return from_json(text, path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
   } catch (const config_error& e) {
     throw config_error(e.key_path(), e.message(), path.string());
   }

@@ -223,6 +223,8 @@ void pipeline_spec::validate() const {
     }
   }
   if (dataset.max_annotations < 1) throw config_error("dataset.max_annotations", "must be at least 1 (default 10000)");
+  if (dataset.max_metadata_bytes < 1)
+    throw config_error("dataset.max_metadata_bytes", "must be at least 1 (default 8 GiB)");
   if (batch.size < 1) throw config_error("batch.size", "must be at least 1");
   if (batch.image_type != dtype::float32 && batch.image_type != dtype::uint8)
     throw config_error("batch.dtype", "must be float32 or uint8");

@@ -206,7 +206,7 @@ def test_config_error_names_the_key(seg_spec, sample):
         imgbatch.Loader(seg_spec, base_dir=sample)
     assert info.value.key_path == "batch.size"
     assert "got 0" in info.value.message
-    with pytest.raises(imgbatch.ConfigError, match="nope.json: cannot open spec file") as info:
+    with pytest.raises(imgbatch.ConfigError, match="nope.json: cannot read the spec file: No such file or directory") as info:
         imgbatch.Loader(str(sample / "nope.json"))
     assert info.value.file.endswith("nope.json")
     with pytest.raises(TypeError):
