@@ -7,6 +7,7 @@
 
 #include "python/dlpack_abi.hpp"
 
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <pybind11/numpy.h>
@@ -154,8 +155,9 @@ void translate(std::exception_ptr p) {
 
 // ---- the loader ----------------------------------------------------------------------------------------
 
-/// The loader plus the lock that keeps two Python threads from driving it at once (the C++ loader has
-/// one consumer at a time). The GIL is released before the lock is taken, so a thread waiting for a
+/// The loader plus the lock that marks a Python thread driving it (the C++ loader has one consumer at a
+/// time): a second thread calling in meanwhile gets imgbatch.Error saying so, instead of waiting for or
+/// splitting the first one's pass. The GIL is released while the loader works, so a thread waiting for a
 /// batch never blocks the interpreter.
 struct py_loader {
   std::unique_ptr<loader> impl;
@@ -163,11 +165,23 @@ struct py_loader {
 
   template <class F>
   auto locked(F&& f) {
+    std::unique_lock lock(consumer, std::try_to_lock);
+    if (!lock.owns_lock())
+      throw error(
+          "imgbatch.Loader: another thread is inside next(), a for loop's step, stop(), set_epoch(), restore() or "
+          "state() of this Loader: a Loader has one consumer thread at a time");
     py::gil_scoped_release nogil;
-    std::lock_guard lock(consumer);
     return f(*impl);
   }
 };
+
+/// Called while next() waits for a batch: a signal that arrived (Ctrl-C) raises its Python exception
+/// (KeyboardInterrupt) within one interval, ending the pass; the loader stays usable. Signals are
+/// handled on the main thread only (PyErr_CheckSignals does nothing on another).
+void check_signals() {
+  py::gil_scoped_acquire gil;
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+}
 
 pipeline_spec spec_from(const py::object& spec, const std::optional<std::filesystem::path>& base_dir) {
   if (py::isinstance<py::dict>(spec)) {
@@ -399,8 +413,11 @@ PYBIND11_MODULE(_imgbatch, m) {
              if (threads) p.loader.threads = *threads;
              if (prefetch_batches) p.loader.prefetch_batches = *prefetch_batches;
              auto l = std::make_unique<py_loader>();
-             py::gil_scoped_release nogil;
-             l->impl = std::make_unique<loader>(std::move(p));
+             {
+               py::gil_scoped_release nogil;
+               l->impl = std::make_unique<loader>(std::move(p));
+             }
+             l->impl->on_wait(check_signals, std::chrono::milliseconds(50));
              return l;
            }),
            py::arg("spec"), py::kw_only(), py::arg("base_dir") = py::none(), py::arg("threads") = py::none(),

@@ -275,7 +275,10 @@ def test_for_loop_left_early_then_restarted(sample):
 def test_gil_is_released_while_waiting(sample):
     # One thread, one buffer: each next() waits for a whole batch to be made. A Python thread ticking
     # every millisecond must keep ticking meanwhile; holding the GIL would stall it for the whole wait.
-    loader = imgbatch.Loader(str(sample / "seg.json"), threads=1, prefetch_batches=1)
+    # Images blown up to 1024x1024 and blurred a little: a batch takes about 0.1 s on an idle machine.
+    spec = slow_spec()
+    spec["transforms"][1] = {"op": "gaussian_blur", "kernel_size": 9, "sigma": [2.0, 2.0]}
+    loader = imgbatch.Loader(spec, base_dir=sample, threads=1, prefetch_batches=1)
     ticks = []
     stop = threading.Event()
 
@@ -288,7 +291,7 @@ def test_gil_is_released_while_waiting(sample):
     t.start()
     waits = []
     try:
-        for epoch in range(4):
+        for epoch in range(1):
             loader.set_epoch(epoch)
             while True:
                 start = time.perf_counter()
@@ -337,3 +340,206 @@ def test_holding_every_buffer_is_an_error_not_a_hang(sample):
     with pytest.raises(imgbatch.Error, match="all 1 batch buffers are held by the caller"):
         loader.next()
     del held
+
+
+# ---- one consumer, one pass; fork; Ctrl-C --------------------------------------------------------------
+
+
+def fingerprints(loader):
+    """Each batch of a full pass as (index, image bytes, mask bytes): what a fresh loader must give."""
+    return [(b.index, np.asarray(b["image"]).tobytes(), np.asarray(b["mask"]).tobytes()) for b in loader]
+
+
+def test_stop_inside_a_loop_ends_the_loop(sample):
+    # Before: stop() ended the pass and the loop went on into a new one, yielding batch 0 forever.
+    loader = imgbatch.Loader(str(sample / "seg.json"))
+    seen = []
+    for b in loader:
+        seen.append(b.index)
+        loader.stop()
+        assert len(seen) < 5, "the loop went on after stop()"
+    assert seen == [0]
+    assert loader.next().index == 0  # the loader is usable: a new pass starts at the epoch's beginning
+
+
+def test_set_epoch_inside_a_loop_ends_the_loop(sample):
+    loader = imgbatch.Loader(str(sample / "seg.json"))
+    loader.set_epoch(3)
+    seen = []
+    for b in loader:
+        seen.append((b.epoch, b.index))
+        loader.set_epoch(4)
+        assert len(seen) < 5, "the loop ran into the next epoch"
+    assert seen == [(3, 0)]
+    b = loader.next()
+    assert (b.epoch, b.index) == (4, 0)
+
+
+def test_restore_inside_a_loop_ends_the_loop(sample):
+    loader = imgbatch.Loader(str(sample / "seg.json"))
+    cursor = loader.state()
+    seen = [b.index for b in loader if loader.restore(cursor) is None]
+    assert seen == [0]
+
+
+def test_a_new_loop_ends_the_old_one(sample):
+    loader = imgbatch.Loader(str(sample / "seg.json"))
+    first = iter(loader)
+    assert next(first).index == 0
+    second = iter(loader)
+    assert next(second).index == 0  # starts a fresh pass, which ends the first loop's
+    with pytest.raises(StopIteration):
+        next(first)
+    assert next(second).index == 1
+
+
+def test_two_threads_in_next_is_an_error_that_says_so(sample):
+    # One thread waits in next() (slow pipeline, one buffer); another calling next() meanwhile gets an
+    # error that names the rule, instead of waiting and splitting the pass with it.
+    loader = imgbatch.Loader(slow_spec(), base_dir=sample, threads=1, prefetch_batches=1)
+    errors, got = [], []
+    inside = threading.Event()
+
+    def consumer():
+        inside.set()
+        got.append(loader.next())
+
+    t = threading.Thread(target=consumer)
+    t.start()
+    inside.wait()
+    time.sleep(0.3)  # the consumer is waiting for its first batch (a batch takes seconds)
+    try:
+        loader.next()
+    except imgbatch.Error as e:
+        errors.append(str(e))
+    t.join()
+    assert len(errors) == 1 and "another thread is inside next()" in errors[0], errors
+    assert "one consumer thread" in errors[0]
+    assert got[0].index == 0
+
+
+def slow_spec():
+    """Batches that take seconds each with one thread: 4 images blown up to 1024x1024 and blurred (3 s here)."""
+    return {
+        "dataset": {"format": "folder", "root": "seg", "images": "images", "masks": "masks"},
+        "targets": {"mask": {"num_classes": 21, "ignore_index": 255}},
+        "sampler": {"shuffle": False},
+        "transforms": [{"op": "resize", "size": [1024, 1024]},
+                       {"op": "gaussian_blur", "kernel_size": 61, "sigma": [9.0, 9.0]}],
+        "batch": {"size": 4, "layout": "NCHW", "dtype": "uint8"},
+    }
+
+
+def test_ctrl_c_while_waiting_raises_promptly_and_leaves_the_loader_usable(sample):
+    import signal
+
+    loader = imgbatch.Loader(slow_spec(), base_dir=sample, threads=1, prefetch_batches=1)
+    sent = []
+
+    def interrupt():
+        time.sleep(0.5)
+        sent.append(time.perf_counter())
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+
+    t = threading.Thread(target=interrupt)
+    start = time.perf_counter()
+    t.start()
+    with pytest.raises(KeyboardInterrupt):
+        for b in loader:
+            pytest.fail("a batch came before the interrupt: the pipeline is not slow enough for this test")
+    raised = time.perf_counter()
+    t.join()
+    delay = raised - sent[0]
+    assert delay < 0.5, f"KeyboardInterrupt came {delay:.3f} s after SIGINT"
+    # The pass ended cleanly; the loader works: a whole batch comes, the same as a fresh loader's first.
+    b = loader.next()
+    assert b.index == 0 and time.perf_counter() - start > 1.0, "a batch takes more than a second here"
+    fresh = imgbatch.Loader(slow_spec(), base_dir=sample, threads=1, prefetch_batches=1).next()
+    np.testing.assert_array_equal(np.asarray(b["image"]), np.asarray(fresh["image"]))
+
+
+def read_child_result(fd, pid, timeout=120):
+    """The child's report through a pipe, waiting at most `timeout`; kills a child that hangs."""
+    import os
+    import select
+
+    chunks = []
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        ready, _, _ = select.select([fd], [], [], max(left, 0))
+        if not ready:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail(f"the forked child did not finish within {timeout} s")
+        data = os.read(fd, 1 << 16)
+        if not data:
+            break
+        chunks.append(data)
+    _, status = os.waitpid(pid, 0)
+    return b"".join(chunks).decode(), os.waitstatus_to_exitcode(status)
+
+
+@pytest.mark.parametrize("mid_pass", [False, True])
+def test_os_fork_child_runs_a_full_pass(sample, mid_pass):
+    # The parent has run the loader (its worker threads exist), and may be in the middle of a pass when
+    # it forks. The child's loader must give a full pass, equal to a fresh loader's, and exit.
+    import hashlib
+    import os
+
+    loader = imgbatch.Loader(str(sample / "seg.json"), threads=2)
+    want = fingerprints(imgbatch.Loader(str(sample / "seg.json"), threads=2))
+    assert fingerprints(loader) == want
+    if mid_pass:
+        assert loader.next().index == 0
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report, then leave without running the parent's pytest teardown
+        try:
+            os.close(r)
+            got = fingerprints(loader)
+            digest = [hashlib.sha256(i + m).hexdigest() for _, i, m in got]
+            os.write(w, json.dumps({"indices": [g[0] for g in got], "digest": digest}).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    text, code = read_child_result(r, pid)
+    os.close(r)
+    assert code == 0
+    report = json.loads(text)
+    assert report["indices"] == [g[0] for g in want] == list(range(len(loader)))
+    assert report["digest"] == [hashlib.sha256(i + m).hexdigest() for _, i, m in want]
+    # The parent's loader is untouched by the child: it goes on with its own pass.
+    assert loader.next().index == (1 if mid_pass else 0)
+
+
+_forked_loader = None
+
+
+def _child_pass(queue):
+    import hashlib
+
+    got = fingerprints(_forked_loader)
+    queue.put([(index, hashlib.sha256(i + m).hexdigest()) for index, i, m in got])
+
+
+def test_multiprocessing_fork_child_runs_a_full_pass(sample):
+    # torch's DataLoader workers on Linux are made this way: multiprocessing with the fork start method.
+    import hashlib
+    import multiprocessing
+
+    global _forked_loader
+    _forked_loader = imgbatch.Loader(str(sample / "seg.json"), threads=2)
+    want = [(index, hashlib.sha256(i + m).hexdigest()) for index, i, m in fingerprints(_forked_loader)]
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    children = [ctx.Process(target=_child_pass, args=(queue,)) for _ in range(2)]
+    for c in children:
+        c.start()
+    results = [queue.get(timeout=120) for _ in children]
+    for c in children:
+        c.join(timeout=60)
+        assert c.exitcode == 0
+    for got in results:
+        assert [tuple(x) for x in got] == want
+    _forked_loader = None
