@@ -41,7 +41,7 @@ if [ "$sanitize" = 1 ]; then
   cmake --build build/tsan -j "$jobs" --target imgbatch_tests
   TSAN_OPTIONS="halt_on_error=1 history_size=7 report_signal_unsafe=0 suppressions=$PWD/tests/tsan/suppressions.txt" \
     ctest --test-dir build/tsan --output-on-failure -j "$jobs" --timeout 600 \
-    -R '^(on_error|loader\.quarantine|shutdown|errors|loader|stress|allocator)' --no-tests=error
+    -R '^(on_error|loader\.quarantine|shutdown|errors|loader|stress|allocator|consumer)' --no-tests=error
 
   echo "== libFuzzer targets, ${IMGBATCH_FUZZ_SECONDS:-20}s each (clang, ASan + UBSan)"
   scripts/fuzz.sh all "${IMGBATCH_FUZZ_SECONDS:-20}"

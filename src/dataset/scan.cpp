@@ -22,7 +22,8 @@ struct folder_walk {
   std::initializer_list<std::string_view> extensions;
   std::vector<index_problem>& problems;
   std::map<std::string, std::string> out;
-  std::vector<std::pair<dev_t, ino_t>> path;  // the folders from root to the one being listed
+  using folder_id = std::pair<dev_t, ino_t>;
+  std::vector<std::pair<folder_id, fs::path>> path;  // the folders from root to the one being listed
 
   bool wanted(const fs::path& p) const {
     std::string e = p.extension().string();
@@ -38,10 +39,13 @@ struct folder_walk {
     std::error_code ec;
     fs::directory_iterator it(dir, ec), end;
     if (ec) cannot_list(dir, ec);
+    std::vector<fs::path> entries;  // sorted: problems come in the same order on every file system
     for (; it != end; it.increment(ec)) {
       if (ec) cannot_list(dir, ec);
-      const fs::path& p = it->path();
-      if (p.filename().string().starts_with(".")) continue;
+      if (!it->path().filename().string().starts_with(".")) entries.push_back(it->path());
+    }
+    std::sort(entries.begin(), entries.end());
+    for (const fs::path& p : entries) {
       // Every entry named like an image is a sample, whatever it turns out to be: a directory, a symbolic
       // link that loops or points nowhere, a FIFO. Reading it then fails with a precise reason that names
       // it (read_file), instead of the entry vanishing from the dataset.
@@ -57,16 +61,14 @@ struct folder_walk {
       // same files again at every level.
       struct stat st {};
       if (::stat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
-      const std::pair<dev_t, ino_t> id{st.st_dev, st.st_ino};
-      if (std::find(path.begin(), path.end(), id) != path.end()) {
-        const auto target = fs::read_symlink(p, ec);
-        problems.push_back({p.string(), "",
-                            std::string("a link to a folder that contains it") +
-                                (ec ? std::string() : " (" + target.string() + ")") + ": not followed",
-                            false});
+      const folder_id id{st.st_dev, st.st_ino};
+      auto on_path = std::find_if(path.begin(), path.end(), [&](const auto& f) { return f.first == id; });
+      if (on_path != path.end()) {
+        problems.push_back(
+            {p.string(), "", "leads back to " + on_path->second.string() + ", a folder it is inside: not followed", false});
         continue;
       }
-      path.push_back(id);
+      path.emplace_back(id, p);
       walk(p);
       path.pop_back();
     }
@@ -81,7 +83,7 @@ std::map<std::string, std::string> scan_folder(const fs::path& dir, const char* 
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     throw dataset_error(dir.string() + ": " + what + " folder does not exist");
-  folder_walk w{dir, extensions, problems, {}, {{st.st_dev, st.st_ino}}};
+  folder_walk w{dir, extensions, problems, {}, {{{st.st_dev, st.st_ino}, dir}}};
   w.walk(dir);
   return std::move(w.out);
 }

@@ -167,10 +167,14 @@ void pass_graph::run_here() {
   in_arena(+[](pass_graph& p) { p.nodes_->g.wait_for_all(); });
 }
 
-void pass_graph::cancel_and_wait() {
-  if (waited_) return;
+void pass_graph::cancel() noexcept {
   stopping_.store(true, std::memory_order_release);
   nodes_->g.cancel();
+}
+
+void pass_graph::cancel_and_wait() {
+  if (waited_) return;
+  cancel();
   nodes_->g.wait_for_all();
   hand_over_received(&done_sync_);  // every body ran before this
   waited_ = true;

@@ -64,6 +64,8 @@ class pass_graph {
   /// Runs the graph's queued work on the calling thread until none is left (in a forked child, where
   /// oneTBB has no worker threads, this is what makes batches).
   void run_here();
+  /// Stops producing and drops queued work without waiting; running bodies finish their stage.
+  void cancel() noexcept;
   /// Stops producing, drops queued work, waits for running bodies to finish. Idempotent.
   void cancel_and_wait();
   /// The error that stopped the pass from inside the graph (an exception while routing a sample or a

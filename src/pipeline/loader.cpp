@@ -164,6 +164,7 @@ struct pass_runtime {
   fault_log faults;
   oneapi::tbb::task_arena arena;
   std::unique_ptr<pass_graph> pass;
+  std::unique_ptr<pass_graph> stopped;  // a pass stopped without waiting for its workers (loader::on_wait)
 };
 
 /// Keeps what a forked child inherited from its parent's threads without destroying it: destructors
@@ -227,7 +228,10 @@ class loader_impl {
   std::optional<batch> next() {
     consumer_call call(busy_, "next()");
     check_fork();
-    if (!rt_->pass) start_pass();
+    if (!rt_->pass) {
+      finish_stopped_pass();
+      start_pass();
+    }
     for (;;) {
       if (delivered_ == sampler_.num_batches()) {
         end_pass();
@@ -376,14 +380,27 @@ class loader_impl {
   /// In this order: no released buffer can reach the graph once it is being cancelled, no body runs
   /// once it is destroyed, and the ring reopens only then, so nothing of this pass reaches the next.
   void end_pass() {
+    stop_pass();
+    finish_stopped_pass();
+  }
+
+  /// The first half of end_pass, which does not wait: the pass is over for the consumer (its iterators
+  /// end) and its workers stop after the sample stage they are in; finish_stopped_pass waits for them.
+  void stop_pass() {
     if (!rt_->pass) return;
     pool_->detach();
     rt_->ready.close();  // a batch delivered from now on is dropped (and its buffer reclaimed)
-    rt_->pass->cancel_and_wait();
-    rt_->pass.reset();
+    rt_->pass->cancel();
+    rt_->stopped = std::move(rt_->pass);
+    pass_serial_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  void finish_stopped_pass() {
+    if (!rt_->stopped) return;
+    rt_->stopped->cancel_and_wait();
+    rt_->stopped.reset();
     rt_->ready.reset();
     pool_->reclaim();
-    pass_serial_.fetch_add(1, std::memory_order_relaxed);
   }
 
   /// The next batch from the ring. In a forked child the graph's work runs on this thread first. While
@@ -404,7 +421,7 @@ class loader_impl {
       try {
         poll_();
       } catch (...) {
-        end_pass();
+        stop_pass();  // promptly: the workers' last stage is waited for by the next call, not this one
         throw;
       }
     }
@@ -422,7 +439,7 @@ class loader_impl {
                pid_);
     pid_ = now;
     forked_ = true;
-    const bool was_running = rt_->pass != nullptr;
+    const bool was_running = rt_->pass != nullptr;  // (a stopped pass already counted as ended)
     abandon(std::move(rt_));
     pool_->forget_pass();
     rt_ = std::make_unique<pass_runtime>(spec_, targets_, threads_);
