@@ -51,7 +51,8 @@ struct IMGBATCH_API loader_stats {
   std::uint64_t substituted = 0;
   /// Batches not handed out under `on_error: skip`: no sample left, or short with `drop_last`.
   std::uint64_t batches_dropped = 0;
-  /// Samples left out of the dataset at construction because `loader.quarantine` lists a file of theirs.
+  /// Samples whose file `loader.quarantine` listed at construction (by its path from the dataset's root):
+  /// each keeps its place and fails unread in its turn, handled by `loader.on_error`.
   std::uint64_t quarantined = 0;
   /// Every file that failed, once, in the order met (whatever the policy).
   std::vector<bad_file> bad_files;

@@ -14,7 +14,7 @@
 
 namespace imgbatch {
 
-/// How the dataset is laid out on disk (DESIGN.md §3, `dataset`).
+/// How the dataset is laid out on disk (`dataset.format` in JSON).
 enum class dataset_format {
   folder,  ///< `images` folder, plus `masks` and `depth` folders matched by relative path without extension
   list,  ///< a tab-separated manifest: image path, then the mask path (mask target), then the depth path (depth target)
@@ -344,7 +344,7 @@ enum class error_policy {
 };
 
 /// How much of a JPEG is decoded. `exact` (default): every pixel at full size, so every result equals
-/// Pillow on the full image (DESIGN.md §6). `fast`: when the first op that sets the size (after flips)
+/// Pillow on the full image. `fast`: when the first op that sets the size (after flips)
 /// is a resize that at least halves both sides, the JPEG is decoded at 1/2, 1/4 or 1/8 scale by
 /// libjpeg-turbo's scaled IDCT, as Pillow's `Image.draft("RGB", size)` picks it (the largest 1/a with
 /// a <= min(width // out_w, height // out_h)), then resized; the image equals Pillow's
@@ -375,14 +375,17 @@ struct loader_spec {
   error_policy on_error = error_policy::fail;
   /// Under `substitute`: how many replacements one sample may take before its batch fails (1 to 1000).
   int substitute_attempts = 8;
-  /// A file that lists bad files, one per line: `<file>\t<stage>\t<reason>` (a tab, newline or backslash
-  /// in a field written as `\t`, `\n`, `\\`). Read when the loader is built: every sample whose image or
-  /// target file it lists is left out of the dataset. The loader then appends each new bad file it meets;
-  /// `imgbatch check --quarantine` writes the same format. Empty: none. Relative to the spec's folder.
+  /// A file that lists bad files, one per line: `<id>\t<stage>\t<reason>` (a tab, newline or backslash
+  /// in a field written as `\t`, `\n`, `\\`), the id being the file's path from the dataset's root
+  /// (`images/0002.png`), whatever the working directory. Read when the loader is built (a regular file
+  /// of at most 256 MiB): every sample whose image or target file it lists keeps its place and fails
+  /// unread in its turn, handled by `on_error`, so the dataset (its hash, its length) does not change.
+  /// The loader then appends each new bad file it meets; `imgbatch check --quarantine` writes the same
+  /// format. Empty: none. Relative to the spec's folder.
   std::filesystem::path quarantine;
 };
 
-/// Everything a loader needs: built in code or read from JSON (DESIGN.md §3). A plain aggregate;
+/// Everything a loader needs: built in code or read from JSON (README: the pipeline spec). A plain aggregate;
 /// `loader`'s constructor validates it once.
 struct IMGBATCH_API pipeline_spec {
   dataset_spec dataset;               ///< `"dataset"` (required in JSON)

@@ -21,7 +21,8 @@ check_report check_dataset(const pipeline_spec& spec, int threads,
   dataset_index index = build_index(spec, false);
   for (const auto& p : index.problems) report.problems.push_back({0, p.file, p.entry, p.reason, "annotations"});
   // The samples the loader would load: those loader.quarantine lists are left out.
-  if (const auto q = quarantine_path(spec); !q.empty()) report.quarantined = exclude_listed(index, read_quarantine(q));
+  if (const auto q = quarantine_path(spec); !q.empty())
+    report.quarantined = exclude_listed(index, read_quarantine(q), file_ids(spec));
   report.samples = index.records.size();
   const op_chain chain = make_chain(spec.transforms);
   const target_set targets = make_targets(spec);

@@ -175,13 +175,15 @@ int cmd_check(const args& a) {
   if (!quarantine.empty()) {
     // Appended, one line per file not listed yet, as the loader appends: the files a spec's own quarantine
     // left out of this check stay listed when FILE is that quarantine.
+    // Files are listed by their identity in the dataset (their path from its root), as the loader lists them.
     std::set<std::string> listed;
-    for (const auto& f : detail::read_quarantine(quarantine)) listed.insert(f);
+    for (const auto& f : detail::read_quarantine(quarantine)) listed.insert(f.first);
+    const detail::file_ids ids(spec);
     std::ofstream q(quarantine, std::ios::binary | std::ios::app);
     std::size_t added = 0;
     for (const auto& p : report.problems)
-      if (listed.insert(p.file).second) {
-        q << detail::quarantine_line(p.file, p.stage, p.entry.empty() ? p.reason : p.entry + ": " + p.reason);
+      if (const std::string id = ids.of(p.file); listed.insert(id).second) {
+        q << detail::quarantine_line(id, p.stage, p.entry.empty() ? p.reason : p.entry + ": " + p.reason);
         ++added;
       }
     q.flush();

@@ -91,8 +91,8 @@ std::string quarantine_line(std::string_view file, std::string_view stage, std::
   return line;
 }
 
-std::unordered_set<std::string> read_quarantine(const std::filesystem::path& path) {
-  std::unordered_set<std::string> listed;
+quarantine_entries read_quarantine(const std::filesystem::path& path) {
+  quarantine_entries listed;
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return listed;
   // A fixed limit (the quarantine cannot bound itself): /dev/zero named as the quarantine is refused
@@ -103,25 +103,51 @@ std::unordered_set<std::string> read_quarantine(const std::filesystem::path& pat
     throw config_error("loader.quarantine", "cannot read " + path.string() + ": " + why);
   for_each_line(text, [&](std::string_view line, std::size_t) {
     if (line.empty() || line.front() == '#') return;
-    listed.insert(unescape(line.substr(0, line.find('\t'))));
+    const std::size_t tab1 = line.find('\t');
+    const std::size_t tab2 = tab1 == std::string_view::npos ? tab1 : line.find('\t', tab1 + 1);
+    std::string file = unescape(line.substr(0, tab1));
+    std::string stage = tab1 == std::string_view::npos ? std::string() : unescape(line.substr(tab1 + 1, tab2 - tab1 - 1));
+    std::string reason = tab2 == std::string_view::npos ? std::string() : unescape(line.substr(tab2 + 1));
+    listed.emplace(std::move(file), stage.empty() ? reason : reason + " (" + stage + ")");
   });
   return listed;
 }
 
-std::size_t exclude_listed(dataset_index& index, const std::unordered_set<std::string>& listed) {
-  if (listed.empty()) return 0;
-  const std::size_t before = index.records.size();
-  std::erase_if(index.records, [&](const sample_record& r) {
-    if (listed.count(r.image)) return true;
-    for (const auto& f : r.files)
-      if (listed.count(f.second)) return true;
-    return false;
-  });
-  for (std::size_t i = 0; i < index.records.size(); ++i) index.records[i].id = i;
-  return before - index.records.size();
+std::unordered_map<std::uint64_t, listed_file> find_listed(const dataset_index& index,
+                                                           const quarantine_entries& listed, const file_ids& ids) {
+  std::unordered_map<std::uint64_t, listed_file> out;
+  if (listed.empty()) return out;
+  // Entries that are absolute paths (as quarantines written before identities were) are matched by theirs.
+  quarantine_entries by_id;
+  for (const auto& [file, reason] : listed)
+    if (std::filesystem::path(file).is_absolute()) by_id.emplace(ids.of(file), reason);
+  auto find = [&](const std::string& path) -> const std::string* {
+    const std::string id = ids.of(path);
+    if (auto it = listed.find(id); it != listed.end()) return &it->second;
+    if (auto it = by_id.find(id); it != by_id.end()) return &it->second;
+    return nullptr;
+  };
+  for (const sample_record& r : index.records) {
+    const std::string* why = find(r.image);
+    const std::string* file = &r.image;
+    for (std::size_t i = 0; i < r.files.size() && !why; ++i)
+      if ((why = find(r.files[i].second))) file = &r.files[i].second;
+    if (why) out.emplace(r.id, listed_file{*file, *why});
+  }
+  return out;
 }
 
-fault_log::fault_log(const std::filesystem::path& quarantine) {
+std::size_t exclude_listed(dataset_index& index, const quarantine_entries& listed, const file_ids& ids) {
+  const auto found = find_listed(index, listed, ids);
+  if (found.empty()) return 0;
+  std::erase_if(index.records, [&](const sample_record& r) { return found.count(r.id) != 0; });
+  for (std::size_t i = 0; i < index.records.size(); ++i) index.records[i].id = i;
+  return found.size();
+}
+
+fault_log::fault_log(const std::filesystem::path& quarantine, file_ids ids, const quarantine_entries& known)
+    : ids_(std::move(ids)) {
+  for (const auto& entry : known) seen_.insert(entry.first);
   if (quarantine.empty()) return;
   quarantine_path_ = quarantine.string();
   quarantine_ = std::fopen(quarantine_path_.c_str(), "a");
@@ -141,14 +167,15 @@ void fault_log::report(sample_slot& s, error_policy policy) noexcept {
     return;
   }
   try {
+    std::string id = ids_.of(s.error_file);
     std::lock_guard lock(mutex_);
-    if (!seen_.insert(s.error_file).second) return;
+    if (!seen_.insert(id).second) return;
     const char* stage = stage_name(s.stage);
     list_.push_back({s.error_file, stage, s.error_reason});
     log().warn("{}: {} ({}); {}", s.error_file, s.error_reason, stage, action(policy));
     // A file is not bad for the memory its process lacked: it stays out of the quarantine.
     if (quarantine_ && !out_of_memory(s.cause)) {
-      const std::string line = quarantine_line(s.error_file, stage, s.error_reason);
+      const std::string line = quarantine_line(id, stage, s.error_reason);
       if (std::fwrite(line.data(), 1, line.size(), quarantine_) != line.size() || std::fflush(quarantine_) != 0)
         log().error("loader.quarantine: cannot write to {}: {}", quarantine_path_, std::strerror(errno));
     }

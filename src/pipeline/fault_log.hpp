@@ -4,6 +4,7 @@
 #include <imgbatch/spec.hpp>
 
 #include "dataset/dataset.hpp"
+#include "dataset/file_ids.hpp"
 #include "pipeline/batch_buffer.hpp"
 
 #include <atomic>
@@ -12,17 +13,22 @@
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 namespace imgbatch::detail {
 
+/// What a quarantine file lists: each file's identity (file_ids) with "reason (stage)".
+using quarantine_entries = std::unordered_map<std::string, std::string>;
+
 /// Every bad file a loader meets: logged once, listed for loader_stats, appended to the quarantine
-/// file. Counts what the error policy did. Thread-safe.
+/// file under its identity (file_ids). Counts what the error policy did. Thread-safe.
 class fault_log {
  public:
   /// Opens `quarantine` for appending when it is not empty (config_error naming it if it cannot be).
-  explicit fault_log(const std::filesystem::path& quarantine);
+  /// The files `known` lists (the quarantine's own entries) are neither logged nor appended again.
+  fault_log(const std::filesystem::path& quarantine, file_ids ids, const quarantine_entries& known);
   ~fault_log();
   fault_log(const fault_log&) = delete;
   fault_log& operator=(const fault_log&) = delete;
@@ -42,6 +48,7 @@ class fault_log {
   std::vector<bad_file> list_;
   std::FILE* quarantine_ = nullptr;
   std::string quarantine_path_;
+  file_ids ids_;
 };
 
 /// loader.quarantine resolved against the spec's folder (empty when unset).
@@ -49,11 +56,19 @@ std::filesystem::path quarantine_path(const pipeline_spec& spec);
 /// One quarantine line, `<file>\t<stage>\t<reason>\n`, with tab, newline, carriage return and backslash
 /// in a field escaped as `\t`, `\n`, `\r`, `\\`.
 std::string quarantine_line(std::string_view file, std::string_view stage, std::string_view reason);
-/// The files a quarantine file lists (the first field of each line, unescaped). A missing file lists
-/// none; an unreadable one is a config_error.
-std::unordered_set<std::string> read_quarantine(const std::filesystem::path& path);
-/// Leaves out of `index` every record whose image or target file `listed` names; renumbers the ids.
-/// Returns how many were left out.
-std::size_t exclude_listed(dataset_index& index, const std::unordered_set<std::string>& listed);
+/// The files a quarantine file lists (the first field of each line, unescaped) with their reason and
+/// stage. A missing file lists none; one that is not a regular file or is over 256 MiB is a config_error.
+quarantine_entries read_quarantine(const std::filesystem::path& path);
+/// A record whose image or target file a quarantine lists: that file's path and its listed reason.
+struct listed_file {
+  std::string file;
+  std::string reason;
+};
+/// The records of `index` that `listed` names a file of (by identity, or by the absolute path older
+/// quarantines wrote), by record id.
+std::unordered_map<std::uint64_t, listed_file> find_listed(const dataset_index& index,
+                                                           const quarantine_entries& listed, const file_ids& ids);
+/// Leaves out of `index` every record find_listed names; renumbers the ids. Returns how many (imgbatch check).
+std::size_t exclude_listed(dataset_index& index, const quarantine_entries& listed, const file_ids& ids);
 
 }  // namespace imgbatch::detail

@@ -33,17 +33,20 @@
 namespace imgbatch {
 namespace detail {
 
-// The dataset, without the samples the quarantine file lists a file of.
-dataset_index index_without_quarantined(const pipeline_spec& spec, std::size_t& left_out) {
-  dataset_index index = build_index(spec);
-  const std::filesystem::path q = quarantine_path(spec);
-  left_out = q.empty() ? 0 : exclude_listed(index, read_quarantine(q));
-  if (left_out) {
-    log().info("dataset: {} samples left out, as {} lists a file of each", left_out, q.string());
-    if (index.records.empty())
-      throw dataset_error("the dataset has no sample left to load: " + q.string() + " lists a file of every one");
-  }
-  return index;
+// The records whose file the quarantine lists: each keeps its place in the index (so the index, its hash
+// and the epoch's batches are those of the run that wrote the quarantine) and fails unread when its turn
+// comes, handled by on_error.
+std::unordered_map<std::uint64_t, listed_file> quarantined_records(const pipeline_spec& spec,
+                                                                   const dataset_index& index,
+                                                                   const quarantine_entries& listed) {
+  auto found = find_listed(index, listed, file_ids(spec));
+  if (found.empty()) return found;
+  const std::string q = quarantine_path(spec).string();
+  log().info("dataset: {} samples are listed in {}: each fails unread in its turn (loader.on_error)", found.size(),
+             q);
+  if (found.size() == index.records.size())
+    throw dataset_error("the dataset has no sample left to load: " + q + " lists a file of every one");
+  return found;
 }
 
 std::size_t most_annotations(const dataset_index& index) {
@@ -153,10 +156,10 @@ class buffer_pool {
 /// may be in any state (a mutex held by a thread that does not exist in the child), so it is never
 /// touched again (see loader_impl::after_fork).
 struct pass_runtime {
-  pass_runtime(const pipeline_spec& spec, const target_set& targets, int threads)
+  pass_runtime(const pipeline_spec& spec, const target_set& targets, int threads, const quarantine_entries& listed)
       : ready(static_cast<std::size_t>(spec.loader.prefetch_batches)),
         workspaces(targets),
-        faults(quarantine_path(spec)),
+        faults(quarantine_path(spec), file_ids(spec), listed),
         arena(threads, 0) {}
   ring<batch_buffer*> ready;
   workspace_pool workspaces;
@@ -198,9 +201,13 @@ class loader_impl {
  public:
   loader_impl(pipeline_spec spec, std::shared_ptr<buffer_allocator> allocator)
       : spec_(std::move(spec)),
-        index_(index_without_quarantined(spec_, quarantined_)),
+        index_(build_index(spec_)),
+        listed_(quarantine_path(spec_).empty() ? quarantine_entries{} : read_quarantine(quarantine_path(spec_))),
+        quarantined_(quarantined_records(spec_, index_, listed_)),
         bins_(aspect_bins(spec_, index_)),
         sampler_(spec_.sampler, index_.records.size(), static_cast<std::size_t>(spec_.batch.size), bins_),
+        // Quarantined records stay candidates: one drawn fails unread and the next attempt is drawn, as
+        // when the run that wrote the quarantine read it and failed, so a resumed run substitutes alike.
         substitutes_(index_.records.size(), bins_),
         chain_(make_chain(spec_.transforms)),
         lut_(make_lut(chain_)),
@@ -211,7 +218,7 @@ class loader_impl {
         pool_(std::make_shared<buffer_pool>(static_cast<std::size_t>(spec_.loader.prefetch_batches),
                                             static_cast<std::size_t>(spec_.batch.size), layout_,
                                             most_annotations(index_), 4 * chain_.ops.size() + 4, allocator)),
-        rt_(std::make_unique<pass_runtime>(spec_, targets_, threads_)) {
+        rt_(std::make_unique<pass_runtime>(spec_, targets_, threads_, listed_)) {
     if (sampler_.num_batches() == 0)
       log().warn("{} samples per epoch fill no batch of {} with drop_last: every epoch is empty",
                  sampler_.samples_per_rank(), spec_.batch.size);
@@ -365,7 +372,7 @@ class loader_impl {
     s.skipped = faults.skipped.load();
     s.substituted = faults.substituted.load();
     s.batches_dropped = faults.batches_dropped.load();
-    s.quarantined = quarantined_;
+    s.quarantined = quarantined_.size();
     s.bad_files = faults.list();
     return s;
   }
@@ -442,7 +449,7 @@ class loader_impl {
     const bool was_running = rt_->pass != nullptr;  // (a stopped pass already counted as ended)
     abandon(std::move(rt_));
     pool_->forget_pass();
-    rt_ = std::make_unique<pass_runtime>(spec_, targets_, threads_);
+    rt_ = std::make_unique<pass_runtime>(spec_, targets_, threads_, listed_);
     if (was_running) pass_serial_.fetch_add(1, std::memory_order_relaxed);
   }
 
@@ -458,6 +465,7 @@ class loader_impl {
     in.ctx.epoch = epoch_;
     in.ctx.substitutes = &substitutes_;
     in.ctx.faults = &rt_->faults;
+    in.ctx.quarantined = &quarantined_;
     in.ready = &rt_->ready;
     in.start_next_at = static_cast<std::size_t>(threads_ - 1);
     in.buffers = pool_->size();
@@ -466,8 +474,9 @@ class loader_impl {
   }
 
   pipeline_spec spec_;
-  std::size_t quarantined_ = 0;  // samples left out (set while index_ is built)
   dataset_index index_;
+  quarantine_entries listed_;                                      // what loader.quarantine lists
+  std::unordered_map<std::uint64_t, listed_file> quarantined_;  // records it names a file of
   std::vector<int> bins_;  // each record's aspect bin, or empty
   sampler sampler_;
   substitute_pool substitutes_;

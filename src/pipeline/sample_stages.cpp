@@ -153,6 +153,9 @@ void stage_plan(const stage_context& ctx, sample_slot& s) noexcept {
   const std::string& file = s.record->image;
   sample_stage where = sample_stage::read;
   guarded(s, file, where, [&] {
+    if (ctx.quarantined && !ctx.quarantined->empty())
+      if (auto q = ctx.quarantined->find(s.record->id); q != ctx.quarantined->end())
+        return s.fail(where, q->second.file, "listed in loader.quarantine (" + q->second.reason + "): not read");
     if (auto why = read_file(file, s.image_bytes, &ctx.counters->largest_file, ctx.decode.max_file_bytes); !why.empty())
       return s.fail(where, file, why);
     where = sample_stage::decode;  // the header: the decoder refuses a corrupt one

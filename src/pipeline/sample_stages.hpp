@@ -48,6 +48,8 @@ struct stage_context {
   bool drop_last = false;
   const substitute_pool* substitutes = nullptr;
   fault_log* faults = nullptr;
+  /// Records loader.quarantine names a file of: they fail unread (stage read); null for none.
+  const std::unordered_map<std::uint64_t, listed_file>* quarantined = nullptr;
 };
 
 /// Fills a stage context from the spec and the loader's long-lived parts.

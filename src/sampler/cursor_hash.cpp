@@ -1,5 +1,7 @@
 #include "sampler/cursor_hash.hpp"
 
+#include "dataset/file_ids.hpp"
+
 #include <cstring>
 #include <string_view>
 
@@ -46,8 +48,8 @@ std::uint64_t spec_hash(const pipeline_spec& spec) {
 }
 
 std::uint64_t dataset_hash(const pipeline_spec& spec, const dataset_index& index) {
-  const std::filesystem::path root = resolve(spec, spec.dataset.root);
-  auto rel = [&](const std::string& p) { return std::filesystem::path(p).lexically_relative(root).generic_string(); };
+  const file_ids ids(spec);
+  auto rel = [&](const std::string& p) { return ids.of(p); };
   hasher h;
   h.u64(index.records.size());
   for (const sample_record& r : index.records) {

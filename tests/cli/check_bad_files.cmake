@@ -39,8 +39,9 @@ file(STRINGS "${WORK}/bad.tsv" lines)
 list(LENGTH lines n)
 list(GET lines 0 first)
 list(GET lines 1 second)
-if(NOT n EQUAL 2 OR NOT first MATCHES "/seg/images/000002.jpg\tdecode\tnot a JPEG or PNG file"
-   OR NOT second MATCHES "/seg/masks/000004.png\tdecode\tempty file$")
+# Files are listed by their path from the dataset's root, whatever the working directory.
+if(NOT n EQUAL 2 OR NOT first MATCHES "^images/000002.jpg\tdecode\tnot a JPEG or PNG file"
+   OR NOT second MATCHES "^masks/000004.png\tdecode\tempty file$")
   message(FATAL_ERROR "bad.tsv holds:\n${lines}")
 endif()
 file(READ "${WORK}/seg.json" spec)

@@ -1,14 +1,14 @@
 #!/usr/bin/python3
-"""Pixel comparison of `imgbatch dump` against Pillow, the reference of DESIGN.md section 6.
+"""Pixel comparison of `imgbatch dump` against Pillow, the reference the README names for every pixel.
 
   pillow_compare.py sample_pipeline IMGBATCH TESTDATA WORK
       fixed (non-random) segmentation pipelines on imgbatch's own sample dataset, and on the labelme
-      VOC photos with palette masks when TESTDATA is there: images equal to Pillow's BILINEAR (DESIGN.md
+      VOC photos with palette masks when TESTDATA is there: images equal to Pillow's BILINEAR (the README
       allows 1; the test holds 0), masks exactly Pillow's NEAREST, normalize exactly torchvision's float32
       arithmetic on Pillow's result.
   pillow_compare.py detection IMGBATCH TESTDATA WORK
       hflip + letterbox 512 (fill 114) + normalize on the real COCO sample: images equal to Pillow
-      (hflip, BILINEAR resize, paste on a 114 canvas; DESIGN.md allows 1), boxes within 1e-3 px of the
+      (hflip, BILINEAR resize, paste on a 114 canvas; the README allows 1), boxes within 1e-3 px of the
       exact affine image of each annotation, computed here from the COCO file; the VOC and YOLO files
       of the same images give the same boxes. Exits 77 (skipped) when TESTDATA is absent.
   pillow_compare.py full_decode IMGBATCH TESTDATA WORK

@@ -358,7 +358,7 @@ TEST_CASE("detection: crowd, label mapping and empty-image policies") {
   auto flag = load([](pipeline_spec&) {});
   REQUIRE(flag.size() == 2);
   CHECK(flag[0].first == labels{3, 7});
-  CHECK(flag[0].second == flags{0, 1});  // DESIGN.md: bit 0 = crowd
+  CHECK(flag[0].second == flags{0, 1});  // box_flags: bit 0 = crowd
   CHECK(flag[1].first.empty());
   auto drop = load([](pipeline_spec& s) { s.dataset.crowd = crowd_policy::drop; });
   CHECK(drop[0].first == labels{3});
@@ -836,7 +836,7 @@ TEST_CASE("detection: VOC difficult is flag bit 1, min_size and min_visibility d
   };
   auto all = load();
   CHECK(all.first == std::vector<std::int32_t>{1, 0, 0});
-  CHECK(all.second == std::vector<std::uint8_t>{2, 0, 0});  // DESIGN.md: bit 1 = difficult
+  CHECK(all.second == std::vector<std::uint8_t>{2, 0, 0});  // box_flags: bit 1 = difficult
   s.targets.boxes->min_size = 3;                            // the second box is 2 wide
   CHECK(load().first == std::vector<std::int32_t>{1, 0});
   s.transforms = {center_crop_op{{20, 36}}};  // x0 = round(4 / 2) = 2: x 2..38, the third keeps 8 of 10
