@@ -59,6 +59,9 @@ struct dataset_spec {
   label_mapping category_labels = label_mapping::category_id;  ///< coco: how category ids become labels
   bool keep_empty = true;     ///< keep images that have no annotation (`"empty_images": "keep" | "drop"`)
   bool skip_missing = false;  ///< coco: images listed but absent on disk are dropped (`"missing_images": "skip"`)
+  /// coco: a `file_name` that is an absolute path or climbs out of the images folder through `..` is a
+  /// dataset problem unless this is set (checked on the text: symbolic links inside the folder are followed).
+  bool allow_outside_images = false;
   /// The frame of annotation coordinates (`"annotation_frame": "decoded" | "stored"`).
   annotation_frame frame = annotation_frame::decoded;
   /// The most annotations one image may have (COCO annotations, VOC objects, YOLO lines); an image with

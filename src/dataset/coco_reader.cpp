@@ -5,6 +5,7 @@
 #include "dataset/box_check.hpp"
 #include "dataset/dataset.hpp"
 #include "dataset/rle.hpp"
+#include "util/clip.hpp"
 
 #include <simdjson.h>
 
@@ -12,7 +13,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace imgbatch::detail {
 namespace fs = std::filesystem;
@@ -63,17 +66,35 @@ double get_number(od::value v, const json_context& c, const std::string& entry, 
 
 // Calls start(entry) for every object of an array named `what`, field(entry, key, value) for each of its
 // fields in document order, then end(entry); `entry` names the element ("images[3]") for messages.
+// A key given twice in one object is an error naming it (JSON parsers keep the first or the last; a file
+// with "annotations" twice would otherwise count every box twice).
+class key_set {
+ public:
+  void clear() { keys_.clear(); }
+  void add(std::string_view key, const json_context& c, const std::string& entry) {
+    for (const std::string& k : keys_)
+      if (k == key) c.fail(entry, "key '" + clipped(key) + "' given twice");
+    keys_.emplace_back(key);
+  }
+
+ private:
+  std::vector<std::string> keys_;
+};
+
 template <class Start, class Field, class End>
 void for_each_object(od::array arr, const json_context& c, const char* what, Start start, Field field, End end) {
   std::size_t i = 0;
+  key_set seen;
   for (auto item : arr) {
     std::string entry = std::string(what) + "[" + std::to_string(i++) + "]";
     od::object obj;
     c.check(item.get_object().get(obj), entry, "expected an object");
     start();
+    seen.clear();
     for (auto f : obj) {
       std::string_view key;
       c.check(f.unescaped_key().get(key), entry, "bad key");
+      seen.add(key, c, entry);
       field(entry, key, f.value());
     }
     end(entry);
@@ -128,9 +149,11 @@ void read_segmentation(od::value v, const json_context& c, const std::string& en
   if (t != od::json_type::object) c.fail(entry, "'segmentation' must be a list of polygons or an RLE object");
   std::string counts_text;
   bool have_counts = false;
+  key_set seen;
   for (auto field : v.get_object()) {
     std::string_view key;
     c.check(field.unescaped_key().get(key), entry, "bad key");
+    seen.add(key, c, entry + " 'segmentation'");
     od::value fv = field.value();
     if (key == "size") {
       std::vector<std::int64_t> hw;
@@ -229,6 +252,46 @@ void read_categories(od::array arr, const json_context& c, std::vector<class_inf
   for_each_object(arr, c, "categories", start, field, end);
 }
 
+// A file_name must name a file inside the images folder: not an absolute path, no ".." that climbs out
+// of it (checked on the text, so symbolic links inside the folder are still followed), not longer than a
+// path can be. Returns why not, or "".
+std::string file_name_problem(const std::string& name, bool allow_outside) {
+  constexpr std::size_t path_max = 4096;
+  if (name.size() > path_max)
+    return "'file_name' is " + std::to_string(name.size()) + " bytes long, more than a path can be (" +
+           std::to_string(path_max) + "): '" + clipped(name, 100) + "'";
+  if (allow_outside) return {};
+  const fs::path p(name);
+  if (p.is_absolute())
+    return "'file_name' '" + clipped(name) +
+           "' is an absolute path, outside the images folder (dataset.allow_outside_images allows it)";
+  int depth = 0;
+  for (const fs::path& part : p.lexically_normal()) {
+    if (part == "..") --depth;
+    else if (part != "." && !part.empty()) ++depth;
+    if (depth < 0)
+      return "'file_name' '" + clipped(name) +
+             "' leaves the images folder through '..' (dataset.allow_outside_images allows it)";
+  }
+  return {};
+}
+
+// Polygon points farther than the image's own size outside it are corrupt (real polygons stray a few
+// pixels at most), and would cost the rasteriser time and memory in proportion to their length.
+std::string polygon_problem(const segmentation& s, int width, int height) {
+  const double w = width, h = height;
+  for (const auto& ring : s.polygons)
+    for (std::size_t j = 0; j + 1 < ring.size(); j += 2) {
+      const double x = ring[j], y = ring[j + 1];
+      if (std::isfinite(x) && std::isfinite(y) && x >= -w && x <= 2 * w && y >= -h && y <= 2 * h) continue;
+      char point[64];
+      std::snprintf(point, sizeof point, "(%g, %g)", x, y);
+      return std::string("'segmentation' point ") + point + " lies farther outside the " + std::to_string(width) +
+             "x" + std::to_string(height) + " image than its own size";
+    }
+  return {};
+}
+
 bool is_file(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
@@ -254,6 +317,7 @@ void read_coco(const pipeline_spec& spec, dataset_index& index) {
   try {
     od::parser parser;
     const json_context c{file};
+    key_set seen;
     od::document doc;
     c.check(parser.iterate(simdjson::padded_string_view(text.data(), text.size(), text.capacity())).get(doc),
             "(top level)", "invalid JSON");
@@ -262,6 +326,7 @@ void read_coco(const pipeline_spec& spec, dataset_index& index) {
     for (auto field : top) {
       std::string_view key;
       c.check(field.unescaped_key().get(key), "(top level)", "invalid JSON");
+      seen.add(key, c, "(top level)");
       od::value v = field.value();
       od::array arr;
       if (key == "images" || key == "annotations" || key == "categories")
@@ -288,9 +353,27 @@ void read_coco(const pipeline_spec& spec, dataset_index& index) {
   std::sort(cats.begin(), cats.end(), [](const auto& a, const auto& b) { return a.category_id < b.category_id; });
   std::unordered_map<std::int64_t, std::int32_t> label_of;
   for (std::size_t k = 0; k < cats.size(); ++k) {
+    const std::string entry = "category id " + std::to_string(cats[k].category_id);
     if (k && cats[k].category_id == cats[k - 1].category_id) {
-      index.problems.push_back({file, "category id " + std::to_string(cats[k].category_id), "listed twice"});
+      index.problems.push_back({file, entry, "listed twice"});
       continue;
+    }
+    if (spec.dataset.category_labels == label_mapping::category_id) {
+      // The id becomes the label, an int32; -1 is the padding value of the labels tensor, so a real box
+      // with it would read as no box.
+      if (cats[k].category_id < std::numeric_limits<std::int32_t>::min() ||
+          cats[k].category_id > std::numeric_limits<std::int32_t>::max()) {
+        index.problems.push_back({file, entry,
+                                  "does not fit a label (a 32-bit integer); set dataset.category_labels to "
+                                  "\"contiguous\" to number the categories"});
+        continue;
+      }
+      if (cats[k].category_id == -1) {
+        index.problems.push_back({file, entry,
+                                  "would be label -1, the padding value of the labels tensor; set "
+                                  "dataset.category_labels to \"contiguous\" to number the categories"});
+        continue;
+      }
     }
     switch (spec.dataset.category_labels) {
       case label_mapping::category_id:
@@ -315,12 +398,17 @@ void read_coco(const pipeline_spec& spec, dataset_index& index) {
     const coco_image& im = images[i];
     const std::string entry = "image id " + std::to_string(im.id);
     if (!image_of.emplace(im.id, static_cast<std::uint32_t>(i)).second) {
-      index.problems.push_back({file, entry, "image id listed twice (" + im.file_name + ")"});
+      index.problems.push_back({file, entry, "image id listed twice (" + clipped(im.file_name) + ")"});
       keep[i] = 0;
       continue;
     }
     if (im.width <= 0 || im.height <= 0) {
-      index.problems.push_back({file, entry, "'width' and 'height' must be positive (" + im.file_name + ")"});
+      index.problems.push_back({file, entry, "'width' and 'height' must be positive (" + clipped(im.file_name) + ")"});
+      keep[i] = 0;
+      continue;
+    }
+    if (auto why = file_name_problem(im.file_name, spec.dataset.allow_outside_images); !why.empty()) {
+      index.problems.push_back({file, entry, why});
       keep[i] = 0;
       continue;
     }
@@ -332,6 +420,15 @@ void read_coco(const pipeline_spec& spec, dataset_index& index) {
     }
   }
   if (!spec.dataset.skip_missing) index.skipped_missing = 0;
+
+  // Annotation ids are unique in a COCO file; a repeated one (a file merged twice) is reported.
+  {
+    std::unordered_set<std::int64_t> ids;
+    ids.reserve(anns.size());
+    for (const coco_annotation& a : anns)
+      if (a.id >= 0 && !ids.insert(a.id).second)
+        index.problems.push_back({file, "annotation id " + std::to_string(a.id), "listed twice", false});
+  }
 
   // Annotations, grouped by image in the images' order.
   std::vector<std::uint32_t> owner(anns.size(), 0xffffffffu);
@@ -372,6 +469,10 @@ void read_coco(const pipeline_spec& spec, dataset_index& index) {
                                   "RLE size " + std::to_string(s.rle_height) + "x" + std::to_string(s.rle_width) +
                                       " differs from its image's " + std::to_string(img.height) + "x" +
                                       std::to_string(img.width) + " (height x width)"});
+      if (auto why = polygon_problem(s, img.width, img.height); !why.empty()) {
+        index.problems.push_back({file, entry, why});
+        continue;
+      }
     }
     if (!admit_box(out, img.width, img.height, file, entry, index.problems)) {
       if (!(out.flags & annotation::region_only)) continue;  // a crowd region is still painted in masks

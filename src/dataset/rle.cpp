@@ -35,10 +35,15 @@ void rle_from_polygon(const double* xy, std::size_t k, int height, int width, st
   // A transcription of maskApi.c's rleFrPoly: same integer and double arithmetic, same order.
   const double scale = 5;
   const auto h = static_cast<std::uint32_t>(height), w = static_cast<std::uint32_t>(width);
+  // One step beyond maskApi.c: points are first clamped to four image sizes around the image (the index
+  // refuses points beyond one), so no cast to int overflows (undefined) and no edge is longer than a few
+  // image sizes (maskApi.c's cost grows with the edges' length). Polygons inside the bound are unchanged.
+  const double bound = 4.0 * (std::max(height, width) + 1);
+  auto clamped = [&](double v) { return std::isnan(v) ? 0.0 : std::clamp(v, -bound, bound); };
   std::vector<int> x(k + 1), y(k + 1);
-  for (std::size_t j = 0; j < k; ++j) x[j] = static_cast<int>(scale * xy[j * 2 + 0] + .5);
+  for (std::size_t j = 0; j < k; ++j) x[j] = static_cast<int>(scale * clamped(xy[j * 2 + 0]) + .5);
   x[k] = x[0];
-  for (std::size_t j = 0; j < k; ++j) y[j] = static_cast<int>(scale * xy[j * 2 + 1] + .5);
+  for (std::size_t j = 0; j < k; ++j) y[j] = static_cast<int>(scale * clamped(xy[j * 2 + 1]) + .5);
   y[k] = y[0];
   std::size_t m = 0;
   for (std::size_t j = 0; j < k; ++j)

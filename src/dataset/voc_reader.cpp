@@ -5,6 +5,7 @@
 #include "dataset/box_check.hpp"
 #include "dataset/dataset.hpp"
 #include "dataset/scan.hpp"
+#include "util/clip.hpp"
 
 #include <cstdlib>
 #include <pugixml.hpp>
@@ -94,7 +95,7 @@ void read_voc(const pipeline_spec& spec, dataset_index& index) {
       const std::string name = obj.child_value("name");
       auto label = label_of.find(name);
       if (label == label_of.end()) {
-        index.problems.push_back({file, entry, "class '" + name + "' is not in dataset.classes"});
+        index.problems.push_back({file, entry, "class '" + clipped(name) + "' is not in dataset.classes"});
         continue;
       }
       const pugi::xml_node bb = obj.child("bndbox");

@@ -7,6 +7,7 @@
 #include "dataset/dataset.hpp"
 #include "dataset/scan.hpp"
 
+#include "util/clip.hpp"
 #include "util/file.hpp"
 
 #include <charconv>
@@ -57,7 +58,7 @@ void read_yolo(const pipeline_spec& spec, dataset_index& index) {
         auto [end, ec] = std::from_chars(cls.data(), cls.data() + cls.size(), c);
         if (!ok || ec != std::errc() || end != cls.data() + cls.size() || c < 0) {
           index.problems.push_back(
-              {file, entry, "expected 'class cx cy w h' with an integer class >= 0, got '" + line + "'"});
+              {file, entry, "expected 'class cx cy w h' with an integer class >= 0, got '" + clipped(line) + "'"});
           return;
         }
         if (!names.empty() && static_cast<std::size_t>(c) >= names.size()) {

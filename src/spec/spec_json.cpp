@@ -1,6 +1,7 @@
 #include <imgbatch/error.hpp>
 #include <imgbatch/spec.hpp>
 
+#include "util/clip.hpp"
 #include "util/file.hpp"
 
 #include <simdjson.h>
@@ -48,6 +49,13 @@ class object_reader {
   object_reader(element e, std::string path) : path_(std::move(path)) {
     if (e.type() != element_type::OBJECT) expected(path_.empty() ? "(top level)" : path_, "an object", e);
     obj_ = e.get_object().value_unsafe();
+    // A key given twice is an error: a lookup would silently take one of them.
+    std::vector<std::string_view> keys;
+    for (auto field : obj_) {
+      if (std::find(keys.begin(), keys.end(), field.key) != keys.end())
+        throw config_error(sub(field.key), "given twice");
+      keys.push_back(field.key);
+    }
   }
 
   std::optional<element> get(std::string_view key) {
@@ -56,8 +64,9 @@ class object_reader {
     if (obj_.at_key(key).get(e) != simdjson::SUCCESS) return std::nullopt;
     return e;
   }
+  /// The key path of `key` (a key longer than 100 bytes clipped, so an error line stays short).
   std::string sub(std::string_view key) const {
-    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+    return path_.empty() ? detail::clipped(key, 100) : path_ + "." + detail::clipped(key, 100);
   }
 
   void finish() const {
@@ -204,7 +213,7 @@ E choose(const std::string& path, const std::string& value, std::initializer_lis
     if (value == name) return e;
     list += (list.empty() ? "" : ", ") + std::string("'") + name + "'";
   }
-  throw config_error(path, "'" + value + "' is not one of " + list);
+  throw config_error(path, "'" + detail::clipped(value) + "' is not one of " + list);
 }
 
 void read_dataset(object_reader r, pipeline_spec& s) {
@@ -251,6 +260,7 @@ void read_dataset(object_reader r, pipeline_spec& s) {
     s.dataset.max_metadata_bytes = static_cast<std::uint64_t>(*v);
   if (auto v = r.string("empty_images"))
     s.dataset.keep_empty = choose<bool>(r.sub("empty_images"), *v, {{"keep", true}, {"drop", false}});
+  if (auto v = r.boolean("allow_outside_images")) s.dataset.allow_outside_images = *v;
   if (auto v = r.string("missing_images"))
     s.dataset.skip_missing = choose<bool>(r.sub("missing_images"), *v, {{"error", false}, {"skip", true}});
   if (auto v = r.string("annotation_frame"))
@@ -503,7 +513,7 @@ transform read_op(object_reader r) {
     }
     t = op;
   } else {
-    throw config_error(r.sub("op"), "unknown op '" + *name + "' (expected " + op_list + ")");
+    throw config_error(r.sub("op"), "unknown op '" + detail::clipped(*name) + "' (expected " + op_list + ")");
   }
   r.finish();
   return t;

@@ -14,14 +14,14 @@ execute_process(COMMAND "${IMGBATCH}" check "${WORK}/seg.json" RESULT_VARIABLE r
 if(NOT rc EQUAL 1)
   message(FATAL_ERROR "expected exit status 1, got ${rc}: ${out}")
 endif()
-foreach(want "000002.jpg: not a JPEG or PNG file \\(first bytes 6e 6f 74 20 61 6e 20 69\\)"
+foreach(want "000002.jpg: not a JPEG or PNG file \\(an unknown format\\)"
              "000004.png: empty file" "2 problem\\(s\\)")
   if(NOT out MATCHES "${want}")
     message(FATAL_ERROR "output lacks '${want}':\n${out}")
   endif()
 endforeach()
 # Each line: file, reason, stage.
-foreach(want "000002.jpg: not a JPEG or PNG file \\(first bytes [0-9a-f ]+\\) \\(decode\\)" "000004.png: empty file \\(decode\\)")
+foreach(want "000002.jpg: not a JPEG or PNG file \\(an unknown format\\) \\(decode\\)" "000004.png: empty file \\(decode\\)")
   if(NOT out MATCHES "${want}")
     message(FATAL_ERROR "output lacks '${want}':\n${out}")
   endif()
