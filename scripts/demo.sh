@@ -34,6 +34,7 @@ for e in 0 1; do
 done
 "$bin/imgbatch" preview "$out/data/det.json" --out "$out/preview_det.png"
 "$bin/imgbatch" preview "$out/data/depth.json" --out "$out/preview_depth.png"
+rm -rf "$out/dump" "$out/dump_det" "$out/dump_depth"  # dump writes only into a new or empty folder
 "$bin/imgbatch" dump "$out/data/seg.json" --batches 1 --out "$out/dump"
 "$bin/imgbatch" dump "$out/data/det.json" --batches 1 --out "$out/dump_det"
 "$bin/imgbatch" dump "$out/data/depth.json" --batches 1 --out "$out/dump_depth"

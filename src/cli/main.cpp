@@ -7,15 +7,18 @@
 #include "cli/synth.hpp"
 #include "pipeline/fault_log.hpp"
 #include "util/file.hpp"
+#include "util/clip.hpp"
 #include "util/json_text.hpp"
 
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -65,12 +68,17 @@ struct args {
     auto it = options.find(k);
     return it == options.end() ? fallback : it->second;
   }
-  long long number(const std::string& k, long long fallback) const {
+  /// The option's value, a whole number from 0 to `max` (a number out of that range is refused, never clamped).
+  std::uint64_t number(const std::string& k, std::uint64_t fallback,
+                       std::uint64_t max = std::numeric_limits<std::int64_t>::max()) const {
     auto it = options.find(k);
     if (it == options.end()) return fallback;
-    char* end = nullptr;
-    long long v = std::strtoll(it->second.c_str(), &end, 10);
-    if (!end || *end || v < 0) throw error("--" + k + " takes a non-negative whole number, not '" + it->second + "'");
+    const std::string& text = it->second;
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size() || v > max)
+      throw error("--" + k + " takes a whole number from 0 to " + std::to_string(max) + ", not '" +
+                  detail::clipped(text, 40) + "'");
     return v;
   }
   void allow(std::initializer_list<const char*> names) const {
@@ -85,7 +93,7 @@ struct args {
 pipeline_spec load_spec(const args& a) {
   if (a.positional.empty()) throw error("missing SPEC");
   pipeline_spec spec = pipeline_spec::from_file(a.positional[0]);
-  if (a.options.count("threads")) spec.loader.threads = static_cast<int>(a.number("threads", 0));
+  if (a.options.count("threads")) spec.loader.threads = static_cast<int>(a.number("threads", 0, 1 << 20));
   return spec;
 }
 
@@ -108,13 +116,21 @@ int cmd_dump(const args& a) {
   pipeline_spec spec = load_spec(a);
   const std::string out = a.get("out");
   if (out.empty()) throw error("dump needs --out DIR");
-  const long long want = a.number("batches", 1);
+  const auto want = static_cast<long long>(a.number("batches", 1));
+  // A folder that holds anything already would mix stale batches with new ones.
+  std::error_code ec;
+  if (fs::exists(out, ec)) {
+    if (!fs::is_directory(out, ec)) throw error("--out " + out + " exists and is not a folder");
+    if (!fs::is_empty(out, ec))
+      throw error("--out " + out + " is not empty: dump writes into a new or empty folder, so that no batch of an "
+                  "earlier dump is mistaken for one of this");
+  }
   loader l(spec);
-  const auto epoch = static_cast<std::uint64_t>(a.number("epoch", 0));
+  const std::uint64_t epoch = a.number("epoch", 0, std::numeric_limits<std::uint64_t>::max());
   l.set_epoch(epoch);
-  if (const long long from = a.number("from-batch", 0); from > 0) {
+  if (const std::uint64_t from = a.number("from-batch", 0); from > 0) {
     cursor c = l.state();
-    c.batches = static_cast<std::uint64_t>(from);
+    c.batches = from;
     l.restore(c);
   }
   long long written = 0;
@@ -123,7 +139,11 @@ int cmd_dump(const args& a) {
     const batch& b = *got;
     char name[24];
     std::snprintf(name, sizeof name, "%04llu", static_cast<unsigned long long>(b.index()));
-    const fs::path dir = fs::path(out) / name;
+    // Written under a temporary name, then renamed: a dump killed midway leaves no half-written batch
+    // under a batch's name.
+    const fs::path final_dir = fs::path(out) / name;
+    const fs::path dir = fs::path(out) / (std::string(".") + name + ".partial");
+    fs::remove_all(dir);
     fs::create_directories(dir);
     for (auto n : b.names()) detail::write_npy((dir / (std::string(n) + ".npy")).string(), b[n]);
     std::ostringstream meta;
@@ -150,6 +170,7 @@ int cmd_dump(const args& a) {
     meta << "\n]}\n";
     const std::string text = meta.str();
     detail::write_file((dir / "meta.json").string(), text.data(), text.size());
+    fs::rename(dir, final_dir);
     ++written;
   }
   std::printf("wrote %lld batch(es) to %s\ncursor: %s\n", written, out.c_str(), l.state().to_string().c_str());
@@ -202,8 +223,8 @@ int cmd_preview(const args& a) {
   const std::string out = a.get("out");
   if (out.empty()) throw error("preview needs --out FILE.png");
   loader l(spec);
-  l.set_epoch(static_cast<std::uint64_t>(a.number("epoch", 0)));
-  const long long k = a.number("batch", 0);
+  l.set_epoch(a.number("epoch", 0, std::numeric_limits<std::uint64_t>::max()));
+  const auto k = static_cast<long long>(a.number("batch", 0));
   long long i = 0;
   for (const batch& b : l) {
     if (i++ < k) continue;
@@ -217,8 +238,8 @@ int cmd_preview(const args& a) {
 int cmd_make_sample(const args& a) {
   a.allow({"n", "seed"});
   if (a.positional.empty()) throw error("make-sample needs OUT");
-  const int n = static_cast<int>(a.number("n", 64));
-  detail::make_sample_dataset(a.positional[0], n, static_cast<std::uint64_t>(a.number("seed", 0)));
+  const int n = static_cast<int>(a.number("n", 64, 1 << 20));
+  detail::make_sample_dataset(a.positional[0], n, a.number("seed", 0, std::numeric_limits<std::uint64_t>::max()));
   const std::string o = a.positional[0];
   std::printf(
       "wrote %d samples to %s/seg (images, masks, depth, COCO annotations) with the specs %s/seg.json "

@@ -6,6 +6,7 @@ if(NOT EXISTS "${root}/gts/coco_format_v1/instances_default.json")
   message(STATUS "SKIPPED: ${root} is absent")
   return()
 endif()
+file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
 file(WRITE "${WORK}/coco.json" "{\"dataset\": {\"format\": \"coco\", \"root\": \"${root}\",
   \"annotations\": \"gts/coco_format_v1/instances_default.json\", \"images\": \"images\"}, \"batch\": {\"size\": 2}}")

@@ -25,6 +25,38 @@ execute_process(COMMAND "${IMGBATCH}" dump "${WORK}/seg.json" --batchs 1 --out "
 if(NOT rc EQUAL 2 OR NOT err MATCHES "unknown option --batchs")
   message(FATAL_ERROR "misspelt option: rc=${rc} ${err}")
 endif()
+# A number out of range is refused, never clamped (before: --epoch 18446744073709551616 became the largest).
+execute_process(COMMAND "${IMGBATCH}" dump "${WORK}/seg.json" --epoch 18446744073709551616 --out "${WORK}/e"
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "--epoch takes a whole number from 0 to 18446744073709551615, not '18446744073709551616'")
+  message(FATAL_ERROR "out-of-range epoch: rc=${rc} ${err}")
+endif()
+execute_process(COMMAND "${IMGBATCH}" dump "${WORK}/seg.json" --batches -1 --out "${WORK}/e" RESULT_VARIABLE rc
+                ERROR_VARIABLE err)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "--batches takes a whole number from 0 to 9223372036854775807, not '-1'")
+  message(FATAL_ERROR "negative --batches: rc=${rc} ${err}")
+endif()
+# The largest epoch is an epoch like any other.
+execute_process(COMMAND "${IMGBATCH}" dump "${WORK}/seg.json" --epoch 18446744073709551615 --out "${WORK}/last"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "cursor: imgbatch-cursor/1 epoch=18446744073709551615 batches=1 ")
+  message(FATAL_ERROR "--epoch 2^64-1: rc=${rc} ${out} ${err}")
+endif()
+# dump refuses a folder that holds anything (before: stale .npy files mixed with new ones), and writes
+# each batch under a temporary name renamed when whole: no .partial folder is left.
+file(WRITE "${WORK}/stale/0007/image.npy" "stale")
+execute_process(COMMAND "${IMGBATCH}" dump "${WORK}/seg.json" --out "${WORK}/stale" RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "--out [^\n]*/stale is not empty: dump writes into a new or empty folder")
+  message(FATAL_ERROR "dump into a non-empty folder: rc=${rc} ${err}")
+endif()
+file(MAKE_DIRECTORY "${WORK}/empty")
+execute_process(COMMAND "${IMGBATCH}" dump "${WORK}/seg.json" --batches 1 --out "${WORK}/empty" RESULT_VARIABLE rc
+                ERROR_VARIABLE err)
+file(GLOB left LIST_DIRECTORIES true RELATIVE "${WORK}/empty" "${WORK}/empty/*" "${WORK}/empty/.*")
+list(SORT left)
+if(NOT rc EQUAL 0 OR NOT left STREQUAL "0000" OR NOT EXISTS "${WORK}/empty/0000/meta.json")
+  message(FATAL_ERROR "dump into an empty folder: rc=${rc} ${err} left: ${left}")
+endif()
 execute_process(COMMAND "${IMGBATCH}" frobnicate RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(NOT rc EQUAL 2 OR NOT err MATCHES "unknown command 'frobnicate'")
   message(FATAL_ERROR "unknown command: rc=${rc} ${err}")

@@ -44,7 +44,7 @@ def run(*args):
 
 
 def batch_and_preview(cli, work, spec):
-    out = os.path.join(work, spec)
+    out = os.path.join(work, "dump_" + spec)  # not work/seg, the dataset itself: dump needs a new folder
     run(cli, "dump", os.path.join(work, spec + ".json"), "--epoch", "3", "--batches", "1", "--out", out)
     run(cli, "preview", os.path.join(work, spec + ".json"), "--epoch", "3", "--batch", "0", "--out", out + ".png")
     d = os.path.join(out, "0000")
