@@ -372,8 +372,15 @@ struct decode_spec {
 
 /// How the loader runs: `"loader"` in JSON. A cursor's spec hash leaves it out.
 struct loader_spec {
-  int threads = 0;           ///< worker threads; 0 = hardware concurrency
+  /// Worker threads; 0 = hardware concurrency. More than 4 per core is lowered to that, with a warning:
+  /// past it threads only contend (1024 threads ran ten times slower than 2 on 2 cores).
+  int threads = 0;
   int prefetch_batches = 4;  ///< batch buffers in flight (bounds memory)
+  /// The most bytes the loader's batch buffers may take (`prefetch_batches` of them), checked when the
+  /// loader is built whenever every batch has a known size (a fixed resize, crop or letterbox last, or
+  /// `batch.pad.to`): a spec over it is refused with the figures, before anything is allocated. Unset:
+  /// half of the machine's memory. At least 1.
+  std::optional<std::uint64_t> max_memory;
   /// `"on_error": "fail" | "skip" | "substitute"`.
   error_policy on_error = error_policy::fail;
   /// Under `substitute`: how many replacements one sample may take before its batch fails (1 to 1000).

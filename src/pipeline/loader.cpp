@@ -6,6 +6,7 @@
 #include "pipeline/batch_buffer.hpp"
 #include "pipeline/fault_log.hpp"
 #include "pipeline/flow.hpp"
+#include "pipeline/memory_budget.hpp"
 #include "pipeline/ring.hpp"
 #include "pipeline/substitute.hpp"
 #include "pipeline/worker_threads.hpp"
@@ -53,6 +54,14 @@ std::size_t most_annotations(const dataset_index& index) {
   std::size_t most = 0;
   for (const sample_record& r : index.records) most = std::max<std::size_t>(most, r.annotation_count);
   return most;
+}
+
+// The most rows the box tensors can have (M): the most annotations of an image, at most max_boxes.
+std::size_t box_rows(const pipeline_spec& spec, const dataset_index& index) {
+  if (!spec.targets.boxes && !spec.targets.instance_masks) return 0;
+  const std::size_t most = most_annotations(index);
+  const int cap = spec.targets.boxes ? spec.targets.boxes->max_boxes : 0;  // 0: no cap
+  return cap > 0 ? std::min(most, static_cast<std::size_t>(cap)) : most;
 }
 
 /// The batch buffers and who holds them. Shared with every batch handed out, so a batch can outlive
@@ -213,6 +222,7 @@ class loader_impl {
         lut_(make_lut(chain_)),
         targets_(make_targets(spec_)),
         layout_(spec_, targets_),
+        buffer_bytes_(check_memory(spec_, layout_, chain_, box_rows(spec_, index_))),
         threads_(spec_.loader.threads > 0 ? spec_.loader.threads
                                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
         pool_(std::make_shared<buffer_pool>(static_cast<std::size_t>(spec_.loader.prefetch_batches),
@@ -222,8 +232,8 @@ class loader_impl {
     if (sampler_.num_batches() == 0)
       log().warn("{} samples per epoch fill no batch of {} with drop_last: every epoch is empty",
                  sampler_.samples_per_rank(), spec_.batch.size);
-    log().debug("loader: {} samples, {} batches per epoch, {} threads, {} buffers", index_.records.size(),
-                sampler_.num_batches(), threads_, pool_->size());
+    log().debug("loader: {} samples, {} batches per epoch, {} threads, {} buffers of {} bytes", index_.records.size(),
+                sampler_.num_batches(), threads_, pool_->size(), buffer_bytes_);
   }
 
   ~loader_impl() {
@@ -484,6 +494,7 @@ class loader_impl {
   pixel_lut lut_;
   target_set targets_;
   batch_layout layout_;
+  std::uint64_t buffer_bytes_;  // one batch buffer, when the batch size is known in advance (else 0)
   int threads_;
   std::shared_ptr<buffer_pool> pool_;
   stage_counters counters_;
@@ -513,6 +524,13 @@ class loader_impl {
 namespace {
 pipeline_spec validated(pipeline_spec s) {
   s.validate();
+  // Past a few threads per core they only contend (1024 threads on 2 cores ran ten times slower than 2).
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (s.loader.threads > 4 * cores) {
+    detail::log().warn("loader.threads {} is more than 4 per core on this machine's {} cores: using {}",
+                       s.loader.threads, cores, 4 * cores);
+    s.loader.threads = 4 * cores;
+  }
   const detail::shard sh = detail::resolve_shard(s.sampler);
   if (s.sampler.rank == from_environment)
     detail::log().info("sampler: rank {} of {} (\"auto\": {})", sh.rank, sh.world_size, sh.source);

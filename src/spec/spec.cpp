@@ -233,6 +233,7 @@ std::string pipeline_spec::to_json() const {
                                                  : "substitute")
      << "\", \"substitute_attempts\": " << loader.substitute_attempts;
   if (!loader.quarantine.empty()) os << ", \"quarantine\": " << detail::json_quote(loader.quarantine.string());
+  if (loader.max_memory) os << ", \"max_memory\": " << *loader.max_memory;
   os << "}\n}\n";
   return os.str();
 }

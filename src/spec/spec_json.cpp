@@ -577,6 +577,8 @@ void read_loader(object_reader r, pipeline_spec& s) {
         {{"fail", error_policy::fail}, {"skip", error_policy::skip}, {"substitute", error_policy::substitute}});
   if (auto v = r.integer("substitute_attempts", 1, 1000)) s.loader.substitute_attempts = static_cast<int>(*v);
   if (auto v = r.string("quarantine")) s.loader.quarantine = std::filesystem::path(*v);
+  if (auto v = r.integer("max_memory", 1, std::numeric_limits<std::int64_t>::max()))
+    s.loader.max_memory = static_cast<std::uint64_t>(*v);
   r.finish();
 }
 

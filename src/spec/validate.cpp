@@ -230,6 +230,7 @@ void pipeline_spec::validate() const {
     throw config_error("batch.dtype", "must be float32 or uint8");
   if (loader.threads < 0) throw config_error("loader.threads", "must be 0 (all cores) or more");
   if (loader.prefetch_batches < 1) throw config_error("loader.prefetch_batches", "must be at least 1");
+  if (loader.max_memory && *loader.max_memory < 1) throw config_error("loader.max_memory", "must be at least 1 byte");
   if (loader.substitute_attempts < 1 || loader.substitute_attempts > 1000)
     throw config_error("loader.substitute_attempts", "must be 1 to 1000");
   if (decode.max_scans < 1) throw config_error("decode.max_scans", "must be at least 1");

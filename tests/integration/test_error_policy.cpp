@@ -3,10 +3,9 @@
 
 #include "decode/decoder.hpp"
 #include "support/fixtures.hpp"
-#include "util/log.hpp"
+#include "support/log_capture.hpp"
 
 #include <doctest/doctest.h>
-#include <spdlog/sinks/ostream_sink.h>
 
 #include <filesystem>
 #include <fstream>
@@ -97,22 +96,7 @@ std::vector<std::vector<int>> ids_of_epoch(loader& l, std::uint64_t epoch) {
   return out;
 }
 
-// Captures what the library's logger writes while it lives.
-struct log_capture {
-  std::ostringstream text;
-  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(text);
-  log_capture() { detail::log().sinks().push_back(sink); }
-  ~log_capture() {
-    auto& sinks = detail::log().sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink), sinks.end());
-  }
-  std::size_t count(const std::string& s) const {
-    const std::string t = text.str();
-    std::size_t n = 0;
-    for (std::size_t at = t.find(s); at != std::string::npos; at = t.find(s, at + 1)) ++n;
-    return n;
-  }
-};
+using test::log_capture;
 
 }  // namespace
 
