@@ -5,7 +5,9 @@ how long imgbatch takes to index it.
 Usage: make_coco_like.py OUT [--images 118287] [--annotations 860001] [--seed 0]
 Writes OUT/annotations.json and OUT/images/NNNNNNNNNNNN.jpg, every image a symbolic link to one small JPEG
 (the index checks that each file exists; it does not decode them). Polygons have 10 to 60 points with two
-decimals, as COCO's do; one annotation in 100 is a crowd with a compressed RLE.
+decimals, as COCO's do; one annotation in 100 is a crowd with a compressed RLE. Also writes the two specs the
+README times: OUT/boxes.json (boxes only: segmentations are skipped while indexing) and OUT/masks.json
+(instance masks: polygons and RLEs kept), for `imgbatch-bench OUT/boxes.json --index-only`.
 """
 import argparse, json, os, random, sys
 
@@ -72,6 +74,13 @@ def main():
     with open(os.path.join(a.out, "annotations.json"), "w") as f:
         json.dump({"info": {"description": "train2017-sized synthetic"}, "licenses": [], "images": images,
                    "annotations": anns, "categories": cats}, f, separators=(",", ":"))
+    for name, targets in (("boxes", {"boxes": {}}), ("masks", {"boxes": {}, "instance_masks": True})):
+        spec = {"dataset": {"format": "coco", "annotations": "annotations.json", "images": "images"},
+                "targets": targets,
+                "transforms": [{"op": "letterbox", "size": [512, 512], "fill": [114, 114, 114]}],
+                "batch": {"size": 16}}
+        with open(os.path.join(a.out, name + ".json"), "w") as f:
+            json.dump(spec, f, indent=1)
     print(f"{a.images} images, {a.annotations} annotations, "
           f"{os.path.getsize(os.path.join(a.out, 'annotations.json')) / 1e6:.0f} MB in {a.out}")
 

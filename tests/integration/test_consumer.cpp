@@ -19,10 +19,6 @@
 #include <thread>
 #include <vector>
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#endif
-
 using namespace imgbatch;
 using clock_type = std::chrono::steady_clock;
 
@@ -34,11 +30,7 @@ struct textured_data {
     test::write_textured_dataset(dir / "seg", n, true, 5, [](int i) { return std::array<int, 2>{20 + i % 5, 24 + i % 3}; });
   }
   pipeline_spec spec(int threads) const {
-    pipeline_spec s;
-    s.base_dir = dir.path();
-    s.dataset.root = "seg";
-    s.dataset.masks = "masks";
-    s.targets.mask = mask_target{.num_classes = 5, .ignore_index = 255};
+    pipeline_spec s = test::seg_spec(dir.path(), "seg", 5);
     s.sampler.shuffle = true;
     s.transforms = {random_resized_crop_op{.size = size2{16, 16}}, hflip_op{}};
     s.batch.size = 4;
@@ -219,9 +211,13 @@ TEST_CASE("fork: a child forked mid-pass runs a full pass equal to a fresh loade
     }
     ::close(fds[1]);
 #if defined(__SANITIZE_ADDRESS__)
-    __lsan_disable();  // what the parent's vanished threads held is unreachable here, not leaked
-#endif
+    // LeakSanitizer's check at exit reports what the parent's vanished threads held (their stacks are
+    // not scanned in the child) and does not finish in a child forked from threads: the normal exit is
+    // tested in the other builds.
+    ::_exit(code);
+#else
     std::exit(code);  // a normal exit: static destructors, oneTBB's among them, must not wait for the parent's threads
+#endif
   }
   ::close(fds[1]);
   std::vector<std::uint64_t> got;

@@ -17,11 +17,7 @@ namespace {
 
 pipeline_spec small_spec(const test::temp_dir& dir) {
   test::write_textured_dataset(dir / "seg", 8, true, 4, [](int) { return std::array<int, 2>{12, 10}; });
-  pipeline_spec s;
-  s.base_dir = dir.path();
-  s.dataset.root = "seg";
-  s.dataset.masks = "masks";
-  s.targets.mask = mask_target{.num_classes = 4, .ignore_index = 255};
+  pipeline_spec s = test::seg_spec(dir.path(), "seg", 4);
   s.transforms = {resize_op{.size = size2{8, 8}}};
   s.batch.size = 4;
   s.loader.prefetch_batches = 3;

@@ -96,4 +96,13 @@ void write_text(const std::filesystem::path& p, const std::string& text) {
   f << text;
 }
 
+pipeline_spec seg_spec(const std::filesystem::path& base, const std::string& root, int classes) {
+  pipeline_spec s;
+  s.base_dir = base;
+  s.dataset.root = root;
+  s.dataset.masks = "masks";
+  s.targets.mask = mask_target{.num_classes = classes, .ignore_index = 255};
+  return s;
+}
+
 }  // namespace imgbatch::test

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <imgbatch/spec.hpp>
+
 #include "decode/decode_options.hpp"
 #include "decode/image.hpp"
 
@@ -52,6 +54,10 @@ std::array<std::uint8_t, 3> colour_of(int i);
 /// Decodes bytes into `out`; returns the decode_failure text, or "" when it decoded.
 std::string decode_error_of(const std::vector<std::uint8_t>& bytes, detail::pixel_kind kind,
                             const detail::decode_options& opt, detail::image& out);
+
+/// A segmentation spec over the folder dataset `root` (images/ and masks/, as write_textured_dataset
+/// makes it) under `base`: a mask target of `classes` classes with ignore_index 255; no transform.
+pipeline_spec seg_spec(const std::filesystem::path& base, const std::string& root, int classes);
 
 /// Writes text to a file.
 void write_text(const std::filesystem::path& p, const std::string& text);
