@@ -119,9 +119,13 @@ int cmd_dump(const args& a) {
   const auto want = static_cast<long long>(a.number("batches", 1));
   // A folder that holds anything already would mix stale batches with new ones.
   std::error_code ec;
-  if (fs::exists(out, ec)) {
-    if (!fs::is_directory(out, ec)) throw error("--out " + out + " exists and is not a folder");
-    if (!fs::is_empty(out, ec))
+  const fs::file_status st = fs::status(out, ec);
+  if (ec && st.type() != fs::file_type::not_found) throw error("--out " + out + ": " + ec.message());
+  if (fs::exists(st)) {
+    if (!fs::is_directory(st)) throw error("--out " + out + " exists and is not a folder");
+    const bool empty = fs::is_empty(out, ec);
+    if (ec) throw error("--out " + out + ": " + ec.message());
+    if (!empty)
       throw error("--out " + out + " is not empty: dump writes into a new or empty folder, so that no batch of an "
                   "earlier dump is mistaken for one of this");
   }

@@ -133,16 +133,23 @@ class buffer_pool {
     std::lock_guard lock(mutex_);
     b->held = false;
     --held_;
-    if (sink_) sink_->put_token(b);
+    // In a forked child a batch handed out before the fork goes to the free list, never into the
+    // parent's graph, which has no threads here and is never touched again.
+    if (sink_ && ::getpid() == pid_) sink_->put_token(b);
     else free_.push_back(b);
   }
 
   /// In a forked child: the pass the parent was running has no threads here; every buffer the child's
-  /// consumer does not hold is free again. (Only the consumer's thread takes this mutex, and fork keeps
-  /// the thread that called it, so it is not held by a thread that vanished.)
+  /// consumer does not hold is free again. (The mutex is taken only by the consumer's calls and by the
+  /// thread that drops a batch's last copy, for a moment; a fork made while another thread drops a
+  /// batch would leave it held in the child.)
   void forget_pass() {
-    detach();
-    reclaim();
+    std::lock_guard lock(mutex_);
+    sink_ = nullptr;
+    pid_ = ::getpid();
+    free_.clear();
+    for (auto& b : all_)
+      if (!b->held) free_.push_back(b.get());
   }
 
   bool consumer_holds_all() {
@@ -158,6 +165,7 @@ class buffer_pool {
   std::vector<batch_buffer*> handout_;  // attach()'s result; capacity for every buffer
   pass_graph* sink_ = nullptr;
   std::size_t held_ = 0;
+  pid_t pid_ = ::getpid();  // the process whose pass sink_ is
 };
 
 /// What worker threads touch while a pass runs: its graph, the arena it runs in, the ring it fills, the
@@ -188,22 +196,29 @@ void abandon(std::unique_ptr<pass_runtime> r) {
   kept->push_back(std::move(r));
 }
 
-/// Marks a loader busy while one of its consumer calls runs; a second thread calling in meanwhile is an
-/// error that says so instead of a race.
+/// Marks a loader busy while one of its consumer calls runs (by the caller's process id); a second
+/// thread calling in meanwhile is an error that says so instead of a race. A mark left by another
+/// process (a fork made while a thread of the parent was inside a call) is taken over: that thread does
+/// not exist in the child.
 class consumer_call {
  public:
-  consumer_call(std::atomic<bool>& busy, const char* what) : busy_(busy) {
-    if (busy_.exchange(true, std::memory_order_acquire))
-      throw error(std::string("imgbatch::loader::") + what +
-                  " was called while another thread is inside a call of the same loader (next, set_epoch, stop, "
-                  "restore, state or begin): a loader has one consumer thread at a time");
+  consumer_call(std::atomic<pid_t>& busy, const char* what) : busy_(busy) {
+    const pid_t me = ::getpid();
+    pid_t was = 0;
+    while (!busy_.compare_exchange_weak(was, me, std::memory_order_acquire)) {
+      if (was == me)
+        throw error(std::string("imgbatch::loader::") + what +
+                    " was called while another thread is inside a call of the same loader (next, set_epoch, stop, "
+                    "restore, state or begin): a loader has one consumer thread at a time");
+      // `was` is another process's mark (or 0 after a spurious failure): try again to replace it.
+    }
   }
-  ~consumer_call() { busy_.store(false, std::memory_order_release); }
+  ~consumer_call() { busy_.store(0, std::memory_order_release); }
   consumer_call(const consumer_call&) = delete;
   consumer_call& operator=(const consumer_call&) = delete;
 
  private:
-  std::atomic<bool>& busy_;
+  std::atomic<pid_t>& busy_;
 };
 
 class loader_impl {
@@ -312,9 +327,10 @@ class loader_impl {
   /// Ends the pass `serial` if it is still the current one (an iterator of it was destroyed). Does
   /// nothing while another thread is in a consumer call: the current pass is then that thread's.
   void end_pass_of(std::uint64_t serial) noexcept {
-    if (busy_.exchange(true, std::memory_order_acquire)) return;
+    pid_t free = 0;
+    if (!busy_.compare_exchange_strong(free, ::getpid(), std::memory_order_acquire)) return;
     if (serial == pass_serial_.load(std::memory_order_relaxed) && getpid() == pid_) end_pass();
-    busy_.store(false, std::memory_order_release);
+    busy_.store(0, std::memory_order_release);
   }
   /// Names the current pass: an iterator whose serial differs belongs to a pass that has ended.
   std::uint64_t pass_serial() const noexcept { return pass_serial_.load(std::memory_order_relaxed); }
@@ -502,7 +518,7 @@ class loader_impl {
   std::unique_ptr<pass_runtime> rt_;
   pid_t pid_ = getpid();  // the process whose threads rt_ belongs to
   bool forked_ = false;   // this is a forked child: passes run on the consumer's thread
-  std::atomic<bool> busy_{false};  // a consumer call is running
+  std::atomic<pid_t> busy_{0};  // the process a consumer call runs in, or 0 (consumer_call)
   std::atomic<std::uint64_t> pass_serial_{0};  // counts ended passes: names the current one for its iterators
   std::size_t delivered_ = 0;      // batches of epoch_ handed out by the latest pass (kept after it ends)
   bool resume_pending_ = false;    // restore(): the next pass starts at delivered_

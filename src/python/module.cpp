@@ -7,6 +7,9 @@
 
 #include "python/dlpack_abi.hpp"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -161,15 +164,23 @@ void translate(std::exception_ptr p) {
 /// batch never blocks the interpreter.
 struct py_loader {
   std::unique_ptr<loader> impl;
-  std::mutex consumer;
+  // The process of the thread inside a call, or 0. A mark inherited through fork (another thread of the
+  // parent was inside) is taken over: that thread does not exist in the child.
+  std::atomic<pid_t> consumer{0};
 
   template <class F>
   auto locked(F&& f) {
-    std::unique_lock lock(consumer, std::try_to_lock);
-    if (!lock.owns_lock())
-      throw error(
-          "imgbatch.Loader: another thread is inside next(), a for loop's step, stop(), set_epoch(), restore() or "
-          "state() of this Loader: a Loader has one consumer thread at a time");
+    const pid_t me = ::getpid();
+    pid_t was = 0;
+    while (!consumer.compare_exchange_weak(was, me))
+      if (was == me)
+        throw error(
+            "imgbatch.Loader: another thread is inside next(), a for loop's step, stop(), set_epoch(), restore() or "
+            "state() of this Loader: a Loader has one consumer thread at a time");
+    struct leave {
+      std::atomic<pid_t>& c;
+      ~leave() { c.store(0); }
+    } left{consumer};
     py::gil_scoped_release nogil;
     return f(*impl);
   }
@@ -244,8 +255,9 @@ struct py_pass {
   py_pass& operator=(const py_pass&) = delete;
   ~py_pass() {
     if (!it) return;
+    // No other thread can be using this pass object (it is being destroyed); ending its pass is skipped
+    // by the loader while another thread is inside one of its calls (that thread's pass is current).
     py::gil_scoped_release nogil;
-    std::lock_guard lock(l->consumer);
     it.reset();  // ends the pass if it is unfinished and still the loader's current one
   }
 };

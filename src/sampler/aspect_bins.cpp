@@ -20,7 +20,7 @@ std::vector<int> aspect_bins(const pipeline_spec& spec, const dataset_index& ind
     if (w <= 0 || h <= 0 || spec.dataset.frame == annotation_frame::stored) {
       ++probed;
       try {
-        if (!read_file(r.image, bytes).empty()) throw decode_failure("unreadable");
+        if (!read_file(r.image, bytes, nullptr, spec.decode.max_file_bytes).empty()) throw decode_failure("unreadable");
         const image_header hd = dec.read_header(bytes.data(), bytes.size(), spec.decode);
         w = hd.decoded_width(spec.decode.apply_exif);
         h = hd.decoded_height(spec.decode.apply_exif);

@@ -49,6 +49,10 @@ execute_process(COMMAND "${IMGBATCH}" dump "${WORK}/seg.json" --out "${WORK}/sta
 if(NOT rc EQUAL 2 OR NOT err MATCHES "--out [^\n]*/stale is not empty: dump writes into a new or empty folder")
   message(FATAL_ERROR "dump into a non-empty folder: rc=${rc} ${err}")
 endif()
+execute_process(COMMAND "${IMGBATCH}" dump "${WORK}/seg.json" --out "${WORK}/seg.json" RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "--out [^\n]*/seg.json exists and is not a folder")
+  message(FATAL_ERROR "dump into a file: rc=${rc} ${err}")
+endif()
 file(MAKE_DIRECTORY "${WORK}/empty")
 execute_process(COMMAND "${IMGBATCH}" dump "${WORK}/seg.json" --batches 1 --out "${WORK}/empty" RESULT_VARIABLE rc
                 ERROR_VARIABLE err)

@@ -185,6 +185,7 @@ TEST_CASE("special files: a folder link that loops back is reported and not foll
   fs::create_directory_symlink(".", dir / "d" / "images" / "loop");
   fs::create_directories(dir / "d" / "images" / "deep");
   fs::create_directory_symlink("..", dir / "d" / "images" / "deep" / "up");
+  fs::create_directory_symlink(".", dir / "d" / "images" / "deep" / "self");  // to a folder that is not the root
   fs::create_directory_symlink(dir / "other" / "images", dir / "d" / "images" / "linked");
   detail::dataset_index index = detail::build_index(spec_at(dir / "d"));
   // Before: 4 images became 164 samples, 41 levels of images/loop/loop/...
@@ -192,16 +193,18 @@ TEST_CASE("special files: a folder link that loops back is reported and not foll
   CHECK(index.records[0].image == (dir / "d" / "images" / "0000.png").string());
   CHECK(index.records[4].image == (dir / "d" / "images" / "linked" / "0000.png").string());
   CHECK(index.records[5].image == (dir / "d" / "images" / "linked" / "0001.png").string());
-  REQUIRE(index.problems.size() == 2);
+  REQUIRE(index.problems.size() == 3);
   const std::string images = (dir / "d" / "images").string();
   CHECK(index.problems[0].text() ==
+        images + "/deep/self: leads back to " + images + "/deep, a folder it is inside: not followed");
+  CHECK(index.problems[1].text() ==
         images + "/deep/up: leads back to " + images + ", a folder it is inside: not followed");
-  CHECK(index.problems[1].text() == images + "/loop: leads back to " + images + ", a folder it is inside: not followed");
+  CHECK(index.problems[2].text() == images + "/loop: leads back to " + images + ", a folder it is inside: not followed");
   CHECK_FALSE(index.problems[0].fatal);
   // imgbatch check lists the loop; the loader works around it (a warning).
   const auto report = detail::check_dataset(spec_at(dir / "d"), 1, {});
   CHECK(report.samples == 6);
-  REQUIRE(report.problems.size() == 2);
-  CHECK(report.problems[1].file == (dir / "d" / "images" / "loop").string());
+  REQUIRE(report.problems.size() == 3);
+  CHECK(report.problems[2].file == (dir / "d" / "images" / "loop").string());
   CHECK(loader(spec_at(dir / "d")).dataset_size() == 6);
 }
