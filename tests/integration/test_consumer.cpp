@@ -141,17 +141,27 @@ TEST_CASE("consumer: a second thread calling next while one waits is an error th
   } catch (const error& e) {
     msg = e.what();
   }
-  std::string stop_msg;
-  try {
-    l.stop();
-  } catch (const error& e) {
-    stop_msg = e.what();
-  }
+  // Every consumer call, not only next(), while the waiter is inside one.
+  auto refused = [&](const char* what, auto&& call) {
+    try {
+      call();
+    } catch (const error& e) {
+      return std::string(e.what()).starts_with(std::string("imgbatch::loader::") + what +
+                                               " was called while another thread is inside a call");
+    }
+    return false;
+  };
+  const cursor at_start{};
+  CHECK(refused("stop()", [&] { l.stop(); }));
+  CHECK(refused("set_epoch()", [&] { l.set_epoch(3); }));
+  CHECK(refused("restore()", [&] { l.restore(at_start); }));
+  CHECK(refused("state()", [&] { (void)l.state(); }));
+  CHECK(refused("begin()", [&] { (void)l.begin(); }));
+  CHECK(refused("on_wait()", [&] { l.on_wait(nullptr); }));
   waiter.join();
   CHECK(msg ==
         "imgbatch::loader::next() was called while another thread is inside a call of the same loader (next, "
         "set_epoch, stop, restore, state or begin): a loader has one consumer thread at a time");
-  CHECK(stop_msg.starts_with("imgbatch::loader::stop() was called while another thread is inside a call"));
   REQUIRE(got);
   CHECK(got->index() == 0);  // the waiter's pass went on undisturbed
   got.reset();

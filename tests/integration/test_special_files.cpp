@@ -170,6 +170,18 @@ TEST_CASE("special files: dataset.max_metadata_bytes bounds annotation files, an
                                       .c_str(),
                        dataset_error);
   CHECK(pipeline_spec().dataset.max_metadata_bytes == std::uint64_t{8} << 30);
+  // A COCO file over the limit: refused before it is read.
+  test::write_text(dir / "d" / "instances.json", R"({"images": [], "annotations": [], "categories": []})");
+  pipeline_spec coco = spec_at(dir / "d");
+  coco.dataset.format = dataset_format::coco;
+  coco.dataset.annotations = "instances.json";
+  coco.dataset.max_metadata_bytes = 10;
+  CHECK_THROWS_WITH_AS(detail::build_index(coco),
+                       ((dir / "d" / "instances.json").string() +
+                        ": cannot read the COCO annotations file: file is 51 bytes, above the limit of 10 "
+                        "(dataset.max_metadata_bytes)")
+                           .c_str(),
+                       dataset_error);
   const auto parsed = pipeline_spec::from_json(
       R"({"dataset": {"format": "list", "manifest": "m.txt", "max_metadata_bytes": 1000}})", dir.path());
   CHECK(parsed.dataset.max_metadata_bytes == 1000);
