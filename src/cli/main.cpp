@@ -6,8 +6,8 @@
 #include "cli/preview.hpp"
 #include "cli/synth.hpp"
 #include "pipeline/fault_log.hpp"
-#include "util/file.hpp"
 #include "util/clip.hpp"
+#include "util/file.hpp"
 #include "util/json_text.hpp"
 
 #include <unistd.h>
@@ -126,7 +126,8 @@ int cmd_dump(const args& a) {
     const bool empty = fs::is_empty(out, ec);
     if (ec) throw error("--out " + out + ": " + ec.message());
     if (!empty)
-      throw error("--out " + out + " is not empty: dump writes into a new or empty folder, so that no batch of an "
+      throw error("--out " + out +
+                  " is not empty: dump writes into a new or empty folder, so that no batch of an "
                   "earlier dump is mistaken for one of this");
   }
   loader l(spec);

@@ -286,8 +286,8 @@ std::string polygon_problem(const segmentation& s, int width, int height) {
       if (std::isfinite(x) && std::isfinite(y) && x >= -w && x <= 2 * w && y >= -h && y <= 2 * h) continue;
       char point[64];
       std::snprintf(point, sizeof point, "(%g, %g)", x, y);
-      return std::string("'segmentation' point ") + point + " lies farther outside the " + std::to_string(width) +
-             "x" + std::to_string(height) + " image than its own size";
+      return std::string("'segmentation' point ") + point + " lies farther outside the " + std::to_string(width) + "x" +
+             std::to_string(height) + " image than its own size";
     }
   return {};
 }

@@ -1,7 +1,6 @@
 #include <imgbatch/error.hpp>
 
 #include "dataset/dataset.hpp"
-
 #include "util/clip.hpp"
 #include "util/file.hpp"
 

@@ -3,7 +3,6 @@
 #include <imgbatch/error.hpp>
 
 #include "dataset/dataset.hpp"
-
 #include "util/file.hpp"
 
 #include <sys/stat.h>
@@ -64,8 +63,9 @@ struct folder_walk {
       const folder_id id{st.st_dev, st.st_ino};
       auto on_path = std::find_if(path.begin(), path.end(), [&](const auto& f) { return f.first == id; });
       if (on_path != path.end()) {
-        problems.push_back(
-            {p.string(), "", "leads back to " + on_path->second.string() + ", a folder it is inside: not followed", false});
+        problems.push_back({p.string(), "",
+                            "leads back to " + on_path->second.string() + ", a folder it is inside: not followed",
+                            false});
         continue;
       }
       path.emplace_back(id, p);

@@ -6,7 +6,6 @@
 #include "dataset/box_check.hpp"
 #include "dataset/dataset.hpp"
 #include "dataset/scan.hpp"
-
 #include "util/clip.hpp"
 #include "util/file.hpp"
 

@@ -21,17 +21,17 @@ std::string describe_unknown(const std::uint8_t* data, std::size_t size) {
   auto starts = [&](std::size_t at, std::string_view sig) {
     return size >= at + sig.size() && std::memcmp(data + at, sig.data(), sig.size()) == 0;
   };
-  const char* kind = starts(0, "GIF8"sv)                                    ? "GIF"
-                     : starts(0, "RIFF"sv) && starts(8, "WEBP"sv)             ? "WebP"
-                     : starts(0, "BM"sv)                                    ? "BMP"
-                     : starts(0, "II*"sv) || starts(0, "MM\0*"sv)             ? "TIFF"
-                     : starts(4, "ftypavif"sv) || starts(4, "ftypavis"sv)     ? "AVIF"
-                     : starts(4, "ftyphei"sv) || starts(4, "ftypmif1"sv)      ? "HEIF"
+  const char* kind = starts(0, "GIF8"sv)                                                ? "GIF"
+                     : starts(0, "RIFF"sv) && starts(8, "WEBP"sv)                       ? "WebP"
+                     : starts(0, "BM"sv)                                                ? "BMP"
+                     : starts(0, "II*"sv) || starts(0, "MM\0*"sv)                       ? "TIFF"
+                     : starts(4, "ftypavif"sv) || starts(4, "ftypavis"sv)               ? "AVIF"
+                     : starts(4, "ftyphei"sv) || starts(4, "ftypmif1"sv)                ? "HEIF"
                      : starts(0, "\0\0\0\x0cjP  "sv) || starts(0, "\xff\x4f\xff\x51"sv) ? "JPEG 2000"
-                     : starts(0, "%PDF"sv)                                  ? "PDF"
-                     : starts(0, "\x1f\x8b"sv)                              ? "gzip"
-                     : starts(0, "PK\x03\x04"sv)                            ? "ZIP"
-                                                                          : nullptr;
+                     : starts(0, "%PDF"sv)                                              ? "PDF"
+                     : starts(0, "\x1f\x8b"sv)                                          ? "gzip"
+                     : starts(0, "PK\x03\x04"sv)                                        ? "ZIP"
+                                                                                        : nullptr;
   if (kind) return std::string("a ") + kind + " file, not a JPEG or PNG";
   return "not a JPEG or PNG file (an unknown format)";
 }

@@ -106,15 +106,16 @@ quarantine_entries read_quarantine(const std::filesystem::path& path) {
     const std::size_t tab1 = line.find('\t');
     const std::size_t tab2 = tab1 == std::string_view::npos ? tab1 : line.find('\t', tab1 + 1);
     std::string file = unescape(line.substr(0, tab1));
-    std::string stage = tab1 == std::string_view::npos ? std::string() : unescape(line.substr(tab1 + 1, tab2 - tab1 - 1));
+    std::string stage =
+        tab1 == std::string_view::npos ? std::string() : unescape(line.substr(tab1 + 1, tab2 - tab1 - 1));
     std::string reason = tab2 == std::string_view::npos ? std::string() : unescape(line.substr(tab2 + 1));
     listed.emplace(std::move(file), stage.empty() ? reason : reason + " (" + stage + ")");
   });
   return listed;
 }
 
-std::unordered_map<std::uint64_t, listed_file> find_listed(const dataset_index& index,
-                                                           const quarantine_entries& listed, const file_ids& ids) {
+std::unordered_map<std::uint64_t, listed_file> find_listed(const dataset_index& index, const quarantine_entries& listed,
+                                                           const file_ids& ids) {
   std::unordered_map<std::uint64_t, listed_file> out;
   if (listed.empty()) return out;
   // Entries that are absolute paths (as quarantines written before identities were) are matched by theirs.

@@ -66,8 +66,8 @@ struct listed_file {
 };
 /// The records of `index` that `listed` names a file of (by identity, or by the absolute path older
 /// quarantines wrote), by record id.
-std::unordered_map<std::uint64_t, listed_file> find_listed(const dataset_index& index,
-                                                           const quarantine_entries& listed, const file_ids& ids);
+std::unordered_map<std::uint64_t, listed_file> find_listed(const dataset_index& index, const quarantine_entries& listed,
+                                                           const file_ids& ids);
 /// Leaves out of `index` every record find_listed names; renumbers the ids. Returns how many (imgbatch check).
 std::size_t exclude_listed(dataset_index& index, const quarantine_entries& listed, const file_ids& ids);
 

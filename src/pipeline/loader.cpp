@@ -43,8 +43,7 @@ std::unordered_map<std::uint64_t, listed_file> quarantined_records(const pipelin
   auto found = find_listed(index, listed, file_ids(spec));
   if (found.empty()) return found;
   const std::string q = quarantine_path(spec).string();
-  log().info("dataset: {} samples are listed in {}: each fails unread in its turn (loader.on_error)", found.size(),
-             q);
+  log().info("dataset: {} samples are listed in {}: each fails unread in its turn (loader.on_error)", found.size(), q);
   if (found.size() == index.records.size())
     throw dataset_error("the dataset has no sample left to load: " + q + " lists a file of every one");
   return found;
@@ -375,8 +374,8 @@ class loader_impl {
   void on_wait(std::function<void()> poll, std::chrono::milliseconds every) {
     consumer_call call(busy_, "on_wait()");
     if (every <= std::chrono::milliseconds(0))
-      throw config_error("", "loader::on_wait: the interval must be positive, got " + std::to_string(every.count()) +
-                                 " ms");
+      throw config_error(
+          "", "loader::on_wait: the interval must be positive, got " + std::to_string(every.count()) + " ms");
     poll_ = std::move(poll);
     poll_every_ = every;
   }
@@ -468,8 +467,7 @@ class loader_impl {
   void check_fork() {
     const pid_t now = getpid();
     if (now == pid_) return;
-    log().warn("loader: process {} was forked from {}; its stages now run on the thread that calls next()", now,
-               pid_);
+    log().warn("loader: process {} was forked from {}; its stages now run on the thread that calls next()", now, pid_);
     pid_ = now;
     forked_ = true;
     const bool was_running = rt_->pass != nullptr;  // (a stopped pass already counted as ended)
@@ -501,9 +499,9 @@ class loader_impl {
 
   pipeline_spec spec_;
   dataset_index index_;
-  quarantine_entries listed_;                                      // what loader.quarantine lists
+  quarantine_entries listed_;                                   // what loader.quarantine lists
   std::unordered_map<std::uint64_t, listed_file> quarantined_;  // records it names a file of
-  std::vector<int> bins_;  // each record's aspect bin, or empty
+  std::vector<int> bins_;                                       // each record's aspect bin, or empty
   sampler sampler_;
   substitute_pool substitutes_;
   op_chain chain_;
@@ -516,12 +514,12 @@ class loader_impl {
   stage_counters counters_;
   worker_threads_request worker_threads_{threads_};
   std::unique_ptr<pass_runtime> rt_;
-  pid_t pid_ = getpid();  // the process whose threads rt_ belongs to
-  bool forked_ = false;   // this is a forked child: passes run on the consumer's thread
-  std::atomic<pid_t> busy_{0};  // the process a consumer call runs in, or 0 (consumer_call)
+  pid_t pid_ = getpid();                       // the process whose threads rt_ belongs to
+  bool forked_ = false;                        // this is a forked child: passes run on the consumer's thread
+  std::atomic<pid_t> busy_{0};                 // the process a consumer call runs in, or 0 (consumer_call)
   std::atomic<std::uint64_t> pass_serial_{0};  // counts ended passes: names the current one for its iterators
-  std::size_t delivered_ = 0;      // batches of epoch_ handed out by the latest pass (kept after it ends)
-  bool resume_pending_ = false;    // restore(): the next pass starts at delivered_
+  std::size_t delivered_ = 0;                  // batches of epoch_ handed out by the latest pass (kept after it ends)
+  bool resume_pending_ = false;                // restore(): the next pass starts at delivered_
   std::uint64_t epoch_ = 0;
   std::uint64_t spec_hash_ = detail::spec_hash(spec_);
   std::function<void()> poll_;  // on_wait()

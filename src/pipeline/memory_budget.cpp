@@ -65,8 +65,8 @@ std::uint64_t check_memory(const pipeline_spec& spec, const batch_layout& layout
   // A bound in floating point first, so that an absurd spec cannot overflow the exact count: at most 8
   // bytes per element, one element per channel, class (one-hot), box (instance masks) and extra plane.
   const double classes = spec.targets.mask ? spec.targets.mask->num_classes : 0;
-  const double bound = static_cast<double>(shape.n) * shape.height * shape.width *
-                       8.0 * (8 + classes + static_cast<double>(max_boxes));
+  const double bound =
+      static_cast<double>(shape.n) * shape.height * shape.width * 8.0 * (8 + classes + static_cast<double>(max_boxes));
   if (bound > 4e18)  // past any memory; the exact count below would not fit in 64 bits
     throw config_error("loader.max_memory", "a batch of " + std::to_string(spec.batch.size) + " samples at " +
                                                 std::to_string(shape.height) + "x" + std::to_string(shape.width) +

@@ -167,7 +167,8 @@ std::string pipeline_spec::to_json() const {
   os << ", \"empty_images\": \"" << (dataset.keep_empty ? "keep" : "drop") << "\", \"annotation_frame\": \""
      << (dataset.frame == annotation_frame::decoded ? "decoded" : "stored")
      << "\", \"allow_outside_images\": " << (dataset.allow_outside_images ? "true" : "false")
-     << ", \"max_annotations\": " << dataset.max_annotations << ", \"max_metadata_bytes\": " << dataset.max_metadata_bytes;
+     << ", \"max_annotations\": " << dataset.max_annotations
+     << ", \"max_metadata_bytes\": " << dataset.max_metadata_bytes;
   os << "},\n";
   os << "  \"targets\": {";
   const char* sep = "";

@@ -28,7 +28,9 @@ namespace {
 struct textured_data {
   test::temp_dir dir;
   explicit textured_data(int n) {
-    test::write_textured_dataset(dir / "seg", n, true, 5, [](int i) { return std::array<int, 2>{20 + i % 5, 24 + i % 3}; });
+    test::write_textured_dataset(dir / "seg", n, true, 5, [](int i) {
+      return std::array<int, 2>{20 + i % 5, 24 + i % 3};
+    });
   }
   pipeline_spec spec(int threads) const {
     pipeline_spec s = test::seg_spec(dir.path(), "seg", 5);

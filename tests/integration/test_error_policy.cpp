@@ -399,7 +399,8 @@ TEST_CASE("loader.quarantine: bad files are listed once by their path from the r
   CHECK_THROWS_WITH_AS(loader{unwritable}, doctest::Contains(want.c_str()), config_error);
 }
 
-TEST_CASE("loader.quarantine: a run that quarantines files resumes from its checkpoint with the batches it would have given") {
+TEST_CASE(
+    "loader.quarantine: a run that quarantines files resumes from its checkpoint with the batches it would have given") {
   for (const error_policy policy : {error_policy::skip, error_policy::substitute, error_policy::fail}) {
     CAPTURE(static_cast<int>(policy));
     test::temp_dir dir;

@@ -56,8 +56,9 @@ TEST_CASE("limits: batch buffers beyond loader.max_memory are refused with the f
     FAIL("expected a config_error");
   } catch (const config_error& e) {
     const std::string msg = e.what();
-    CHECK(msg.starts_with("loader.max_memory: 3 batch buffers (loader.prefetch_batches) of 1048576 samples at "
-                          "4000x4000 take 201326592000000 bytes each (187500.0 GiB), 562500.0 GiB in all"));
+    CHECK(
+        msg.starts_with("loader.max_memory: 3 batch buffers (loader.prefetch_batches) of 1048576 samples at "
+                        "4000x4000 take 201326592000000 bytes each (187500.0 GiB), 562500.0 GiB in all"));
     CHECK(msg.find("half of this machine's memory") != std::string::npos);
   }
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));

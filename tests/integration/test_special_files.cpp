@@ -56,7 +56,9 @@ std::string message_of(F f, const std::vector<fs::path>& fifos) {
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // Four 8x8 images under root/images.
-void four_images(const fs::path& root) { test::write_textured_dataset(root, 4, false, 2, [](int) { return std::array<int, 2>{8, 8}; }); }
+void four_images(const fs::path& root) {
+  test::write_textured_dataset(root, 4, false, 2, [](int) { return std::array<int, 2>{8, 8}; });
+}
 
 pipeline_spec spec_at(const fs::path& root) {
   pipeline_spec s;
@@ -87,7 +89,8 @@ TEST_CASE("special files: a FIFO as an annotation, label, manifest or class name
     s.dataset.annotations = "xml";
     s.dataset.classes = {"a", "b"};
     const std::string msg = message_of([s] { loader l(s); }, {dir / "d" / "xml" / "0000.xml"});
-    CHECK(contains(msg, (dir / "d" / "xml" / "0000.xml").string() + ": cannot read the annotation file: " + fifo_reason));
+    CHECK(
+        contains(msg, (dir / "d" / "xml" / "0000.xml").string() + ": cannot read the annotation file: " + fifo_reason));
   }
   SUBCASE("a YOLO label file, and a label path that is a folder") {
     make_fifo(dir / "d" / "labels" / "0000.txt");
@@ -164,11 +167,12 @@ TEST_CASE("special files: dataset.max_metadata_bytes bounds annotation files, an
   s.dataset.max_metadata_bytes = 32;
   CHECK(loader(s).dataset_size() == 2);
   s.dataset.max_metadata_bytes = 31;
-  CHECK_THROWS_WITH_AS(loader{s}, ((dir / "d" / "train.txt").string() +
-                                   ": cannot read the manifest: file is 32 bytes, above the limit of 31 "
-                                   "(dataset.max_metadata_bytes)")
-                                      .c_str(),
-                       dataset_error);
+  CHECK_THROWS_WITH_AS(
+      loader{s},
+      ((dir / "d" / "train.txt").string() + ": cannot read the manifest: file is 32 bytes, above the limit of 31 "
+                                            "(dataset.max_metadata_bytes)")
+          .c_str(),
+      dataset_error);
   CHECK(pipeline_spec().dataset.max_metadata_bytes == std::uint64_t{8} << 30);
   // A COCO file over the limit: refused before it is read.
   test::write_text(dir / "d" / "instances.json", R"({"images": [], "annotations": [], "categories": []})");
@@ -211,7 +215,8 @@ TEST_CASE("special files: a folder link that loops back is reported and not foll
         images + "/deep/self: leads back to " + images + "/deep, a folder it is inside: not followed");
   CHECK(index.problems[1].text() ==
         images + "/deep/up: leads back to " + images + ", a folder it is inside: not followed");
-  CHECK(index.problems[2].text() == images + "/loop: leads back to " + images + ", a folder it is inside: not followed");
+  CHECK(index.problems[2].text() ==
+        images + "/loop: leads back to " + images + ", a folder it is inside: not followed");
   CHECK_FALSE(index.problems[0].fatal);
   // imgbatch check lists the loop; the loader works around it (a warning).
   const auto report = detail::check_dataset(spec_at(dir / "d"), 1, {});

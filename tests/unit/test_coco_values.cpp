@@ -24,7 +24,9 @@ namespace {
 void write_coco(const test::temp_dir& dir, const std::string& annotations, const std::string& categories,
                 const std::string& images = R"([{"id": 1, "file_name": "a.png", "width": 10, "height": 8},
                                                {"id": 2, "file_name": "b.png", "width": 6, "height": 6}])") {
-  test::write_textured_dataset(dir / "tmp", 2, false, 2, [](int i) { return i == 0 ? std::array<int, 2>{8, 10} : std::array<int, 2>{6, 6}; });
+  test::write_textured_dataset(dir / "tmp", 2, false, 2, [](int i) {
+    return i == 0 ? std::array<int, 2>{8, 10} : std::array<int, 2>{6, 6};
+  });
   fs::create_directories(dir / "images");
   fs::rename(dir / "tmp" / "images" / "0000.png", dir / "images" / "a.png");
   fs::rename(dir / "tmp" / "images" / "0001.png", dir / "images" / "b.png");
@@ -55,18 +57,22 @@ std::string problems_of(const pipeline_spec& s) {
 TEST_CASE("coco values: polygon points far outside the image are a problem, found at once, never cast") {
   test::temp_dir dir;
   // Before: 2e7 cost 16 s and 2.3 GB to rasterise; 1e308 was an undefined float-to-int cast.
-  write_coco(dir,
-             R"([{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 1, 4, 4], "segmentation": [[1, 1, 20000000, 1, 5, 5]]},
+  write_coco(
+      dir,
+      R"([{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 1, 4, 4], "segmentation": [[1, 1, 20000000, 1, 5, 5]]},
                  {"id": 2, "image_id": 2, "category_id": 1, "bbox": [1, 1, 2, 2], "segmentation": [[1, 1, 1e308, -1e308, 3, 3]]},
                  {"id": 3, "image_id": 2, "category_id": 2, "bbox": [1, 1, 2, 2], "segmentation": [[-6, -6, 12, -6, 12, 12, -6, 12]]}])",
-             two_categories);
+      two_categories);
   pipeline_spec s = coco_spec(dir);
   s.targets.instance_masks = instance_masks_target{};
   const auto start = std::chrono::steady_clock::now();
   const std::string file = (dir / "instances.json").string();
-  CHECK(problems_of(s) ==
-        file + ": annotation id 1: 'segmentation' point (2e+07, 1) lies farther outside the 10x8 image than its own size\n" +
-            file + ": annotation id 2: 'segmentation' point (1e+308, -1e+308) lies farther outside the 6x6 image than its own size\n");
+  CHECK(
+      problems_of(s) ==
+      file +
+          ": annotation id 1: 'segmentation' point (2e+07, 1) lies farther outside the 10x8 image than its own size\n" +
+          file +
+          ": annotation id 2: 'segmentation' point (1e+308, -1e+308) lies farther outside the 6x6 image than its own size\n");
   CHECK_THROWS_WITH_AS(loader{s}, doctest::Contains("annotation id 1: 'segmentation' point (2e+07, 1)"), dataset_error);
   const auto report = detail::check_dataset(s, 1, {});
   REQUIRE(report.problems.size() == 2);
@@ -110,10 +116,12 @@ TEST_CASE("coco values: category ids that do not fit a label, and -1, are refuse
                  {"id": 2147483648, "name": "over"}, {"id": -2147483649, "name": "under"}])");
   const std::string edge_problems = problems_of(coco_spec(edges));
   const std::string edge_file = (edges / "instances.json").string();
-  CHECK(edge_problems == edge_file + ": category id -2147483649: does not fit a label (a 32-bit integer); set "
-                                     "dataset.category_labels to \"contiguous\" to number the categories\n" +
-                             edge_file + ": category id 2147483648: does not fit a label (a 32-bit integer); set "
-                                         "dataset.category_labels to \"contiguous\" to number the categories\n");
+  CHECK(edge_problems == edge_file +
+                             ": category id -2147483649: does not fit a label (a 32-bit integer); set "
+                             "dataset.category_labels to \"contiguous\" to number the categories\n" +
+                             edge_file +
+                             ": category id 2147483648: does not fit a label (a 32-bit integer); set "
+                             "dataset.category_labels to \"contiguous\" to number the categories\n");
   // Numbered contiguously, every id is a label 0..2 in ascending id order.
   s.dataset.category_labels = label_mapping::contiguous;
   loader l(s);
@@ -190,11 +198,12 @@ TEST_CASE("coco values: a file_name that is absolute or climbs out of the images
   pipeline_spec s = coco_spec(dir);
   s.dataset.keep_empty = true;
   const std::string file = (dir / "instances.json").string();
-  CHECK(problems_of(s) ==
-        file + ": image id 1: 'file_name' '/etc/passwd' is an absolute path, outside the images folder "
-               "(dataset.allow_outside_images allows it)\n" +
-            file + ": image id 2: 'file_name' '../../outside.png' leaves the images folder through '..' "
-                   "(dataset.allow_outside_images allows it)\n");
+  CHECK(problems_of(s) == file +
+                              ": image id 1: 'file_name' '/etc/passwd' is an absolute path, outside the images folder "
+                              "(dataset.allow_outside_images allows it)\n" +
+                              file +
+                              ": image id 2: 'file_name' '../../outside.png' leaves the images folder through '..' "
+                              "(dataset.allow_outside_images allows it)\n");
   CHECK_THROWS_AS(loader{s}, dataset_error);
   // Allowed: ../../outside.png is read (one level above the dataset root it does not exist: a problem
   // that names it), /etc/passwd is read and fails as not an image, without its content.
@@ -218,8 +227,7 @@ TEST_CASE("coco values: a file_name that is absolute or climbs out of the images
 TEST_CASE("coco values: error messages stay short: long values are clipped with their length") {
   test::temp_dir dir;
   const std::string huge(1 << 20, 'x');  // before: a 200 MB file_name made a 200 MB error line
-  write_coco(dir, "[]", two_categories,
-             R"([{"id": 1, "file_name": ")" + huge + R"(", "width": 10, "height": 8}])");
+  write_coco(dir, "[]", two_categories, R"([{"id": 1, "file_name": ")" + huge + R"(", "width": 10, "height": 8}])");
   const std::string problems = problems_of(coco_spec(dir));
   CHECK(problems.size() < 400);
   CHECK(problems.find("'file_name' is 1048576 bytes long, more than a path can be (4096): 'xxxx") != std::string::npos);

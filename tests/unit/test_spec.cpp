@@ -282,8 +282,10 @@ TEST_CASE("spec: from_file names the file and resolves paths against its folder"
     CHECK(e.key_path() == "batch.size");
     CHECK(e.file() == (dir / "bad.json").string());
   }
-  CHECK_THROWS_WITH_AS(pipeline_spec::from_file(dir / "missing.json"),
-                       ((dir / "missing.json").string() + ": cannot read the spec file: No such file or directory").c_str(), config_error);
+  CHECK_THROWS_WITH_AS(
+      pipeline_spec::from_file(dir / "missing.json"),
+      ((dir / "missing.json").string() + ": cannot read the spec file: No such file or directory").c_str(),
+      config_error);
 }
 
 TEST_CASE("spec: a pipeline built in C++ is validated the same way") {
