@@ -256,10 +256,9 @@ void read_categories(od::array arr, const json_context& c, std::vector<class_inf
 // of it (checked on the text, so symbolic links inside the folder are still followed), not longer than a
 // path can be. Returns why not, or "".
 std::string file_name_problem(const std::string& name, bool allow_outside) {
-  constexpr std::size_t path_max = 4096;
-  if (name.size() > path_max)
+  if (name.size() > max_path_bytes)
     return "'file_name' is " + std::to_string(name.size()) + " bytes long, more than a path can be (" +
-           std::to_string(path_max) + "): '" + clipped(name, 100) + "'";
+           std::to_string(max_path_bytes) + "): '" + clipped(name, 100) + "'";
   if (allow_outside) return {};
   const fs::path p(name);
   if (p.is_absolute())

@@ -87,6 +87,10 @@ struct dataset_index {
 /// reports them (`imgbatch check`). Missing folders and unreadable files always throw dataset_error.
 dataset_index build_index(const pipeline_spec& spec, bool throw_on_problems = true);
 
+/// The longest path a dataset file may name (Linux's PATH_MAX); a longer name is a problem, reported
+/// clipped, never read.
+inline constexpr std::size_t max_path_bytes = 4096;
+
 /// Reads an annotation, label, manifest or class names file whole, within dataset.max_metadata_bytes
 /// (regular files only: a FIFO never blocks), with `padding` bytes of capacity beyond its size. Returns
 /// the reason it cannot be read, without the path, or an empty string.

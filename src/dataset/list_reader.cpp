@@ -37,11 +37,10 @@ void read_list(const pipeline_spec& spec, dataset_index& index) {
                           std::to_string(cols.size()));
     auto path_of = [&](const std::string& c) {
       if (c.empty()) throw dataset_error(manifest.string() + ":" + std::to_string(lineno) + ": empty path");
-      constexpr std::size_t path_max = 4096;
-      if (c.size() > path_max)
+      if (c.size() > max_path_bytes)
         throw dataset_error(manifest.string() + ":" + std::to_string(lineno) + ": a path of " +
-                            std::to_string(c.size()) + " bytes, more than a path can be (4096): '" + clipped(c, 100) +
-                            "'");
+                            std::to_string(c.size()) + " bytes, more than a path can be (" +
+                            std::to_string(max_path_bytes) + "): '" + clipped(c, 100) + "'");
       fs::path p(c);
       return (p.is_absolute() ? p : dir / p).lexically_normal().string();
     };

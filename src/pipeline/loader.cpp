@@ -143,12 +143,12 @@ class buffer_pool {
   /// thread that drops a batch's last copy, for a moment; a fork made while another thread drops a
   /// batch would leave it held in the child.)
   void forget_pass() {
-    std::lock_guard lock(mutex_);
-    sink_ = nullptr;
-    pid_ = ::getpid();
-    free_.clear();
-    for (auto& b : all_)
-      if (!b->held) free_.push_back(b.get());
+    {
+      std::lock_guard lock(mutex_);
+      pid_ = ::getpid();
+    }
+    detach();
+    reclaim();
   }
 
   bool consumer_holds_all() {
@@ -170,7 +170,7 @@ class buffer_pool {
 /// What worker threads touch while a pass runs: its graph, the arena it runs in, the ring it fills, the
 /// workspaces, per-thread state and fault log they share. A forked child gets a new one: the parent's
 /// may be in any state (a mutex held by a thread that does not exist in the child), so it is never
-/// touched again (see loader_impl::after_fork).
+/// touched again (see loader_impl::check_fork).
 struct pass_runtime {
   pass_runtime(const pipeline_spec& spec, const target_set& targets, int threads, const quarantine_entries& listed)
       : ready(static_cast<std::size_t>(spec.loader.prefetch_batches)),

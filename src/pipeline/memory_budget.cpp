@@ -26,9 +26,9 @@ class counting_allocator final : public buffer_allocator {
   alignas(64) std::byte block_[64] = {};
 };
 
-std::string gib(std::uint64_t bytes) {
+std::string gib(double bytes) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.1f GiB", static_cast<double>(bytes) / static_cast<double>(1ull << 30));
+  std::snprintf(text, sizeof text, "%.1f GiB", bytes / static_cast<double>(1ull << 30));
   return text;
 }
 
@@ -74,13 +74,15 @@ std::uint64_t check_memory(const pipeline_spec& spec, const batch_layout& layout
                                                 "output size");
   const std::uint64_t one = batch_buffer_bytes(layout, shape);
   if (one > limit / buffers)
-    throw config_error("loader.max_memory",
-                       std::to_string(buffers) + " batch buffers (loader.prefetch_batches) of " +
-                           std::to_string(spec.batch.size) + " samples at " + std::to_string(shape.height) + "x" +
-                           std::to_string(shape.width) + " take " + std::to_string(one) + " bytes each (" + gib(one) +
-                           "), " + gib(one * buffers) + " in all, more than the limit of " + std::to_string(limit) +
-                           " bytes (" + gib(limit) + (spec.loader.max_memory ? "" : ", half of this machine's memory") +
-                           "): lower batch.size, the output size or prefetch_batches, or raise loader.max_memory");
+    throw config_error(
+        "loader.max_memory",
+        std::to_string(buffers) + " batch buffers (loader.prefetch_batches) of " + std::to_string(spec.batch.size) +
+            " samples at " + std::to_string(shape.height) + "x" + std::to_string(shape.width) + " take " +
+            std::to_string(one) + " bytes each (" + gib(static_cast<double>(one)) + "), " +
+            gib(static_cast<double>(one) * static_cast<double>(buffers)) + " in all, more than the limit of " +
+            std::to_string(limit) + " bytes (" + gib(static_cast<double>(limit)) +
+            (spec.loader.max_memory ? "" : ", half of this machine's memory") +
+            "): lower batch.size, the output size or prefetch_batches, or raise loader.max_memory");
   return one;
 }
 

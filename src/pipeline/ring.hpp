@@ -29,24 +29,16 @@ class ring {
   /// Blocks while empty. nullopt once closed and drained.
   std::optional<T> pop() {
     std::unique_lock lock(mutex_);
-    not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
-    if (items_.empty()) return std::nullopt;
-    T item = std::move(items_.front());
-    items_.pop_front();
-    not_full_.notify_one();
-    return item;
+    not_empty_.wait(lock, [&] { return readable(); });
+    return take_front();
   }
 
   /// As pop(), waiting at most `timeout`: nullopt with `timed_out` set when nothing came in time.
   template <class Duration>
   std::optional<T> pop_for(Duration timeout, bool& timed_out) {
     std::unique_lock lock(mutex_);
-    timed_out = !not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); });
-    if (items_.empty()) return std::nullopt;
-    T item = std::move(items_.front());
-    items_.pop_front();
-    not_full_.notify_one();
-    return item;
+    timed_out = !not_empty_.wait_for(lock, timeout, [&] { return readable(); });
+    return take_front();
   }
 
   void close() {
@@ -71,6 +63,16 @@ class ring {
   }
 
  private:
+  bool readable() const { return closed_ || !items_.empty(); }
+  // The front item, or nullopt when empty (closed); with the mutex held.
+  std::optional<T> take_front() {
+    if (items_.empty()) return std::nullopt;
+    T item = std::move(items_.front());
+    items_.pop_front();
+    not_full_.notify_one();
+    return item;
+  }
+
   const std::size_t capacity_;
   mutable std::mutex mutex_;
   std::condition_variable not_empty_, not_full_;
