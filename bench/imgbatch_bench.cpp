@@ -182,8 +182,8 @@ int main(int argc, char** argv) {
 
     std::vector<std::vector<std::string>> files;
     for (const auto& r : detail::build_index(spec).records) {
-      files.push_back({r.image});
-      for (const auto& [role, path] : r.files) files.back().push_back(path);
+      files.emplace_back();
+      for (const auto& f : r.files) files.back().push_back(f.name);
     }
     const double one_core = bench::decode_rate_one_core(files, 3);
     const double ceiling = one_core * used_threads;

@@ -1,11 +1,6 @@
 #include "cli/check.hpp"
 
-#include "collate/batch_layout.hpp"
-#include "dataset/dataset.hpp"
-#include "pipeline/fault_log.hpp"
-#include "pipeline/sample_stages.hpp"
-#include "target/target.hpp"
-#include "transform/plan.hpp"
+#include "pipeline/assembly.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -18,22 +13,18 @@ namespace imgbatch::detail {
 check_report check_dataset(const pipeline_spec& spec, int threads,
                            const std::function<void(std::size_t, std::size_t, std::size_t)>& progress) {
   check_report report;
-  dataset_index index = build_index(spec, false);
-  for (const auto& p : index.problems) report.problems.push_back({0, p.file, p.entry, p.reason, "annotations"});
+  const pipeline_parts parts(spec, assembly_purpose::check);
+  for (const auto& p : parts.data.index.problems)
+    report.problems.push_back({0, p.file, p.entry, p.reason, "annotations", parts.data.source->identity(p.file)});
   // The samples the loader would load: those loader.quarantine lists are left out.
-  if (const auto q = quarantine_path(spec); !q.empty())
-    report.quarantined = exclude_listed(index, read_quarantine(q), file_ids(spec));
-  report.samples = index.records.size();
-  const op_chain chain = make_chain(spec.transforms);
-  const target_set targets = make_targets(spec);
-  const batch_layout layout(spec, targets);
+  report.quarantined = parts.quarantined.size();
+  report.samples = parts.data.index.records.size() - report.quarantined;
   stage_counters counters;
-  workspace_pool workspaces(targets);
+  workspace_pool workspaces(parts.targets);
   thread_states threads_state;
-  const stage_context ctx =
-      make_stage_context(spec, index, chain, nullptr, layout, targets, counters, workspaces, threads_state);
+  const stage_context ctx = parts.context(counters, workspaces, threads_state);
 
-  const auto& records = index.records;
+  const auto& records = parts.data.index.records;
   std::atomic<std::size_t> next{0}, done{0};
   std::mutex mutex;
   std::vector<check_problem> found;
@@ -43,6 +34,10 @@ check_report check_dataset(const pipeline_spec& spec, int threads,
     for (;;) {
       const std::size_t i = next.fetch_add(1);
       if (i >= records.size()) break;
+      if (parts.quarantined.count(records[i].id)) {
+        done.fetch_add(1);
+        continue;
+      }
       slot.record = &records[i];
       slot.position = i;
       slot.clear_failure();
@@ -86,6 +81,7 @@ check_report check_dataset(const pipeline_spec& spec, int threads,
   }
   if (failure) std::rethrow_exception(failure);
   if (progress) progress(records.size(), records.size(), found.size());
+  for (check_problem& p : found) p.id = parts.data.source->identity(p.file);
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.sample_id < b.sample_id; });
   report.problems.insert(report.problems.end(), found.begin(), found.end());
   return report;

@@ -15,6 +15,7 @@ struct check_problem {
   std::string entry;  ///< the element inside the file (an annotation id, a line), may be empty
   std::string reason;
   std::string stage;  ///< as sample_error::stage() names it; "annotations" for a problem found while indexing
+  std::string id;     ///< the file's identity in its source, as the quarantine lists it
 };
 
 struct check_report {

@@ -204,12 +204,11 @@ int cmd_check(const args& a) {
     // Files are listed by their identity in the dataset (their path from its root), as the loader lists them.
     std::set<std::string> listed;
     for (const auto& f : detail::read_quarantine(quarantine)) listed.insert(f.first);
-    const detail::file_ids ids(spec);
     std::ofstream q(quarantine, std::ios::binary | std::ios::app);
     std::size_t added = 0;
     for (const auto& p : report.problems)
-      if (const std::string id = ids.of(p.file); listed.insert(id).second) {
-        q << detail::quarantine_line(id, p.stage, p.entry.empty() ? p.reason : p.entry + ": " + p.reason);
+      if (listed.insert(p.id).second) {
+        q << detail::quarantine_line(p.id, p.stage, p.entry.empty() ? p.reason : p.entry + ": " + p.reason);
         ++added;
       }
     q.flush();

@@ -2,6 +2,7 @@
 
 #include <imgbatch/error.hpp>
 
+#include "source/file_source.hpp"
 #include "util/file.hpp"
 #include "util/log.hpp"
 
@@ -9,6 +10,12 @@ namespace imgbatch::detail {
 
 std::string_view role_name(file_role r) noexcept {
   switch (r) {
+    case file_role::image:
+      return "image";
+    case file_role::annotations:
+      return "annotations";
+    case file_role::text:
+      return "text";
     case file_role::mask:
       return "mask";
     case file_role::depth:
@@ -53,7 +60,7 @@ dataset_index build_index(const pipeline_spec& spec, bool throw_on_problems) {
   const auto limit = static_cast<std::uint32_t>(spec.dataset.max_annotations);
   std::erase_if(index.records, [&](const sample_record& r) {
     if (r.annotation_count <= limit) return false;
-    index.problems.push_back({r.annotation_file.empty() ? r.image : r.annotation_file, r.image,
+    index.problems.push_back({r.annotation_file.empty() ? r.image() : r.annotation_file, r.image(),
                               std::to_string(r.annotation_count) + " annotations, more than dataset.max_annotations (" +
                                   std::to_string(limit) + ")"});
     return true;
@@ -87,6 +94,19 @@ dataset_index build_index(const pipeline_spec& spec, bool throw_on_problems) {
   }
   if (throw_on_problems && index.records.empty()) throw dataset_error("the dataset has no sample left to load");
   return index;
+}
+
+dataset::dataset() = default;
+dataset::dataset(dataset&&) noexcept = default;
+dataset& dataset::operator=(dataset&&) noexcept = default;
+dataset::~dataset() = default;
+
+dataset open_dataset(const pipeline_spec& spec, bool throw_on_problems) {
+  dataset d;
+  d.index = build_index(spec, throw_on_problems);
+  d.source = std::make_unique<file_source>(spec);
+  if (spec.sampler.group_by_aspect > 0) read_image_sizes(spec, d.index, *d.source);
+  return d;
 }
 
 }  // namespace imgbatch::detail

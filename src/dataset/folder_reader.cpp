@@ -38,8 +38,8 @@ void read_folder(const pipeline_spec& spec, dataset_index& index) {
   index.records.reserve(images.size());
   for (auto& [k, p] : images) {  // std::map: ordered by relative path
     sample_record r;
-    r.image = p;
-    for (companion& c : companions) r.files.emplace_back(c.role, c.files[k]);
+    r.add(file_role::image, p);
+    for (companion& c : companions) r.add(c.role, c.files[k]);
     index.records.push_back(std::move(r));
   }
 }

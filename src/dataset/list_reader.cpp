@@ -45,8 +45,8 @@ void read_list(const pipeline_spec& spec, dataset_index& index) {
       return (p.is_absolute() ? p : dir / p).lexically_normal().string();
     };
     sample_record r;
-    r.image = path_of(cols[0]);
-    for (std::size_t c = 0; c < roles.size(); ++c) r.files.emplace_back(roles[c], path_of(cols[c + 1]));
+    r.add(file_role::image, path_of(cols[0]));
+    for (std::size_t c = 0; c < roles.size(); ++c) r.add(roles[c], path_of(cols[c + 1]));
     out.push_back(std::move(r));
   });
   if (out.empty()) throw dataset_error(manifest.string() + ": manifest lists no samples");

@@ -52,7 +52,7 @@ void read_voc(const pipeline_spec& spec, dataset_index& index) {
   std::string text;
   for (const auto& [key, image] : images) {
     sample_record r;
-    r.image = image;
+    r.add(file_role::image, image);
     r.first_annotation = static_cast<std::uint32_t>(index.annotations.size());
     auto x = xmls.find(key);
     if (x == xmls.end()) {

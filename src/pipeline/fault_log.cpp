@@ -113,40 +113,33 @@ quarantine_entries read_quarantine(const std::filesystem::path& path) {
   return listed;
 }
 
-std::unordered_map<std::uint64_t, listed_file> find_listed(const dataset_index& index, const quarantine_entries& listed,
-                                                           const file_ids& ids) {
+std::unordered_map<std::uint64_t, listed_file> find_listed(const dataset& data, const quarantine_entries& listed) {
+  const sample_source& source = *data.source;
   std::unordered_map<std::uint64_t, listed_file> out;
   if (listed.empty()) return out;
   // Entries that are absolute paths (as quarantines written before identities were) are matched by theirs.
   quarantine_entries by_id;
   for (const auto& [file, reason] : listed)
-    if (std::filesystem::path(file).is_absolute()) by_id.emplace(ids.of(file), reason);
+    if (std::filesystem::path(file).is_absolute()) by_id.emplace(source.identity(file), reason);
   auto find = [&](const std::string& path) -> const std::string* {
-    const std::string id = ids.of(path);
+    const std::string id = source.identity(path);
     if (auto it = listed.find(id); it != listed.end()) return &it->second;
     if (auto it = by_id.find(id); it != by_id.end()) return &it->second;
     return nullptr;
   };
-  for (const sample_record& r : index.records) {
-    const std::string* why = find(r.image);
-    const std::string* file = &r.image;
-    for (std::size_t i = 0; i < r.files.size() && !why; ++i)
-      if ((why = find(r.files[i].second))) file = &r.files[i].second;
-    if (why) out.emplace(r.id, listed_file{*file, *why});
+  for (const sample_record& r : data.index.records) {
+    for (const sample_file& f : r.files)
+      if (const std::string* why = find(f.name)) {
+        out.emplace(r.id, listed_file{f.name, *why});
+        break;
+      }
   }
   return out;
 }
 
-std::size_t exclude_listed(dataset_index& index, const quarantine_entries& listed, const file_ids& ids) {
-  const auto found = find_listed(index, listed, ids);
-  if (found.empty()) return 0;
-  std::erase_if(index.records, [&](const sample_record& r) { return found.count(r.id) != 0; });
-  for (std::size_t i = 0; i < index.records.size(); ++i) index.records[i].id = i;
-  return found.size();
-}
-
-fault_log::fault_log(const std::filesystem::path& quarantine, file_ids ids, const quarantine_entries& known)
-    : ids_(std::move(ids)) {
+fault_log::fault_log(const std::filesystem::path& quarantine, const sample_source& source,
+                     const quarantine_entries& known)
+    : source_(source) {
   for (const auto& entry : known) seen_.insert(entry.first);
   if (quarantine.empty()) return;
   quarantine_path_ = quarantine.string();
@@ -167,7 +160,7 @@ void fault_log::report(sample_slot& s, error_policy policy) noexcept {
     return;
   }
   try {
-    std::string id = ids_.of(s.error_file);
+    std::string id = source_.identity(s.error_file);
     std::lock_guard lock(mutex_);
     if (!seen_.insert(id).second) return;
     const char* stage = stage_name(s.stage);

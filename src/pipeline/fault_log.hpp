@@ -4,8 +4,8 @@
 #include <imgbatch/spec.hpp>
 
 #include "dataset/dataset.hpp"
-#include "dataset/file_ids.hpp"
 #include "pipeline/batch_buffer.hpp"
+#include "source/sample_source.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -19,16 +19,16 @@
 
 namespace imgbatch::detail {
 
-/// What a quarantine file lists: each file's identity (file_ids) with "reason (stage)".
+/// What a quarantine file lists: each file's identity (sample_source::identity) with "reason (stage)".
 using quarantine_entries = std::unordered_map<std::string, std::string>;
 
 /// Every bad file a loader meets: logged once, listed for loader_stats, appended to the quarantine
-/// file under its identity (file_ids). Counts what the error policy did. Thread-safe.
+/// file under its identity (sample_source::identity). Counts what the error policy did. Thread-safe.
 class fault_log {
  public:
   /// Opens `quarantine` for appending when it is not empty (config_error naming it if it cannot be).
   /// The files `known` lists (the quarantine's own entries) are neither logged nor appended again.
-  fault_log(const std::filesystem::path& quarantine, file_ids ids, const quarantine_entries& known);
+  fault_log(const std::filesystem::path& quarantine, const sample_source& source, const quarantine_entries& known);
   ~fault_log();
   fault_log(const fault_log&) = delete;
   fault_log& operator=(const fault_log&) = delete;
@@ -48,7 +48,7 @@ class fault_log {
   std::vector<bad_file> list_;
   std::FILE* quarantine_ = nullptr;
   std::string quarantine_path_;
-  file_ids ids_;
+  const sample_source& source_;
 };
 
 /// loader.quarantine resolved against the spec's folder (empty when unset).
@@ -66,9 +66,6 @@ struct listed_file {
 };
 /// The records of `index` that `listed` names a file of (by identity, or by the absolute path older
 /// quarantines wrote), by record id.
-std::unordered_map<std::uint64_t, listed_file> find_listed(const dataset_index& index, const quarantine_entries& listed,
-                                                           const file_ids& ids);
-/// Leaves out of `index` every record find_listed names; renumbers the ids. Returns how many (imgbatch check).
-std::size_t exclude_listed(dataset_index& index, const quarantine_entries& listed, const file_ids& ids);
+std::unordered_map<std::uint64_t, listed_file> find_listed(const dataset& data, const quarantine_entries& listed);
 
 }  // namespace imgbatch::detail

@@ -1,8 +1,7 @@
 #include <imgbatch/error.hpp>
 #include <imgbatch/loader.hpp>
 
-#include "collate/batch_layout.hpp"
-#include "dataset/dataset.hpp"
+#include "pipeline/assembly.hpp"
 #include "pipeline/batch_buffer.hpp"
 #include "pipeline/fault_log.hpp"
 #include "pipeline/flow.hpp"
@@ -33,21 +32,6 @@
 
 namespace imgbatch {
 namespace detail {
-
-// The records whose file the quarantine lists: each keeps its place in the index (so the index, its hash
-// and the epoch's batches are those of the run that wrote the quarantine) and fails unread when its turn
-// comes, handled by on_error.
-std::unordered_map<std::uint64_t, listed_file> quarantined_records(const pipeline_spec& spec,
-                                                                   const dataset_index& index,
-                                                                   const quarantine_entries& listed) {
-  auto found = find_listed(index, listed, file_ids(spec));
-  if (found.empty()) return found;
-  const std::string q = quarantine_path(spec).string();
-  log().info("dataset: {} samples are listed in {}: each fails unread in its turn (loader.on_error)", found.size(), q);
-  if (found.size() == index.records.size())
-    throw dataset_error("the dataset has no sample left to load: " + q + " lists a file of every one");
-  return found;
-}
 
 std::size_t most_annotations(const dataset_index& index) {
   std::size_t most = 0;
@@ -172,10 +156,10 @@ class buffer_pool {
 /// may be in any state (a mutex held by a thread that does not exist in the child), so it is never
 /// touched again (see loader_impl::check_fork).
 struct pass_runtime {
-  pass_runtime(const pipeline_spec& spec, const target_set& targets, int threads, const quarantine_entries& listed)
-      : ready(static_cast<std::size_t>(spec.loader.prefetch_batches)),
-        workspaces(targets),
-        faults(quarantine_path(spec), file_ids(spec), listed),
+  pass_runtime(const pipeline_parts& parts, int threads)
+      : ready(static_cast<std::size_t>(parts.spec.loader.prefetch_batches)),
+        workspaces(parts.targets),
+        faults(quarantine_path(parts.spec), *parts.data.source, parts.listed),
         arena(threads, 0) {}
   ring<batch_buffer*> ready;
   workspace_pool workspaces;
@@ -224,29 +208,23 @@ class loader_impl {
  public:
   loader_impl(pipeline_spec spec, std::shared_ptr<buffer_allocator> allocator)
       : spec_(std::move(spec)),
-        index_(build_index(spec_)),
-        listed_(quarantine_path(spec_).empty() ? quarantine_entries{} : read_quarantine(quarantine_path(spec_))),
-        quarantined_(quarantined_records(spec_, index_, listed_)),
-        bins_(aspect_bins(spec_, index_)),
-        sampler_(spec_.sampler, index_.records.size(), static_cast<std::size_t>(spec_.batch.size), bins_),
+        parts_(spec_, assembly_purpose::load),
+        bins_(aspect_bins(spec_, index())),
+        sampler_(spec_.sampler, index().records.size(), static_cast<std::size_t>(spec_.batch.size), bins_),
         // Quarantined records stay candidates: one drawn fails unread and the next attempt is drawn, as
         // when the run that wrote the quarantine read it and failed, so a resumed run substitutes alike.
-        substitutes_(index_.records.size(), bins_),
-        chain_(make_chain(spec_.transforms)),
-        lut_(make_lut(chain_)),
-        targets_(make_targets(spec_)),
-        layout_(spec_, targets_),
-        buffer_bytes_(check_memory(spec_, layout_, chain_, box_rows(spec_, index_))),
+        substitutes_(index().records.size(), bins_),
+        buffer_bytes_(check_memory(spec_, parts_.layout, parts_.chain, box_rows(spec_, index()))),
         threads_(spec_.loader.threads > 0 ? spec_.loader.threads
                                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
         pool_(std::make_shared<buffer_pool>(static_cast<std::size_t>(spec_.loader.prefetch_batches),
-                                            static_cast<std::size_t>(spec_.batch.size), layout_,
-                                            most_annotations(index_), 4 * chain_.ops.size() + 4, allocator)),
-        rt_(std::make_unique<pass_runtime>(spec_, targets_, threads_, listed_)) {
+                                            static_cast<std::size_t>(spec_.batch.size), parts_.layout,
+                                            most_annotations(index()), 4 * parts_.chain.ops.size() + 4, allocator)),
+        rt_(std::make_unique<pass_runtime>(parts_, threads_)) {
     if (sampler_.num_batches() == 0)
       log().warn("{} samples per epoch fill no batch of {} with drop_last: every epoch is empty",
                  sampler_.samples_per_rank(), spec_.batch.size);
-    log().debug("loader: {} samples, {} batches per epoch, {} threads, {} buffers of {} bytes", index_.records.size(),
+    log().debug("loader: {} samples, {} batches per epoch, {} threads, {} buffers of {} bytes", index().records.size(),
                 sampler_.num_batches(), threads_, pool_->size(), buffer_bytes_);
   }
 
@@ -391,13 +369,13 @@ class loader_impl {
     s.collate_s = static_cast<double>(counters_.collate_ns.load()) * 1e-9;
     s.wait_s = static_cast<double>(wait_ns_) * 1e-9;
     s.mean_ready = batches_ ? static_cast<double>(ready_sum_) / static_cast<double>(batches_) : 0.0;
-    for (const auto& t : targets_.list)
+    for (const auto& t : parts_.targets.list)
       if (const auto* b = dynamic_cast<const boxes_target_kind*>(t.get())) s.boxes_truncated = b->truncated();
     const fault_log& faults = rt_->faults;
     s.skipped = faults.skipped.load();
     s.substituted = faults.substituted.load();
     s.batches_dropped = faults.batches_dropped.load();
-    s.quarantined = quarantined_.size();
+    s.quarantined = parts_.quarantined.size();
     s.bad_files = faults.list();
     return s;
   }
@@ -405,8 +383,8 @@ class loader_impl {
   const pipeline_spec& spec() const noexcept { return spec_; }
   std::uint64_t epoch() const noexcept { return epoch_; }
   std::size_t size() const noexcept { return sampler_.num_batches(); }
-  std::size_t dataset_size() const noexcept { return index_.records.size(); }
-  const std::vector<class_info>& classes() const noexcept { return index_.classes; }
+  std::size_t dataset_size() const noexcept { return index().records.size(); }
+  const std::vector<class_info>& classes() const noexcept { return index().classes; }
 
  private:
   /// In this order: no released buffer can reach the graph once it is being cancelled, no body runs
@@ -473,23 +451,21 @@ class loader_impl {
     const bool was_running = rt_->pass != nullptr;  // (a stopped pass already counted as ended)
     abandon(std::move(rt_));
     pool_->forget_pass();
-    rt_ = std::make_unique<pass_runtime>(spec_, targets_, threads_, listed_);
+    rt_ = std::make_unique<pass_runtime>(parts_, threads_);
     if (was_running) pass_serial_.fetch_add(1, std::memory_order_relaxed);
   }
 
   void start_pass() {
     pass_inputs in;
-    in.records = &index_.records;
+    in.records = &index().records;
     sampler_.order(epoch_, in.order);
     in.first_batch = resume_pending_ ? delivered_ : 0;
     delivered_ = in.first_batch;
     resume_pending_ = false;
-    in.ctx = make_stage_context(spec_, index_, chain_, &lut_, layout_, targets_, counters_, rt_->workspaces,
-                                rt_->thread_state);
+    in.ctx = parts_.context(counters_, rt_->workspaces, rt_->thread_state);
     in.ctx.epoch = epoch_;
     in.ctx.substitutes = &substitutes_;
     in.ctx.faults = &rt_->faults;
-    in.ctx.quarantined = &quarantined_;
     in.ready = &rt_->ready;
     in.start_next_at = static_cast<std::size_t>(threads_ - 1);
     in.buffers = pool_->size();
@@ -497,17 +473,13 @@ class loader_impl {
     for (batch_buffer* b : pool_->attach(rt_->pass.get())) rt_->pass->put_token(b);
   }
 
+  const dataset_index& index() const noexcept { return parts_.data.index; }
+
   pipeline_spec spec_;
-  dataset_index index_;
-  quarantine_entries listed_;                                   // what loader.quarantine lists
-  std::unordered_map<std::uint64_t, listed_file> quarantined_;  // records it names a file of
-  std::vector<int> bins_;                                       // each record's aspect bin, or empty
+  pipeline_parts parts_;
+  std::vector<int> bins_;  // each record's aspect bin, or empty
   sampler sampler_;
   substitute_pool substitutes_;
-  op_chain chain_;
-  pixel_lut lut_;
-  target_set targets_;
-  batch_layout layout_;
   std::uint64_t buffer_bytes_;  // one batch buffer, when the batch size is known in advance (else 0)
   int threads_;
   std::shared_ptr<buffer_pool> pool_;
@@ -527,7 +499,7 @@ class loader_impl {
   mutable std::optional<std::uint64_t> dataset_hash_;  // computed on first use: it reads every record
 
   std::uint64_t dataset_hash() const {
-    if (!dataset_hash_) dataset_hash_ = detail::dataset_hash(spec_, index_);
+    if (!dataset_hash_) dataset_hash_ = detail::dataset_hash(parts_.data);
     return *dataset_hash_;
   }
   std::uint64_t batches_ = 0, samples_ = 0, wait_ns_ = 0, ready_sum_ = 0;

@@ -4,7 +4,6 @@
 
 #include "decode/decoder.hpp"
 #include "transform/execute.hpp"
-#include "util/file.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -29,7 +28,7 @@ struct timer {
 std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
 
 sample_view view_of(const stage_context& ctx, const sample_slot& s) {
-  return {*s.record, *ctx.index, s.header, s.plan, ctx.decode, ctx.frame, &ctx.counters->largest_file};
+  return {*s.record, *ctx.index, s.header, s.plan, ctx.decode, ctx.frame, &ctx.counters->largest_file, *ctx.source};
 }
 
 const char* doing(sample_stage st) noexcept {
@@ -124,39 +123,19 @@ int draft_denominator(const image_header& h, const decode_options& opt, const sa
 
 }  // namespace
 
-stage_context make_stage_context(const pipeline_spec& spec, const dataset_index& index, const op_chain& chain,
-                                 const pixel_lut* lut, const batch_layout& layout, const target_set& targets,
-                                 stage_counters& counters, workspace_pool& workspaces, thread_states& threads) {
-  stage_context ctx;
-  ctx.index = &index;
-  ctx.chain = &chain;
-  ctx.lut = lut;
-  ctx.layout = &layout;
-  ctx.targets = &targets;
-  ctx.decode = spec.decode;
-  ctx.frame = spec.dataset.frame;
-  ctx.pad = spec.batch.pad;
-  ctx.seed = spec.sampler.seed;
-  ctx.counters = &counters;
-  ctx.workspaces = &workspaces;
-  ctx.threads = &threads;
-  ctx.on_error = spec.loader.on_error;
-  ctx.substitute_attempts = spec.loader.substitute_attempts;
-  ctx.drop_last = spec.sampler.drop_last;
-  return ctx;
-}
-
 void finish_sample(const stage_context& ctx, sample_slot& s) noexcept { ctx.workspaces->release(std::move(s.work)); }
 
 void stage_plan(const stage_context& ctx, sample_slot& s) noexcept {
   timer t{ctx.counters->read_ns};
-  const std::string& file = s.record->image;
+  const std::string& file = s.record->image();
   sample_stage where = sample_stage::read;
   guarded(s, file, where, [&] {
     if (ctx.quarantined && !ctx.quarantined->empty())
       if (auto q = ctx.quarantined->find(s.record->id); q != ctx.quarantined->end())
         return s.fail(where, q->second.file, "listed in loader.quarantine (" + q->second.reason + "): not read");
-    if (auto why = read_file(file, s.image_bytes, &ctx.counters->largest_file, ctx.decode.max_file_bytes); !why.empty())
+    if (auto why = ctx.source->read(*s.record, file_role::image, s.image_bytes,
+                                    {ctx.decode.max_file_bytes, &ctx.counters->largest_file});
+        !why.empty())
       return s.fail(where, file, why);
     where = sample_stage::decode;  // the header: the decoder refuses a corrupt one
     s.header = ctx.threads->local().dec.read_header(s.image_bytes.data(), s.image_bytes.size(), ctx.decode);
@@ -199,13 +178,13 @@ void shape_batch(const stage_context& ctx, batch_buffer& b) noexcept {
         shape.height = std::max(shape.height, h);
         shape.width = std::max(shape.width, w);
       } else if (ctx.pad && (h > shape.height || w > shape.width)) {
-        s.fail_with(sample_stage::batch, s.record->image, [&] {
+        s.fail_with(sample_stage::batch, s.record->image(), [&] {
           return "output is " + size_text(w, h) + ", larger than batch.pad.to " + size_text(shape.width, shape.height);
         });
       } else if (!ctx.pad && (h != shape.height || w != shape.width)) {
-        s.fail_with(sample_stage::batch, s.record->image, [&] {
+        s.fail_with(sample_stage::batch, s.record->image(), [&] {
           return "output is " + size_text(w, h) + " but this batch is " + size_text(shape.width, shape.height) +
-                 " (its first sample, " + first->record->image +
+                 " (its first sample, " + first->record->image() +
                  "); samples of one batch must share a size: end the transforms with a fixed-size resize or crop, or "
                  "set batch.pad";
         });
@@ -232,18 +211,18 @@ void shape_batch(const stage_context& ctx, batch_buffer& b) noexcept {
     ctx.layout->shape(b.data, shape);
   } catch (const std::bad_alloc&) {
     for (std::size_t i = 0; i < n; ++i)
-      b.slots[i].fail(sample_stage::batch, b.slots[i].record->image, "out of memory for the batch tensors",
+      b.slots[i].fail(sample_stage::batch, b.slots[i].record->image(), "out of memory for the batch tensors",
                       std::current_exception());
   } catch (const std::exception& e) {
     for (std::size_t i = 0; i < n; ++i)
-      b.slots[i].fail(sample_stage::batch, b.slots[i].record->image, e.what(), std::current_exception());
+      b.slots[i].fail(sample_stage::batch, b.slots[i].record->image(), e.what(), std::current_exception());
   }
 }
 
 void stage_decode(const stage_context& ctx, sample_slot& s) noexcept {
   if (s.failed) return;
   timer t{ctx.counters->decode_ns};
-  guarded(s, s.record->image, sample_stage::decode, [&] {
+  guarded(s, s.record->image(), sample_stage::decode, [&] {
     if (!s.work) s.work = ctx.workspaces->acquire();
     sample_workspace& w = *s.work;
     decoder& dec = ctx.threads->local().dec;
@@ -267,7 +246,7 @@ void stage_augment(const stage_context& ctx, sample_slot& s) noexcept {
   if (s.failed) return finish_sample(ctx, s);
   {
     timer t{ctx.counters->augment_ns};
-    guarded(s, s.record->image, sample_stage::augment, [&] {
+    guarded(s, s.record->image(), sample_stage::augment, [&] {
       batch_buffer& b = *s.owner;
       exec_scratch& scratch = ctx.threads->local().scratch;
       sample_workspace& w = *s.work;
@@ -293,7 +272,7 @@ void stage_augment(const stage_context& ctx, sample_slot& s) noexcept {
       info.id = s.record->id;
       info.position = s.position;
       info.source_id = s.record->source_id;
-      info.image_path = s.record->image;
+      info.image_path = s.record->image();
       // Assigned in place: the strings keep their capacity from batch to batch.
       std::size_t nf = 0;
       for (const auto& tk : ctx.targets->list)
@@ -346,14 +325,14 @@ void stage_replan(const stage_context& ctx, sample_slot& s) noexcept {
   const int max_w = ctx.pad && ctx.pad->to ? (*ctx.pad->to)[1] : shape.width;
   s.misfit = true;  // until it fits
   if (ctx.pad ? (h > max_h || w > max_w) : (h != shape.height || w != shape.width))
-    return s.fail_with(sample_stage::batch, s.record->image, [&] {
+    return s.fail_with(sample_stage::batch, s.record->image(), [&] {
       return "as a substitute its output is " + size_text(w, h) + ", which does not fit its batch of " +
              size_text(shape.width, shape.height) + (ctx.pad ? " (padded)" : "");
     });
   if (!(ctx.targets->boxes && ctx.targets->boxes->max_boxes > 0)) {  // else more boxes are truncated, as for any
     for (const auto& t : ctx.targets->list)
       if (const std::size_t m = t->box_count(view_of(ctx, s)); m > shape.max_boxes)
-        return s.fail_with(sample_stage::batch, s.record->image, [&] {
+        return s.fail_with(sample_stage::batch, s.record->image(), [&] {
           return "as a substitute it has " + std::to_string(m) + " boxes, its batch holds at most " +
                  std::to_string(shape.max_boxes);
         });

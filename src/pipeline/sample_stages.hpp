@@ -9,6 +9,7 @@
 #include "pipeline/fault_log.hpp"
 #include "pipeline/substitute.hpp"
 #include "pipeline/thread_state.hpp"
+#include "source/sample_source.hpp"
 #include "target/target.hpp"
 #include "transform/normalize.hpp"
 #include "transform/plan.hpp"
@@ -29,6 +30,7 @@ struct stage_counters {
 /// Everything a stage needs besides the slot: fixed for a pass, shared read-only by all workers.
 struct stage_context {
   const dataset_index* index = nullptr;
+  const sample_source* source = nullptr;
   const op_chain* chain = nullptr;
   const pixel_lut* lut = nullptr;
   const batch_layout* layout = nullptr;
@@ -51,11 +53,6 @@ struct stage_context {
   /// Records loader.quarantine names a file of: they fail unread (stage read); null for none.
   const std::unordered_map<std::uint64_t, listed_file>* quarantined = nullptr;
 };
-
-/// Fills a stage context from the spec and the loader's long-lived parts.
-stage_context make_stage_context(const pipeline_spec& spec, const dataset_index& index, const op_chain& chain,
-                                 const pixel_lut* lut, const batch_layout& layout, const target_set& targets,
-                                 stage_counters& counters, workspace_pool& workspaces, thread_states& threads);
 
 // Each stage records a failure in the slot instead of throwing, and does nothing for a failed slot.
 /// Reads the image file and its header, checks the size the annotations declare, and plans the sample

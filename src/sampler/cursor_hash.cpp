@@ -1,6 +1,6 @@
 #include "sampler/cursor_hash.hpp"
 
-#include "dataset/file_ids.hpp"
+#include "source/sample_source.hpp"
 
 #include <cstring>
 #include <string_view>
@@ -35,6 +35,23 @@ class hasher {
   std::uint64_t h_ = 0xcbf29ce484222325ull;
 };
 
+// A role's number in the hash, fixed whatever the order of file_role.
+std::uint64_t role_code(file_role r) {
+  switch (r) {
+    case file_role::mask:
+      return 0;
+    case file_role::depth:
+      return 1;
+    case file_role::image:
+      return 2;
+    case file_role::annotations:
+      return 3;
+    case file_role::text:
+      return 4;
+  }
+  return 255;
+}
+
 }  // namespace
 
 std::uint64_t spec_hash(const pipeline_spec& spec) {
@@ -47,17 +64,17 @@ std::uint64_t spec_hash(const pipeline_spec& spec) {
   return h.value();
 }
 
-std::uint64_t dataset_hash(const pipeline_spec& spec, const dataset_index& index) {
-  const file_ids ids(spec);
-  auto rel = [&](const std::string& p) { return ids.of(p); };
+std::uint64_t dataset_hash(const dataset& data) {
+  const dataset_index& index = data.index;
   hasher h;
   h.u64(index.records.size());
   for (const sample_record& r : index.records) {
-    h.text(rel(r.image));
-    h.u64(r.files.size());
-    for (const auto& [role, path] : r.files) {
-      h.u64(static_cast<std::uint64_t>(role));
-      h.text(rel(path));
+    // The image's identity, then its other files' (as cursors made before sources were hashed them).
+    h.text(data.source->identity(r.image()));
+    h.u64(r.files.size() - 1);
+    for (std::size_t i = 1; i < r.files.size(); ++i) {
+      h.u64(role_code(r.files[i].role));
+      h.text(data.source->identity(r.files[i].name));
     }
     h.u64(static_cast<std::uint64_t>(r.source_id));
     h.u64(static_cast<std::uint64_t>(r.width));

@@ -12,8 +12,9 @@ namespace imgbatch::detail {
 /// (so any rank may restore rank 0's cursor), not the folder the spec sits in.
 std::uint64_t spec_hash(const pipeline_spec& spec);
 
-/// A hash of the index: every record's files (relative to the dataset root, so the data may move),
-/// declared sizes, annotations, segmentations and classes, in index order.
-std::uint64_t dataset_hash(const pipeline_spec& spec, const dataset_index& index);
+/// A hash of the index: every record's files (by their identity in the source: relative to the
+/// dataset root, so the data may move), declared sizes, annotations, segmentations and classes, in
+/// index order.
+std::uint64_t dataset_hash(const dataset& data);
 
 }  // namespace imgbatch::detail

@@ -47,8 +47,8 @@ void depth_target_kind::shape(batch_data& b, const batch_shape& s) const {
 void depth_target_kind::decode(const sample_view& s, target_scratch* scratch, decoder& dec, int image_height,
                                int image_width) const {
   auto& d = static_cast<depth_scratch&>(*scratch);
-  const int rows = read_target_raster(s, *s.record.file(file_role::depth), "depth map", dec, image_height, image_width,
-                                      d.bytes, d.stored);
+  const int rows =
+      read_target_raster(s, file_role::depth, "depth map", dec, image_height, image_width, d.bytes, d.stored);
   if (d.stored.sample_bytes == 2) to_metres<std::uint16_t>(d.stored, rows, spec_, d.metres);
   else to_metres<std::uint8_t>(d.stored, rows, spec_, d.metres);
 }

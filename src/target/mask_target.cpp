@@ -161,12 +161,12 @@ void mask_target_kind::decode(const sample_view& s, target_scratch* scratch, dec
   if (from_annotations_) {
     paint(s, spec_, m);  // at the annotations' size, which the plan stage checked against the image
     if (auto why = check_mask_values(m.raster, spec_); !why.empty())
-      throw target_failure(s.record.annotation_file, s.record.image + ": " + why);
+      throw target_failure(s.record.annotation_file, s.record.image() + ": " + why);
     return;
   }
-  const std::string& path = *s.record.file(file_role::mask);
-  const int rows = read_target_raster(s, path, "mask", dec, image_height, image_width, m.bytes, m.raster);
-  if (auto why = check_mask_values(m.raster, spec_, rows); !why.empty()) throw target_failure(path, why);
+  const int rows = read_target_raster(s, file_role::mask, "mask", dec, image_height, image_width, m.bytes, m.raster);
+  if (auto why = check_mask_values(m.raster, spec_, rows); !why.empty())
+    throw target_failure(*s.record.file(file_role::mask), why);
 }
 
 void mask_target_kind::write(const sample_view& s, target_scratch* scratch, exec_scratch& ex, batch_data& b,

@@ -20,6 +20,7 @@
 namespace imgbatch::detail {
 
 class decoder;
+class sample_source;
 
 /// The shape every tensor of one batch takes, fixed once every sample of the batch is planned.
 struct batch_shape {
@@ -56,6 +57,7 @@ struct sample_view {
   const decode_options& decode;
   annotation_frame frame = annotation_frame::decoded;
   std::atomic<std::size_t>* largest_file = nullptr;  ///< shared growth size of file buffers (read_file)
+  const sample_source& source;                       ///< where its files are read from
   annotation_space annotations() const noexcept { return annotation_space_of(header, decode, frame); }
 };
 

@@ -314,7 +314,7 @@ TEST_CASE("detection: broken COCO JSON, out-of-range sizes and too many annotati
   CHECK(over.problems[0].entry == (dir / "images" / "a.png").string());
   CHECK(over.problems[0].reason == "3 annotations, more than dataset.max_annotations (2)");
   REQUIRE(over.records.size() == 1);
-  CHECK(over.records[0].image == (dir / "images" / "b.png").string());
+  CHECK(over.records[0].image() == (dir / "images" / "b.png").string());
   CHECK_THROWS_WITH_AS(loader{limited}, doctest::Contains("3 annotations, more than dataset.max_annotations (2)"),
                        dataset_error);
   // VOC: a <size> beyond an int is a problem of its file, not a wrapped size.

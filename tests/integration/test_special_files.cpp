@@ -206,9 +206,9 @@ TEST_CASE("special files: a folder link that loops back is reported and not foll
   detail::dataset_index index = detail::build_index(spec_at(dir / "d"));
   // Before: 4 images became 164 samples, 41 levels of images/loop/loop/...
   REQUIRE(index.records.size() == 6);
-  CHECK(index.records[0].image == (dir / "d" / "images" / "0000.png").string());
-  CHECK(index.records[4].image == (dir / "d" / "images" / "linked" / "0000.png").string());
-  CHECK(index.records[5].image == (dir / "d" / "images" / "linked" / "0001.png").string());
+  CHECK(index.records[0].image() == (dir / "d" / "images" / "0000.png").string());
+  CHECK(index.records[4].image() == (dir / "d" / "images" / "linked" / "0000.png").string());
+  CHECK(index.records[5].image() == (dir / "d" / "images" / "linked" / "0001.png").string());
   REQUIRE(index.problems.size() == 3);
   const std::string images = (dir / "d" / "images").string();
   CHECK(index.problems[0].text() ==

@@ -1,6 +1,7 @@
 #include "collate/batch_layout.hpp"
 #include "decode/decoder.hpp"
 #include "encode/png_writer.hpp"
+#include "source/file_source.hpp"
 #include "support/fixtures.hpp"
 #include "target/mask_target.hpp"
 #include "transform/execute.hpp"
@@ -116,15 +117,16 @@ batch_data load_mask(const mask_target& m, const std::vector<transform>& ops, co
   lay.init(b);
   lay.shape(b, shape);
   sample_record rec;
-  rec.image = "image.png";
-  rec.files.emplace_back(file_role::mask, (dir / "m.png").string());
+  rec.add(file_role::image, "image.png");
+  rec.add(file_role::mask, (dir / "m.png").string());
   dataset_index index;
   image_header header;
   header.width = 4;
   header.height = 1;
   sample_plan plan;
   REQUIRE(plan_sample(make_chain(ops), {}, 1, 4, plan).empty());
-  const sample_view view{rec, index, header, plan, spec.decode, spec.dataset.frame};
+  const file_source source(spec);
+  const sample_view view{rec, index, header, plan, spec.decode, spec.dataset.frame, nullptr, source};
   const target& t = *targets.list.at(0);
   auto scratch = t.make_scratch();
   decoder dec;

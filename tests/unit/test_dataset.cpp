@@ -32,10 +32,10 @@ TEST_CASE("dataset: folder pairs images and masks by relative path, recursively,
   test::write_text(dir / "images" / ".hidden.jpg", "x");
   auto recs = build_index(folder_spec(dir.path(), true)).records;
   REQUIRE(recs.size() == 4);
-  CHECK(recs[0].image == (dir / "images" / "a" / "10.jpg").string());
+  CHECK(recs[0].image() == (dir / "images" / "a" / "10.jpg").string());
   CHECK(*recs[0].file(file_role::mask) == (dir / "masks" / "a" / "10.png").string());
-  CHECK(recs[1].image == (dir / "images" / "a" / "9.jpg").string());
-  CHECK(recs[3].image == (dir / "images" / "c.jpg").string());
+  CHECK(recs[1].image() == (dir / "images" / "a" / "9.jpg").string());
+  CHECK(recs[3].image() == (dir / "images" / "c.jpg").string());
   CHECK(recs[3].id == 3);
 }
 
@@ -76,9 +76,9 @@ TEST_CASE("dataset: list manifest, paths relative to the manifest, comments skip
   s.targets.mask = mask_target{.num_classes = 2};
   auto recs = build_index(s).records;
   REQUIRE(recs.size() == 2);
-  CHECK(recs[0].image == (dir / "lists" / "img" / "a.jpg").string());
+  CHECK(recs[0].image() == (dir / "lists" / "img" / "a.jpg").string());
   CHECK(*recs[0].file(file_role::mask) == (dir / "lists" / "mask" / "a.png").string());
-  CHECK(recs[1].image == "/abs/b.jpg");
+  CHECK(recs[1].image() == "/abs/b.jpg");
   test::write_text(dir / "lists" / "bad.tsv", "a.jpg\tm.png\nb.jpg\n");
   s.dataset.manifest = "lists/bad.tsv";
   CHECK_THROWS_WITH_AS(
