@@ -71,6 +71,9 @@ struct sample_info {
   /// The files read for this sample's targets, as {target name, path} ("mask", later "depth").
   std::vector<std::pair<std::string, std::string>> files;
   sample_geometry geometry;  ///< how the output pixels map back to the source image
+  /// The sample's caption, as its text file holds it (`x.txt` beside `x.jpg` in a folder dataset, the
+  /// `.txt` member of a WebDataset sample); empty when it has none.
+  std::string text;
   /// The file read for the named target, or an empty view.
   std::string_view file(std::string_view target) const noexcept {
     for (const auto& [t, p] : files)

@@ -21,6 +21,21 @@ enum class dataset_format {
   coco,  ///< COCO instances JSON (`annotations`) plus an `images` folder
   voc,   ///< Pascal VOC: `images` plus an `annotations` folder of XML files matched by name
   yolo,  ///< `images` plus a `labels` folder of `class cx cy w h` text files matched by name
+  /// WebDataset tar shards (`urls`): members grouped into samples by key (the name up to the first dot
+  /// of its base name), each member's role given by its extension (`members`)
+  webdataset,
+};
+
+/// Which member extensions (everything after the first dot of a member's base name, compared in lower
+/// case) play which role in a WebDataset sample (`dataset.members`); WebDataset's usual names by default.
+struct member_extensions {
+  std::vector<std::string> image{"jpg", "jpeg", "png"};  ///< the image (required in every sample)
+  std::vector<std::string> mask{"seg.png"};              ///< the class mask (targets.mask)
+  std::vector<std::string> depth{"depth.png"};           ///< the depth map (targets.depth)
+  /// `{"width", "height", "annotations": [COCO objects]}`: boxes, labels, segmentations; a JSON without
+  /// `annotations` (img2dataset's) means no objects
+  std::vector<std::string> annotations{"json"};
+  std::vector<std::string> text{"txt"};  ///< the caption (`sample_info::text`)
 };
 
 /// COCO `iscrowd` annotations: kept as boxes with the crowd flag, dropped, or dropped from the boxes
@@ -72,6 +87,15 @@ struct dataset_spec {
   /// a class names file), in bytes; a larger one is refused before it is read. Default 8 GiB (the LVIS
   /// and Objects365 files pass 1 GiB); at least 1.
   std::uint64_t max_metadata_bytes = std::uint64_t{8} << 30;
+  /// webdataset: the shards, in order; each a path (relative ones under root). A brace pattern as
+  /// WebDataset writes it (`"shard-{000000..000127}.tar"`, `"{a,b}.tar"`) stands for every name it
+  /// expands to. `"urls"` in JSON: one pattern or a list of them.
+  std::vector<std::string> urls;
+  /// webdataset: the roles of member extensions (`"members": {"image": [...], "mask": [...], ...}`).
+  member_extensions members;
+  /// webdataset: a JSON file with COCO's `categories` (ids and names), for the boxes of the per-sample
+  /// annotations; under root.
+  std::filesystem::path categories;
 };
 
 /// How a class mask is written to the `mask` tensor (`"encoding"`).

@@ -36,8 +36,10 @@ std::filesystem::path resolve(const pipeline_spec& spec, const std::filesystem::
   return (root / p).lexically_normal();
 }
 
-dataset_index build_index(const pipeline_spec& spec, bool throw_on_problems) {
-  dataset_index index;
+namespace {
+
+// Indexes the dataset's samples; returns the source they are read through.
+std::unique_ptr<sample_source> index_samples(const pipeline_spec& spec, dataset_index& index) {
   switch (spec.dataset.format) {
     case dataset_format::folder:
       read_folder(spec, index);
@@ -54,7 +56,14 @@ dataset_index build_index(const pipeline_spec& spec, bool throw_on_problems) {
     case dataset_format::yolo:
       read_yolo(spec, index);
       break;
+    case dataset_format::webdataset:
+      return read_webdataset(spec, index);
   }
+  return std::make_unique<file_source>(spec);
+}
+
+// What every format shares once its samples are listed: limits, empty images, ids, problems.
+void finish_index(const pipeline_spec& spec, dataset_index& index, bool throw_on_problems) {
   // Per-sample storage is sized by the largest count (box sets reserved in every batch slot): a file with
   // millions of annotations for one image would make every slot that large.
   const auto limit = static_cast<std::uint32_t>(spec.dataset.max_annotations);
@@ -93,7 +102,12 @@ dataset_index build_index(const pipeline_spec& spec, bool throw_on_problems) {
           index.problems.size(), index.problems.front().text());
   }
   if (throw_on_problems && index.records.empty()) throw dataset_error("the dataset has no sample left to load");
-  return index;
+}
+
+}  // namespace
+
+dataset_index build_index(const pipeline_spec& spec, bool throw_on_problems) {
+  return std::move(open_dataset(spec, throw_on_problems).index);
 }
 
 dataset::dataset() = default;
@@ -103,8 +117,8 @@ dataset::~dataset() = default;
 
 dataset open_dataset(const pipeline_spec& spec, bool throw_on_problems) {
   dataset d;
-  d.index = build_index(spec, throw_on_problems);
-  d.source = std::make_unique<file_source>(spec);
+  d.source = index_samples(spec, d.index);
+  finish_index(spec, d.index, throw_on_problems);
   if (spec.sampler.group_by_aspect > 0) read_image_sizes(spec, d.index, *d.source);
   return d;
 }

@@ -111,9 +111,9 @@ struct dataset_index {
   }
 };
 
-/// Lists the samples the spec describes. Problems in annotations are collected in `problems`; with
-/// `throw_on_problems` the first few are thrown as one dataset_error (the loader), otherwise the caller
-/// reports them (`imgbatch check`). Missing folders and unreadable files always throw dataset_error.
+/// Lists the samples the spec describes (open_dataset's index). Problems in annotations are collected in `problems`;
+/// with `throw_on_problems` the first few are thrown as one dataset_error (the loader), otherwise the caller reports
+/// them (`imgbatch check`). Missing folders and unreadable files always throw dataset_error.
 dataset_index build_index(const pipeline_spec& spec, bool throw_on_problems = true);
 
 class sample_source;
@@ -155,5 +155,7 @@ void read_list(const pipeline_spec& spec, dataset_index& out);
 void read_coco(const pipeline_spec& spec, dataset_index& out);
 void read_voc(const pipeline_spec& spec, dataset_index& out);
 void read_yolo(const pipeline_spec& spec, dataset_index& out);
+/// Indexes WebDataset shards; returns the source that reads their members.
+std::unique_ptr<sample_source> read_webdataset(const pipeline_spec& spec, dataset_index& out);
 
 }  // namespace imgbatch::detail

@@ -35,11 +35,15 @@ void read_folder(const pipeline_spec& spec, dataset_index& index) {
       throw dataset_error(images_dir.string() + ": no image for " + std::to_string(orphans.size()) + " " + noun +
                           "(s): " + first_few(orphans));
   }
+  // Captions: x.txt beside x.jpg.
+  std::vector<index_problem> ignored;  // a folder loop was reported by the images' walk already
+  const auto texts = scan_folder(images_dir, "images", {".txt"}, ignored);
   index.records.reserve(images.size());
   for (auto& [k, p] : images) {  // std::map: ordered by relative path
     sample_record r;
     r.add(file_role::image, p);
     for (companion& c : companions) r.add(c.role, c.files[k]);
+    if (auto t = texts.find(k); t != texts.end()) r.add(file_role::text, t->second);
     index.records.push_back(std::move(r));
   }
 }

@@ -57,6 +57,7 @@ struct sample_slot {
   std::uint64_t position = 0;  ///< in the epoch's global order: keys the random draws
 
   std::vector<std::uint8_t> image_bytes;   // read when planning, kept until decoded
+  std::vector<std::uint8_t> text_bytes;    // the caption, read when planning
   image_header header;                     // read when planning
   sample_plan plan;                        // made from the header (and boxes) before any pixel is decoded
   int jpeg_denominator = 1;                // decode.plan fast: the image is decoded at 1/this scale

@@ -137,6 +137,10 @@ void stage_plan(const stage_context& ctx, sample_slot& s) noexcept {
                                     {ctx.decode.max_file_bytes, &ctx.counters->largest_file});
         !why.empty())
       return s.fail(where, file, why);
+    s.text_bytes.clear();
+    if (const sample_file* text = s.record->find(file_role::text))
+      if (auto why = ctx.source->fetch(*text, s.text_bytes, {ctx.decode.max_file_bytes, nullptr}); !why.empty())
+        return s.fail(where, text->name, why);
     where = sample_stage::decode;  // the header: the decoder refuses a corrupt one
     s.header = ctx.threads->local().dec.read_header(s.image_bytes.data(), s.image_bytes.size(), ctx.decode);
     where = sample_stage::annotations;
@@ -273,6 +277,7 @@ void stage_augment(const stage_context& ctx, sample_slot& s) noexcept {
       info.position = s.position;
       info.source_id = s.record->source_id;
       info.image_path = s.record->image();
+      info.text.assign(s.text_bytes.begin(), s.text_bytes.end());
       // Assigned in place: the strings keep their capacity from batch to batch.
       std::size_t nf = 0;
       for (const auto& tk : ctx.targets->list)

@@ -342,6 +342,15 @@ PYBIND11_MODULE(_imgbatch, m) {
       .def_readonly("position", &sample_info::position)
       .def_readonly("source_id", &sample_info::source_id)
       .def_readonly("image_path", &sample_info::image_path)
+      .def_property_readonly(
+          "text",
+          [](const sample_info& s) {
+            // A caption in another encoding than UTF-8 keeps its readable parts (U+FFFD for the rest).
+            PyObject* t = PyUnicode_DecodeUTF8(s.text.data(), static_cast<Py_ssize_t>(s.text.size()), "replace");
+            if (!t) throw py::error_already_set();
+            return py::reinterpret_steal<py::str>(t);
+          },
+          "The sample's caption (its .txt file or member), '' when it has none.")
       .def_property_readonly("files",
                              [](const sample_info& s) {
                                py::dict d;

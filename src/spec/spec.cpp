@@ -140,7 +140,7 @@ std::string op_json(const transform& t) {
 std::string pipeline_spec::to_json() const {
   std::ostringstream os;
   os << "{\n  \"version\": 1,\n";
-  static const char* const formats[] = {"folder", "list", "coco", "voc", "yolo"};
+  static const char* const formats[] = {"folder", "list", "coco", "voc", "yolo", "webdataset"};
   os << "  \"dataset\": {\"format\": \"" << formats[static_cast<int>(dataset.format)]
      << "\", \"root\": " << detail::json_quote(dataset.root.string())
      << ", \"images\": " << detail::json_quote(dataset.images.string());
@@ -169,6 +169,28 @@ std::string pipeline_spec::to_json() const {
      << "\", \"allow_outside_images\": " << (dataset.allow_outside_images ? "true" : "false")
      << ", \"max_annotations\": " << dataset.max_annotations
      << ", \"max_metadata_bytes\": " << dataset.max_metadata_bytes;
+  if (dataset.format == dataset_format::webdataset) {
+    auto list = [&](const std::vector<std::string>& v) {
+      os << "[";
+      for (std::size_t i = 0; i < v.size(); ++i) os << (i ? ", " : "") << detail::json_quote(v[i]);
+      os << "]";
+    };
+    os << ", \"urls\": ";
+    list(dataset.urls);
+    if (!dataset.categories.empty()) os << ", \"categories\": " << detail::json_quote(dataset.categories.string());
+    const member_extensions& m = dataset.members;
+    os << ", \"members\": {\"image\": ";
+    list(m.image);
+    os << ", \"mask\": ";
+    list(m.mask);
+    os << ", \"depth\": ";
+    list(m.depth);
+    os << ", \"annotations\": ";
+    list(m.annotations);
+    os << ", \"text\": ";
+    list(m.text);
+    os << "}";
+  }
   os << "},\n";
   os << "  \"targets\": {";
   const char* sep = "";

@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -216,6 +217,25 @@ E choose(const std::string& path, const std::string& value, std::initializer_lis
   throw config_error(path, "'" + detail::clipped(value) + "' is not one of " + list);
 }
 
+// A string, or a non-empty array of strings.
+std::vector<std::string> string_list(element e, const std::string& key, const char* what) {
+  std::vector<std::string> out;
+  std::string_view one;
+  simdjson::dom::array a;
+  if (e.get_string().get(one) == simdjson::SUCCESS) {
+    out.emplace_back(one);
+  } else if (e.get_array().get(a) == simdjson::SUCCESS && a.size() > 0) {
+    for (element v : a) {
+      if (v.get_string().get(one) != simdjson::SUCCESS)
+        expected(key + "[" + std::to_string(out.size()) + "]", "a string", v);
+      out.emplace_back(one);
+    }
+  } else {
+    expected(key, what, e);
+  }
+  return out;
+}
+
 void read_dataset(object_reader r, pipeline_spec& s) {
   if (auto f = r.string("format"))
     s.dataset.format = choose<dataset_format>(r.sub("format"), *f,
@@ -223,7 +243,8 @@ void read_dataset(object_reader r, pipeline_spec& s) {
                                                {"list", dataset_format::list},
                                                {"coco", dataset_format::coco},
                                                {"voc", dataset_format::voc},
-                                               {"yolo", dataset_format::yolo}});
+                                               {"yolo", dataset_format::yolo},
+                                               {"webdataset", dataset_format::webdataset}});
   if (auto v = r.string("root")) s.dataset.root = *v;
   if (auto v = r.string("images")) s.dataset.images = *v;
   if (auto v = r.string("masks")) s.dataset.masks = *v;
@@ -267,6 +288,27 @@ void read_dataset(object_reader r, pipeline_spec& s) {
     s.dataset.frame = choose<annotation_frame>(
         r.sub("annotation_frame"), *v, {{"decoded", annotation_frame::decoded}, {"stored", annotation_frame::stored}});
   if (auto v = r.string("depth")) s.dataset.depth = *v;
+  if (auto e = r.get("urls")) s.dataset.urls = string_list(*e, r.sub("urls"), "a shard path or a list of them");
+  if (auto v = r.string("categories")) s.dataset.categories = *v;
+  if (auto e = r.get("members")) {
+    object_reader m(*e, r.sub("members"));
+    member_extensions& x = s.dataset.members;
+    for (auto [key, list] : {std::pair<const char*, std::vector<std::string>*>{"image", &x.image},
+                             {"mask", &x.mask},
+                             {"depth", &x.depth},
+                             {"annotations", &x.annotations},
+                             {"text", &x.text}})
+      if (auto v = m.get(key)) {
+        *list = string_list(*v, m.sub(key), "a list of extensions");
+        for (std::string& ext : *list) {
+          for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          if (ext.empty() || ext.front() == '.' || ext.find('/') != std::string::npos)
+            throw config_error(m.sub(key), "an extension is what follows a member's first dot, without it: '" +
+                                               detail::clipped(ext) + "'");
+        }
+      }
+    m.finish();
+  }
   r.finish();
 }
 
@@ -306,6 +348,7 @@ void read_targets(object_reader r, pipeline_spec& s) {
     bool on = true;
     if (e->get_bool().get(on) == simdjson::SUCCESS) {
       if (!on) s.targets.boxes.reset();
+      else if (!s.targets.boxes) s.targets.boxes = boxes_target{};  // webdataset: off unless asked
     } else {
       object_reader br(*e, r.sub("boxes"));
       boxes_target b;

@@ -7,8 +7,9 @@
 namespace imgbatch {
 
 void pipeline_spec::validate() const {
+  const bool shards = dataset.format == dataset_format::webdataset;
   const bool annotated = dataset.format == dataset_format::coco || dataset.format == dataset_format::voc ||
-                         dataset.format == dataset_format::yolo;
+                         dataset.format == dataset_format::yolo || shards;
   if (dataset.format == dataset_format::folder) {
     if (dataset.images.empty()) throw config_error("dataset.images", "required for the folder format");
     if (targets.mask && dataset.masks.empty())
@@ -21,6 +22,14 @@ void pipeline_spec::validate() const {
       throw config_error("targets.depth", "required: dataset.depth is set but no depth target gives its scale");
   } else if (dataset.format == dataset_format::list) {
     if (dataset.manifest.empty()) throw config_error("dataset.manifest", "required for the list format");
+  } else if (shards) {
+    if (dataset.urls.empty()) throw config_error("dataset.urls", "required for the webdataset format: the shards");
+    if (!dataset.masks.empty())
+      throw config_error("dataset.masks", "a webdataset sample's mask is its member with a `members.mask` extension");
+    if ((targets.boxes || targets.instance_masks) && dataset.categories.empty())
+      throw config_error("dataset.categories",
+                         "required for boxes from shards: the JSON file with COCO's `categories` (`imgbatch pack` "
+                         "writes it)");
   } else {
     if (dataset.images.empty()) throw config_error("dataset.images", "required: the folder of the images");
     if (!dataset.masks.empty())
@@ -28,9 +37,10 @@ void pipeline_spec::validate() const {
                          "only the folder format reads mask files (COCO masks are painted from its segmentations)");
   }
   if (dataset.format != dataset_format::folder && !dataset.depth.empty())
-    throw config_error("dataset.depth", "only the folder format reads a depth folder (list: a depth column)");
-  if (targets.depth && dataset.format != dataset_format::folder && dataset.format != dataset_format::list)
-    throw config_error("targets.depth", "depth maps come from folder or list datasets");
+    throw config_error("dataset.depth",
+                       "only the folder format reads a depth folder (list: a depth column; webdataset: a member)");
+  if (targets.depth && dataset.format != dataset_format::folder && dataset.format != dataset_format::list && !shards)
+    throw config_error("targets.depth", "depth maps come from folder, list or webdataset datasets");
   if (targets.depth && !(targets.depth->scale > 0 && std::isfinite(targets.depth->scale)))
     throw config_error("targets.depth.scale", "must be a positive number (stored value / scale = metres)");
   if (targets.depth && (targets.depth->invalid < 0 || targets.depth->invalid > 65535))
@@ -48,9 +58,9 @@ void pipeline_spec::validate() const {
     throw config_error("targets.boxes", "boxes come from a coco, voc or yolo dataset, not from a " +
                                             std::string(dataset.format == dataset_format::folder ? "folder" : "list") +
                                             " dataset");
-  if (targets.instance_masks && dataset.format != dataset_format::coco)
+  if (targets.instance_masks && dataset.format != dataset_format::coco && !shards)
     throw config_error("targets.instance_masks",
-                       "instance masks are painted from COCO segmentations: needs a coco dataset");
+                       "instance masks are painted from COCO segmentations: needs a coco or webdataset dataset");
   if (targets.mask && (dataset.format == dataset_format::voc || dataset.format == dataset_format::yolo))
     throw config_error("targets.mask", "masks come from mask files (folder, list) or COCO segmentations, not from a " +
                                            std::string(dataset.format == dataset_format::voc ? "voc" : "yolo") +

@@ -1,0 +1,255 @@
+"""WebDataset shards, indexed access: shards written by Python's tarfile (not by imgbatch) read back as
+the same batches as the folder or COCO dataset they were made from; captions reach the batch; a shard
+that is cut short or corrupt is named with its member."""
+import io
+import json
+import tarfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import imgbatch
+
+PER_SHARD = 5
+
+
+def add(tar, name, data):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mtime = 1_700_000_000
+    tar.addfile(info, io.BytesIO(data))
+
+
+def write_shards(out, samples, fmt_of=lambda k: tarfile.PAX_FORMAT):
+    """samples: [(key, {ext: bytes})] in order, PER_SHARD to a shard; returns the brace pattern."""
+    out.mkdir(parents=True, exist_ok=True)
+    shards = [samples[i:i + PER_SHARD] for i in range(0, len(samples), PER_SHARD)]
+    for k, part in enumerate(shards):
+        with tarfile.open(out / f"shard-{k:06d}.tar", "w", format=fmt_of(k)) as tar:
+            for key, members in part:
+                for ext, data in members.items():
+                    add(tar, f"{key}.{ext}", data)
+    return f"shard-{{000000..{len(shards) - 1:06d}}}.tar", len(shards)
+
+
+def captions(n):
+    return [f"a photo number {i}, with ünïcödé" for i in range(n)]
+
+
+@pytest.fixture(scope="module")
+def seg_shards(sample, tmp_path_factory):
+    """sample/seg as shards: NNNNNN.jpg, .seg.png, .depth.png, .txt; shards alternate tar formats
+    (pax, GNU, ustar), keys in the folder's order."""
+    root = tmp_path_factory.mktemp("seg_shards")
+    images = sorted((sample / "seg" / "images").iterdir())
+    texts = captions(len(images))
+    samples = []
+    for i, img in enumerate(images):
+        key = img.stem
+        samples.append((key, {
+            "jpg": img.read_bytes(),
+            "seg.png": (sample / "seg" / "masks" / f"{key}.png").read_bytes(),
+            "depth.png": (sample / "seg" / "depth" / f"{key}.png").read_bytes(),
+            "txt": texts[i].encode(),
+        }))
+    formats = [tarfile.PAX_FORMAT, tarfile.GNU_FORMAT, tarfile.USTAR_FORMAT]
+    pattern, count = write_shards(root, samples, lambda k: formats[k % 3])
+    return root, pattern, count
+
+
+def batches(loader, epoch=0):
+    loader.set_epoch(epoch)
+    return [({k: v.copy() for k, v in b.to_numpy().items()}, [s.text for s in b.samples]) for b in loader]
+
+
+def assert_same_batches(a, b):
+    assert len(a) == len(b) > 0
+    for (ta, _), (tb, _) in zip(a, b):
+        assert sorted(ta) == sorted(tb)
+        for name in ta:
+            assert ta[name].dtype == tb[name].dtype, name
+            np.testing.assert_array_equal(ta[name], tb[name], err_msg=name)
+
+
+def shard_spec(folder_spec, root, pattern):
+    spec = json.loads(json.dumps(folder_spec))
+    spec["dataset"] = {"format": "webdataset", "root": str(root), "urls": pattern}
+    return spec
+
+
+@pytest.mark.parametrize("spec_name", ["seg.json", "depth.json"])
+def test_shards_give_the_folders_batches(sample, seg_shards, spec_name):
+    # The same samples in the same order: every tensor of every batch is byte-identical, over two epochs
+    # of a shuffled sampler, with 1 and 2 threads.
+    root, pattern, _ = seg_shards
+    with open(sample / spec_name) as f:
+        folder = json.load(f)
+    shards = shard_spec(folder, root, pattern)
+    for threads in (1, 2):
+        folder["loader"]["threads"] = shards["loader"]["threads"] = threads
+        for epoch in (0, 1):
+            want = batches(imgbatch.Loader(folder, base_dir=sample), epoch)
+            got = batches(imgbatch.Loader(shards), epoch)
+            assert_same_batches(want, got)
+
+
+def test_group_by_aspect_reads_sizes_from_the_shards(sample, seg_shards):
+    root, pattern, _ = seg_shards
+    with open(sample / "seg.json") as f:
+        folder = json.load(f)
+    # The bins come from the image headers, read while indexing (through the shards' members here).
+    sizes = {Image.open(p).size for p in (sample / "seg" / "images").iterdir()}
+    assert len({w > h for w, h in sizes}) == 2, "the sample needs both portrait and landscape images"
+    folder["sampler"]["group_by_aspect"] = 2
+    folder["batch"]["size"] = 4
+    shards = shard_spec(folder, root, pattern)
+    want = batches(imgbatch.Loader(folder, base_dir=sample))
+    assert_same_batches(want, batches(imgbatch.Loader(shards)))
+
+
+def test_captions_reach_the_batch_from_shards_and_folders(sample, seg_shards, tmp_path):
+    root, pattern, _ = seg_shards
+    spec = {"dataset": {"format": "webdataset", "root": str(root), "urls": pattern},
+            "sampler": {"shuffle": False}, "transforms": [{"op": "resize", "size": [32, 32]}],
+            "batch": {"size": 4}}
+    got = [s.text for b in imgbatch.Loader(spec) for s in b.samples]
+    assert got == captions(32)
+    # A folder dataset: x.txt beside x.jpg (here for every other image).
+    images = tmp_path / "images"
+    images.mkdir()
+    for i, img in enumerate(sorted((sample / "seg" / "images").iterdir())[:8]):
+        (images / img.name).write_bytes(img.read_bytes())
+        if i % 2 == 0:
+            (images / f"{img.stem}.txt").write_text(f"caption {i}", encoding="utf-8")
+    spec["dataset"] = {"format": "folder", "root": str(tmp_path), "images": "images"}
+    got = [s.text for b in imgbatch.Loader(spec) for s in b.samples]
+    assert got == ["caption 0", "", "caption 2", "", "caption 4", "", "caption 6", ""]
+
+
+def img2dataset_shard(path, n, start=0):
+    """A shard in img2dataset's layout: key.jpg, key.txt, key.json (url, caption, width, height, ...)."""
+    rng = np.random.default_rng(start)
+    with tarfile.open(path, "w") as tar:
+        for i in range(start, start + n):
+            key = f"{i:09d}"
+            w, h = 40 + 8 * (i % 3), 30 + 4 * (i % 2)
+            img = Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
+            buf = io.BytesIO()
+            img.save(buf, format="JPEG", quality=90)
+            add(tar, f"{key}.jpg", buf.getvalue())
+            add(tar, f"{key}.txt", f"caption of {key}".encode())
+            meta = {"url": f"http://example.com/{key}.jpg", "caption": f"caption of {key}", "key": key,
+                    "status": "success", "width": w, "height": h, "original_width": 2 * w,
+                    "original_height": 2 * h, "exif": "{}", "sha256": "0" * 64}
+            add(tar, f"{key}.json", json.dumps(meta).encode())
+
+
+def test_img2dataset_shards_read_with_captions_and_pillow_pixels(tmp_path):
+    img2dataset_shard(tmp_path / "00000.tar", 6, 0)
+    img2dataset_shard(tmp_path / "00001.tar", 5, 6)
+    spec = {"dataset": {"format": "webdataset", "root": str(tmp_path), "urls": ["00000.tar", "00001.tar"]},
+            "sampler": {"shuffle": False},
+            "transforms": [{"op": "resize", "size": [24, 32]}],
+            "batch": {"size": 11, "layout": "NHWC", "dtype": "uint8"}}
+    loader = imgbatch.Loader(spec)
+    assert loader.dataset_size == 11
+    b = loader.next()
+    assert [s.text for s in b.samples] == [f"caption of {i:09d}" for i in range(11)]
+    # Pixels: Pillow's decode of the member's bytes, BILINEAR-resized (within 1 level, as for files).
+    image = np.asarray(b["image"])
+    for i in range(11):
+        with tarfile.open(tmp_path / ("00000.tar" if i < 6 else "00001.tar")) as tar:
+            data = tar.extractfile(f"{i:09d}.jpg").read()
+        ref = np.asarray(Image.open(io.BytesIO(data)).convert("RGB").resize((32, 24), Image.BILINEAR))
+        assert np.abs(image[i].astype(int) - ref.astype(int)).max() <= 1, i
+        assert b.samples[i].image_path == str(tmp_path / ("00000.tar" if i < 6 else "00001.tar")) + f"#{i:09d}.jpg"
+
+
+def test_coco_annotations_per_sample_give_the_coco_batches(sample, tmp_path):
+    # det.json reads COCO (boxes, labels, instance masks from polygons and RLE); the same annotations
+    # split into one JSON member per sample, with the categories in their own file, give equal batches.
+    coco = json.loads((sample / "seg" / "annotations.json").read_text())
+    by_image = {}
+    for a in coco["annotations"]:
+        by_image.setdefault(a["image_id"], []).append({k: v for k, v in a.items() if k != "image_id"})
+    samples = []
+    for im in coco["images"]:
+        key = im["file_name"].rsplit(".", 1)[0]
+        ann = {"width": im["width"], "height": im["height"], "annotations": by_image.get(im["id"], [])}
+        samples.append((key, {"jpg": (sample / "seg" / "images" / im["file_name"]).read_bytes(),
+                              "json": json.dumps(ann).encode()}))
+    pattern, _ = write_shards(tmp_path, samples)
+    (tmp_path / "categories.json").write_text(json.dumps({"categories": coco["categories"]}))
+    with open(sample / "det.json") as f:
+        folder = json.load(f)
+    shards = shard_spec(folder, tmp_path, pattern)
+    shards["dataset"]["categories"] = "categories.json"
+    shards["targets"]["boxes"] = True
+    want = batches(imgbatch.Loader(folder, base_dir=sample))
+    got = batches(imgbatch.Loader(shards))
+    assert_same_batches(want, got)
+    assert any(t["boxes"].size for t, _ in got)
+
+
+def test_a_truncated_shard_names_the_shard_and_the_member(seg_shards, tmp_path):
+    root, pattern, count = seg_shards
+    last = root / f"shard-{count - 1:06d}.tar"
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    for p in root.glob("*.tar"):
+        (cut / p.name).write_bytes(p.read_bytes())
+    with tarfile.open(last) as tar:
+        member = [m for m in tar.getmembers() if m.name.endswith(".jpg")][-1]
+    (cut / last.name).write_bytes(last.read_bytes()[:member.offset_data + 100])
+    spec = {"dataset": {"format": "webdataset", "root": str(cut), "urls": pattern},
+            "transforms": [{"op": "resize", "size": [32, 32]}], "batch": {"size": 4}}
+    with pytest.raises(imgbatch.Error) as e:
+        imgbatch.Loader(spec)
+    assert str(cut / last.name) in str(e.value) and f"member {member.name}: truncated" in str(e.value)
+    # Under on_error skip the samples before the cut load; the cut one is not a sample.
+    spec["loader"] = {"on_error": "skip"}
+    assert imgbatch.Loader(spec).dataset_size == 32 - 1
+
+
+def test_a_corrupt_header_is_named_with_the_member_before_it(seg_shards, tmp_path):
+    root, pattern, _ = seg_shards
+    data = bytearray((root / "shard-000000.tar").read_bytes())
+    with tarfile.open(root / "shard-000000.tar") as tar:
+        members = tar.getmembers()
+    bad = members[4]  # its header block is the 512 bytes before its data (pax or not)
+    data[bad.offset_data - 512 + 10] ^= 0xFF  # a byte of the name: the checksum no longer matches
+    (tmp_path / "shard-000000.tar").write_bytes(bytes(data))
+    spec = {"dataset": {"format": "webdataset", "root": str(tmp_path), "urls": "shard-000000.tar"},
+            "transforms": [{"op": "resize", "size": [32, 32]}], "batch": {"size": 1}}
+    with pytest.raises(imgbatch.Error) as e:
+        imgbatch.Loader(spec)
+    msg = str(e.value)
+    assert "shard-000000.tar" in msg and "corrupt header" in msg and f"after member {members[3].name}" in msg
+
+
+def test_a_missing_shard_is_named(tmp_path):
+    spec = {"dataset": {"format": "webdataset", "root": str(tmp_path), "urls": "s-{0..2}.tar"},
+            "batch": {"size": 1}}
+    with pytest.raises(imgbatch.Error, match=r"s-0\.tar: cannot open the shard"):
+        imgbatch.Loader(spec)
+
+
+@pytest.mark.parametrize("fmt", [tarfile.PAX_FORMAT, tarfile.GNU_FORMAT, tarfile.USTAR_FORMAT])
+def test_long_member_names_in_every_tar_format(tmp_path, fmt):
+    # Names past ustar's 100 bytes: a pax `path` record, a GNU long name ('L' entry), or ustar's prefix
+    # field (a folder part up to 155 bytes); keys keep their folders, as in WebDataset.
+    folder = "d" * 90 + "/" + "e" * 40
+    keys = [f"{folder}/{'k' * 80}{i}" for i in range(3)]
+    rng = np.random.default_rng(1)
+    with tarfile.open(tmp_path / "s.tar", "w", format=fmt) as tar:
+        for i, key in enumerate(keys):
+            buf = io.BytesIO()
+            Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)).save(buf, format="PNG")
+            add(tar, f"{key}.png", buf.getvalue())
+            add(tar, f"{key}.txt", f"t{i}".encode())
+    spec = {"dataset": {"format": "webdataset", "root": str(tmp_path), "urls": "s.tar"},
+            "sampler": {"shuffle": False}, "batch": {"size": 3}}
+    b = imgbatch.Loader(spec).next()
+    assert [s.image_path for s in b.samples] == [f"{tmp_path / 's.tar'}#{k}.png" for k in keys]
+    assert [s.text for s in b.samples] == ["t0", "t1", "t2"]
