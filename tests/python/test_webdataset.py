@@ -253,3 +253,41 @@ def test_long_member_names_in_every_tar_format(tmp_path, fmt):
     b = imgbatch.Loader(spec).next()
     assert [s.image_path for s in b.samples] == [f"{tmp_path / 's.tar'}#{k}.png" for k in keys]
     assert [s.text for s in b.samples] == ["t0", "t1", "t2"]
+
+
+def pack(cli, spec_path, out, shard_bytes):
+    import subprocess
+    r = subprocess.run([cli, "pack", str(spec_path), "--out", str(out), "--shard-bytes", str(shard_bytes)],
+                       check=True, capture_output=True, text=True)
+    return json.loads("{" + r.stdout.splitlines()[-1] + "}")["dataset"]
+
+
+@pytest.mark.parametrize("spec_name", ["seg.json", "depth.json", "det.json"])
+def test_pack_reads_back_as_the_same_batches(cli, sample, tmp_path, spec_name):
+    # `imgbatch pack` writes the dataset as shards of about 40 KB; read back through the dataset section
+    # it prints, with the spec's targets and transforms, every batch equals the original's.
+    section = pack(cli, sample / spec_name, tmp_path / "out", 40_000)
+    shards = sorted((tmp_path / "out").glob("shard-*.tar"))
+    assert len(shards) > 3
+    assert section["urls"] == f"shard-{{000000..{len(shards) - 1:06d}}}.tar"
+    # Python's tarfile reads them: the members are the original files' bytes.
+    with tarfile.open(shards[0]) as tar:
+        names = tar.getnames()
+        first = tar.extractfile(names[0]).read()
+    assert names[0] == "000000000.jpg"
+    assert first == sorted((sample / "seg" / "images").iterdir())[0].read_bytes()
+    with open(sample / spec_name) as f:
+        spec = json.load(f)
+    packed = json.loads(json.dumps(spec))
+    packed["dataset"] = dict(section, **{k: v for k, v in spec["dataset"].items()
+                                         if k in ("category_labels", "crowd")})
+    if "boxes" not in packed["targets"] and spec["dataset"]["format"] == "coco":
+        packed["targets"]["boxes"] = True
+    assert_same_batches(batches(imgbatch.Loader(spec, base_dir=sample)), batches(imgbatch.Loader(packed)))
+
+
+def test_pack_refuses_a_folder_that_is_not_empty(cli, sample, tmp_path):
+    import subprocess
+    (tmp_path / "x").write_text("x")
+    r = subprocess.run([cli, "pack", str(sample / "seg.json"), "--out", str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 2 and "not empty" in r.stderr
