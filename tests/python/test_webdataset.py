@@ -291,3 +291,32 @@ def test_pack_refuses_a_folder_that_is_not_empty(cli, sample, tmp_path):
     (tmp_path / "x").write_text("x")
     r = subprocess.run([cli, "pack", str(sample / "seg.json"), "--out", str(tmp_path)], capture_output=True, text=True)
     assert r.returncode == 2 and "not empty" in r.stderr
+
+
+def test_check_names_members_and_lists_samples_left_out(cli, sample, tmp_path):
+    import subprocess
+    img = sorted((sample / "seg" / "images").iterdir())
+    samples = [("a", {"jpg": img[0].read_bytes(), "txt": b"one"}),
+               ("b", {"txt": b"no image"}),                                  # left out
+               ("c", {"jpg": img[1].read_bytes()[:300]}),                     # cut: fails to decode
+               ("d", {"jpg": img[2].read_bytes(), "jpeg": img[3].read_bytes()})]  # a second image: ignored
+    write_shards(tmp_path, samples)
+    spec = {"dataset": {"format": "webdataset", "root": str(tmp_path), "urls": "shard-000000.tar"},
+            "transforms": [{"op": "resize", "size": [32, 32]}], "batch": {"size": 1},
+            "loader": {"quarantine": str(tmp_path / "q.tsv")}}
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    r = subprocess.run([cli, "check", str(tmp_path / "spec.json"), "--quarantine", str(tmp_path / "q.tsv")],
+                       capture_output=True, text=True)
+    shard = str(tmp_path / "shard-000000.tar")
+    lines = r.stdout.splitlines()
+    assert r.returncode == 1
+    assert f"{shard}: b: a sample without an image member (.jpg, .jpeg, .png): skipped (annotations)" in lines
+    assert f"{shard}#d.jpeg: a second image member of sample d: ignored (annotations)" in lines
+    assert any(line.startswith(f"{shard}#c.jpg: ") and line.endswith("(decode)") for line in lines), lines
+    assert "3 problem(s), 3 sample(s) checked" in r.stdout
+    listed = [line.split("\t")[0] for line in (tmp_path / "q.tsv").read_text().splitlines()]
+    assert "shard-000000.tar#c.jpg" in listed
+    # The loader skips the quarantined member's sample in its place, by the same identity.
+    loader = imgbatch.Loader(dict(spec, loader={"quarantine": str(tmp_path / "q.tsv"), "on_error": "skip"}))
+    assert loader.dataset_size == 3
+    assert [s.text for b in loader for s in b.samples] == ["one", ""]
