@@ -92,6 +92,14 @@ def test_shards_give_the_folders_batches(sample, seg_shards, spec_name):
             want = batches(imgbatch.Loader(folder, base_dir=sample), epoch)
             got = batches(imgbatch.Loader(shards), epoch)
             assert_same_batches(want, got)
+            # Each caption with its own sample, whichever thread read it.
+            texts = captions(32)
+            loader = imgbatch.Loader(shards)
+            loader.set_epoch(epoch)
+            for b in loader:
+                for smp in b.samples:
+                    key = smp.image_path.rsplit("#", 1)[1].split(".")[0]
+                    assert smp.text == texts[int(key)], smp.image_path
 
 
 def test_group_by_aspect_reads_sizes_from_the_shards(sample, seg_shards):
@@ -320,3 +328,57 @@ def test_check_names_members_and_lists_samples_left_out(cli, sample, tmp_path):
     loader = imgbatch.Loader(dict(spec, loader={"quarantine": str(tmp_path / "q.tsv"), "on_error": "skip"}))
     assert loader.dataset_size == 3
     assert [s.text for b in loader for s in b.samples] == ["one", ""]
+
+
+
+def png_bytes(seed, w=8, h=8):
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def read_texts(spec):
+    return [(s.image_path.rsplit("#", 1)[1], s.text) for b in imgbatch.Loader(spec) for s in b.samples]
+
+
+def test_grouping_keys_as_webdataset(tmp_path):
+    # Consecutive members with one key form a sample (a key seen again later starts another); the key
+    # keeps its folders, even dotted ones, and ends at the base name's first dot; extensions compare in
+    # lower case; `members` renames roles; a global pax header names no member.
+    with tarfile.open(tmp_path / "s.tar", "w", format=tarfile.PAX_FORMAT,
+                      pax_headers={"comment": "made by a test", "path": "zzz"}) as tar:
+        add(tar, "a.png", png_bytes(0))
+        add(tar, "b.png", png_bytes(1))
+        add(tar, "a.txt", b"late")                 # not b's, and a sample of its own without an image
+        add(tar, "v1.0/x.y.png", png_bytes(2))     # key v1.0/x, extension y.png: not an image
+        add(tar, "v1.0/x.png", png_bytes(3))
+        add(tar, "v1.0/x.CAPTION", b"dotted")
+        add(tar, "p/0.PNG", png_bytes(4))
+        add(tar, "q/0.png", png_bytes(5))
+        add(tar, "q/0.caption", b"q zero")
+    spec = {"dataset": {"format": "webdataset", "root": str(tmp_path), "urls": "s.tar",
+                        "members": {"text": ["caption"]}},
+            "sampler": {"shuffle": False}, "batch": {"size": 1}}
+    assert read_texts(spec) == [("a.png", ""), ("b.png", ""), ("v1.0/x.png", "dotted"), ("p/0.PNG", ""),
+                                ("q/0.png", "q zero")]
+
+
+def test_a_resumed_epoch_on_shards_gives_the_rest_of_the_uninterrupted_one(seg_shards):
+    root, pattern, _ = seg_shards
+    spec = {"dataset": {"format": "webdataset", "root": str(root), "urls": pattern},
+            "targets": {"mask": {"num_classes": 21, "ignore_index": 255}},
+            "sampler": {"shuffle": True, "seed": 3},
+            "transforms": [{"op": "random_resized_crop", "size": [32, 32]}, {"op": "hflip", "p": 0.5}],
+            "batch": {"size": 4}}
+    whole = batches(imgbatch.Loader(spec), 1)
+    first = imgbatch.Loader(spec)
+    first.set_epoch(1)
+    it = iter(first)
+    for _ in range(3):
+        next(it)
+    cursor = first.state()
+    resumed = imgbatch.Loader(spec)
+    resumed.restore(cursor)
+    rest = [({k: v.copy() for k, v in b.to_numpy().items()}, [s.text for s in b.samples]) for b in resumed]
+    assert_same_batches(whole[3:], rest)
+    assert [t for _, t in whole[3:]] == [t for _, t in rest]
