@@ -3,8 +3,9 @@
 IMGBATCH_PACKAGES=(
   g++ cmake ninja-build pkg-config
   libtbb-dev libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
-  libspdlog-dev libfmt-dev libsimdjson-dev libpugixml-dev doctest-dev libbenchmark-dev
+  libspdlog-dev libfmt-dev libsimdjson-dev libpugixml-dev libcurl4-openssl-dev libwebp-dev doctest-dev libbenchmark-dev
   python3 python3-dev python3-numpy python3-pil python3-pytest pybind11-dev openmpi-bin doxygen
+  nginx-light  # the HTTP shard tests start their own server on 127.0.0.1
 )
 
 imgbatch_install_packages() {

@@ -54,6 +54,12 @@ struct IMGBATCH_API loader_stats {
   /// Samples whose file `loader.quarantine` listed at construction (by its path from the dataset's root):
   /// each keeps its place and fails unread in its turn, handled by `loader.on_error`.
   std::uint64_t quarantined = 0;
+  /// Requests to servers (shards over HTTP), since the loader was built: indexing included, retries
+  /// included.
+  std::uint64_t requests = 0;
+  std::uint64_t retries = 0;           ///< requests that were attempts after a failure (5xx, reset, timeout)
+  std::uint64_t bytes_received = 0;    ///< body bytes those requests received
+  std::uint64_t index_cache_hits = 0;  ///< shards whose index came from io.cache_dir instead of a walk
   /// Every file that failed, once, in the order met (whatever the policy).
   std::vector<bad_file> bad_files;
   /// One line for a log: every counter with its unit.

@@ -29,9 +29,9 @@ enum class dataset_format {
 /// Which member extensions (everything after the first dot of a member's base name, compared in lower
 /// case) play which role in a WebDataset sample (`dataset.members`); WebDataset's usual names by default.
 struct member_extensions {
-  std::vector<std::string> image{"jpg", "jpeg", "png"};  ///< the image (required in every sample)
-  std::vector<std::string> mask{"seg.png"};              ///< the class mask (targets.mask)
-  std::vector<std::string> depth{"depth.png"};           ///< the depth map (targets.depth)
+  std::vector<std::string> image{"jpg", "jpeg", "png", "webp"};  ///< the image (required in every sample)
+  std::vector<std::string> mask{"seg.png"};                      ///< the class mask (targets.mask)
+  std::vector<std::string> depth{"depth.png"};                   ///< the depth map (targets.depth)
   /// `{"width", "height", "annotations": [COCO objects]}`: boxes, labels, segmentations; a JSON without
   /// `annotations` (img2dataset's) means no objects
   std::vector<std::string> annotations{"json"};
@@ -419,6 +419,27 @@ struct loader_spec {
   std::filesystem::path quarantine;
 };
 
+/// Where shards are read from and what is kept of them: `"io"` in JSON. A cursor's spec hash leaves it
+/// out.
+struct io_spec {
+  /// Where shard indexes are kept. Empty: `$IMGBATCH_CACHE_DIR`, else `$XDG_CACHE_HOME/imgbatch`, else
+  /// `~/.cache/imgbatch`. Relative to the spec's folder.
+  std::filesystem::path cache_dir;
+  /// Attempts after the first for a request that fails with a 5xx status, a dropped connection or a
+  /// timeout (0 to 100); a 4xx is not retried.
+  int retries = 5;
+  /// A request fails when it cannot connect within this many seconds, or receives nothing for this
+  /// long (more than 0).
+  double timeout_s = 30;
+  /// The wait before the first retry, doubled before each next one (0 or more, seconds).
+  double backoff_s = 0.2;
+  /// Remote shards: the bytes the loader may hold of members it requested ahead of the workers (in
+  /// flight or arrived, not yet taken); at least 1. Each sample's files come in one range request.
+  std::uint64_t read_ahead_bytes = std::uint64_t{256} << 20;
+  /// Remote shards: requests in flight at once (1 to 1024).
+  int max_requests = 32;
+};
+
 /// Everything a loader needs: built in code or read from JSON (README: the pipeline spec). A plain aggregate;
 /// `loader`'s constructor validates it once.
 struct IMGBATCH_API pipeline_spec {
@@ -429,6 +450,7 @@ struct IMGBATCH_API pipeline_spec {
   batch_spec batch;                   ///< `"batch"`
   decode_spec decode;                 ///< `"decode"`
   loader_spec loader;                 ///< `"loader"`
+  io_spec io;                         ///< `"io"`
   /// Folder that relative paths resolve against (the spec file's folder; current directory if empty).
   std::filesystem::path base_dir;
 

@@ -131,7 +131,7 @@ pack_report pack_dataset(const pipeline_spec& spec, const std::string& out, std:
     members.clear();
     std::uint64_t sample_bytes = 0;
     for (const sample_file& f : r.files) {
-      if (auto why = d.source->fetch(f, bytes, limits); !why.empty()) throw error(f.name + ": " + why);
+      if (auto why = d.source->fetch(r, f, bytes, limits); !why.empty()) throw error(f.name + ": " + why);
       std::string ext;
       switch (f.role) {
         case file_role::image:

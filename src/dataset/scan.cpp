@@ -12,7 +12,7 @@
 namespace imgbatch::detail {
 namespace fs = std::filesystem;
 
-const std::initializer_list<std::string_view> image_extensions = {".jpg", ".jpeg", ".jpe", ".jfif", ".png"};
+const std::initializer_list<std::string_view> image_extensions = {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp"};
 
 namespace {
 

@@ -23,7 +23,7 @@ std::map<std::string, std::string> scan_folder(const std::filesystem::path& dir,
                                                std::initializer_list<std::string_view> extensions,
                                                std::vector<index_problem>& problems);
 
-/// The extensions imgbatch decodes by content (.jpg, .jpeg, .jpe, .jfif, .png).
+/// The extensions imgbatch decodes by content (.jpg, .jpeg, .jpe, .jfif, .png, .webp).
 extern const std::initializer_list<std::string_view> image_extensions;
 
 /// Up to five items joined by ", ", then "... (N in all)".

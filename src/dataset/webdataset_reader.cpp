@@ -7,14 +7,20 @@
 #include "dataset/dataset.hpp"
 #include "dataset/file_ids.hpp"
 #include "source/brace_expand.hpp"
+#include "source/shard_index.hpp"
 #include "source/tar_members.hpp"
 #include "source/tar_source.hpp"
 #include "util/clip.hpp"
 #include "util/log.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -57,82 +63,58 @@ struct shard_index {
 
 class shard_reader {
  public:
-  shard_reader(const pipeline_spec& spec, const tar_source& src,
+  shard_reader(const pipeline_spec& spec, const tar_source& src, const shard_index_cache& cache,
                const std::unordered_map<std::int64_t, std::int32_t>* labels)
-      : spec_(spec), src_(src), labels_(labels) {}
+      : spec_(spec), src_(src), cache_(cache), labels_(labels) {}
 
   // A shard that is cut short or corrupt: the members after the fault are not read. That loses samples,
   // so it stops the loader unless loader.on_error already lets samples go (skip, substitute).
   bool damage_fatal() const noexcept { return spec_.loader.on_error == error_policy::fail; }
 
   void read(std::uint32_t k, dataset_index& out) {
-    const std::string& shard = src_.shards()[k].path;
-    std::error_code ec;
-    const std::uint64_t bytes = fs::file_size(shard, ec);
-    if (ec) throw dataset_error(shard + ": cannot read the shard: " + ec.message());
-    std::vector<tar_member> members;
-    tar_walker walker;
-    unsigned char header[tar_walker::block];
-    std::string meta;
-    std::uint64_t pos = 0;
-    auto where = [&] {
-      return members.empty() ? std::string("at its start") : "after member " + clipped(members.back().name);
-    };
-    for (;;) {
-      if (pos + tar_walker::block > bytes) {
-        if (pos == bytes) break;  // no end-of-archive blocks: the members so far are whole
-        out.problems.push_back({shard, "",
-                                "truncated " + where() + ": a header at byte " + std::to_string(pos) +
-                                    " runs past its end (" + std::to_string(bytes) + " bytes)",
-                                damage_fatal()});
-        break;
-      }
-      if (auto why = src_.read_at(k, pos, tar_walker::block, header); !why.empty())
-        throw dataset_error(shard + ": " + why);
-      tar_walker::step step;
-      try {
-        step = walker.header(header, pos);
-      } catch (const tar_error& e) {
-        out.problems.push_back(
-            {shard, "", std::string(e.what()) + " " + where() + ": the members after it are not read", damage_fatal()});
-        break;
-      }
-      if (step == tar_walker::step::end) break;
-      const std::uint64_t size = walker.data_size(), data = pos + tar_walker::block;
-      if (data + size > bytes) {
-        const std::string what =
-            step == tar_walker::step::member ? "member " + clipped(walker.member().name) : "an entry";
-        out.problems.push_back({shard, what,
-                                "truncated: its " + std::to_string(size) + " bytes from byte " + std::to_string(data) +
-                                    " run past the shard's end (" + std::to_string(bytes) + " bytes)",
-                                damage_fatal()});
-        break;
-      }
-      if (step == tar_walker::step::metadata) {
-        meta.resize(static_cast<std::size_t>(size));
-        if (auto why = src_.read_at(k, data, size, meta.data()); !why.empty()) throw dataset_error(shard + ": " + why);
-        try {
-          walker.metadata(meta);
-        } catch (const tar_error& e) {
-          out.problems.push_back({shard, "",
-                                  std::string(e.what()) + " " + where() + ": the members after it are not read",
-                                  damage_fatal()});
-          break;
-        }
-      } else if (step == tar_walker::step::member) {
-        members.push_back(walker.member());
-      }
-      pos = data + tar_walker::padded(size);
+    const tar_source::shard& sh = src_.shards()[k];
+    shard_stamp stamp;
+    try {
+      stamp = src_.stamp(k);
+    } catch (const dataset_error& e) {
+      // Unreachable now. Under on_error fail that stops the loader; under skip or substitute the index
+      // kept in the cache still gives its samples (each fails when read, if the shard is still away), so
+      // the dataset stays the one a cursor was saved on; without one the shard is left out.
+      if (damage_fatal()) throw;
+      std::optional<shard_listing> kept = cache_.load(sh.identity, nullptr);
+      out.problems.push_back({sh.location, "",
+                              std::string(e.what()) + (kept ? ": its samples come from the index kept in the cache"
+                                                            : ": its samples are left out"),
+                              false});
+      if (kept) group(k, *kept, out);
+      return;
     }
-    group(k, members, out);
+    std::optional<shard_listing> listing = cache_.load(sh.identity, &stamp);
+    if (listing) src_.count_index_cache_hit();
+    if (!listing) {
+      listing = src_.list(k, [&](const std::string& name) { return is_annotation(name); });
+      cache_.store(sh.identity, stamp, *listing);
+    }
+    if (!listing->damage.empty())
+      out.problems.push_back(
+          {sh.location, "", listing->damage + ": the members after it are not read", damage_fatal()});
+    group(k, *listing, out);
   }
 
  private:
-  void group(std::uint32_t k, const std::vector<tar_member>& members, dataset_index& out) {
-    const std::string& shard = src_.shards()[k].path;
+  bool is_annotation(const std::string& name) const {
+    std::string_view key;
+    std::string ext;
+    return split_key(name, key, ext) && role_of(spec_.dataset.members, ext) == file_role::annotations;
+  }
+
+  void group(std::uint32_t k, const shard_listing& listing, dataset_index& out) {
+    const std::vector<tar_member>& members = listing.members;
+    const std::string& shard = src_.shards()[k].location;
     const member_extensions& roles = spec_.dataset.members;
     std::string current;  // the key of the sample being gathered
     bool open = false;
+    const std::string* annotation_text = nullptr;  // the annotation member's bytes, when indexing kept them
     sample_record r;
     std::string ext;
     auto finish = [&] {
@@ -146,15 +128,17 @@ class shard_reader {
       // The image first, as every record has it.
       std::stable_partition(r.files.begin(), r.files.end(),
                             [](const sample_file& f) { return f.role == file_role::image; });
-      if (const sample_file* a = r.find(file_role::annotations)) annotate(k, *a, r, out);
+      if (const sample_file* a = r.find(file_role::annotations)) annotate(k, *a, annotation_text, r, out);
       out.records.push_back(std::move(r));
     };
-    for (const tar_member& m : members) {
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      const tar_member& m = members[i];
       std::string_view key;
       if (!split_key(m.name, key, ext)) continue;
       if (!open || key != current) {
         finish();
         r = sample_record{};
+        annotation_text = nullptr;
         current.assign(key);
         open = true;
       }
@@ -168,6 +152,7 @@ class shard_reader {
         continue;
       }
       r.add(*role, src_.name_of(k, m.name), {k, m.offset, m.size});
+      if (*role == file_role::annotations && listing.kept[i].size() == m.size) annotation_text = &listing.kept[i];
     }
     finish();
   }
@@ -180,7 +165,7 @@ class shard_reader {
 
   // The sample's annotation JSON: {"width", "height", "annotations": [COCO objects]}; an img2dataset
   // JSON (url, caption, width, height, ...) has no annotations: no objects.
-  void annotate(std::uint32_t k, const sample_file& f, sample_record& r, dataset_index& out) {
+  void annotate(std::uint32_t k, const sample_file& f, const std::string* kept, sample_record& r, dataset_index& out) {
     const std::string& file = f.name;
     r.annotation_file = file;
     r.first_annotation = static_cast<std::uint32_t>(out.annotations.size());
@@ -190,11 +175,16 @@ class shard_reader {
            "more than dataset.max_metadata_bytes (" + std::to_string(spec_.dataset.max_metadata_bytes) + ")"});
       return;
     }
-    text_.resize(static_cast<std::size_t>(f.at.size));
-    text_.reserve(text_.size() + simdjson::SIMDJSON_PADDING);
-    if (auto why = src_.read_at(k, f.at.offset, f.at.size, text_.data()); !why.empty()) {
-      out.problems.push_back({file, "", why});
-      return;
+    if (kept) {
+      text_.assign(*kept);
+      text_.reserve(text_.size() + simdjson::SIMDJSON_PADDING);
+    } else {
+      text_.resize(static_cast<std::size_t>(f.at.size));
+      text_.reserve(text_.size() + simdjson::SIMDJSON_PADDING);
+      if (auto why = src_.read_at(k, f.at.offset, f.at.size, text_.data()); !why.empty()) {
+        out.problems.push_back({file, "", why});
+        return;
+      }
     }
     const json_context c{file};
     std::vector<coco_annotation> anns;
@@ -257,9 +247,30 @@ class shard_reader {
 
   const pipeline_spec& spec_;
   const tar_source& src_;
+  const shard_index_cache& cache_;
   const std::unordered_map<std::int64_t, std::int32_t>* labels_;
   od::parser parser_;
   std::string text_;
+};
+
+// "indexing shards: k/n" on a terminal, at most every half second.
+class index_progress {
+ public:
+  void done(std::uint32_t total) {
+    const std::uint32_t d = done_.fetch_add(1) + 1;
+    if (!tty_) return;
+    std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (d < total && now - last_ < std::chrono::milliseconds(500)) return;
+    last_ = now;
+    std::fprintf(stderr, "\rimgbatch: indexing shards %u/%u%s", d, total, d == total ? "\n" : "");
+  }
+
+ private:
+  std::atomic<std::uint32_t> done_{0};
+  bool tty_ = ::isatty(STDERR_FILENO) != 0;
+  std::mutex mutex_;
+  std::chrono::steady_clock::time_point last_{};
 };
 
 // Appends a shard's part to the index, renumbering its annotations and segmentations.
@@ -318,25 +329,34 @@ std::unique_ptr<sample_source> read_webdataset(const pipeline_spec& spec, datase
   std::vector<tar_source::shard> shards;
   for (std::size_t i = 0; i < spec.dataset.urls.size(); ++i)
     for (std::string& name : brace_expand(spec.dataset.urls[i], "dataset.urls[" + std::to_string(i) + "]")) {
+      if (is_http_url(name)) {
+        shards.push_back({name, name});
+        continue;
+      }
       const std::string path = resolve(spec, name).string();
       shards.push_back({path, ids.of(path)});
     }
-  auto source = std::make_unique<tar_source>(std::move(shards));
+  auto source = std::make_unique<tar_source>(std::move(shards),
+                                             http_options{spec.io.retries, spec.io.timeout_s, spec.io.backoff_s},
+                                             spec.io.read_ahead_bytes, spec.io.max_requests);
+  const shard_index_cache cache(cache_dir(spec.io.cache_dir, spec.base_dir));
   std::unordered_map<std::int64_t, std::int32_t> labels;
   const bool boxes = spec.targets.boxes || spec.targets.instance_masks;
   if (boxes) labels = read_category_file(spec, index);
 
   const auto count = static_cast<std::uint32_t>(source->shards().size());
+  index_progress progress;
   std::vector<shard_index> parts(count);
   std::atomic<std::uint32_t> next{0};
   auto work = [&] {
-    shard_reader reader(spec, *source, boxes ? &labels : nullptr);
+    shard_reader reader(spec, *source, cache, boxes ? &labels : nullptr);
     for (std::uint32_t k; (k = next.fetch_add(1)) < count;) {
       try {
         reader.read(k, parts[k].part);
       } catch (...) {
         parts[k].failure = std::current_exception();
       }
+      progress.done(count);
     }
   };
   {

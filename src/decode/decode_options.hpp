@@ -8,7 +8,7 @@
 
 namespace imgbatch::detail {
 
-enum class image_format { unknown, jpeg, png };
+enum class image_format { unknown, jpeg, png, webp };
 
 /// What the caller wants out of the file.
 enum class pixel_kind {

@@ -13,6 +13,8 @@ image_header decoder::read_header(const std::uint8_t* data, std::size_t size, co
       return jpeg_.read_header(data, size, opt);
     case image_format::png:
       return png_.read_header(data, size, opt);
+    case image_format::webp:
+      return webp_.read_header(data, size, opt);
     default:
       throw decode_failure(describe_unknown(data, size));
   }
@@ -25,6 +27,9 @@ void decoder::decode(const std::uint8_t* data, std::size_t size, const image_hea
     if (kind != pixel_kind::rgb8) throw decode_failure("a mask or depth map must be a PNG, not a JPEG");
     jpeg_.decode_rgb(out, opt, jpeg_denominator, upright ? region : nullptr);
     decoded_pixels_ = jpeg_.decoded_pixels();
+  } else if (hdr.format == image_format::webp) {
+    webp_.decode(data, size, kind, out);  // whole: the pixels in any region are a full decode's
+    decoded_pixels_ = webp_.decoded_pixels();
   } else {
     png_.decode(data, size, kind, opt, out, upright && region ? region->y1 : -1);
     decoded_pixels_ = png_.decoded_pixels();

@@ -4,6 +4,7 @@
 #include "decode/image.hpp"
 #include "decode/jpeg_decoder.hpp"
 #include "decode/png_decoder.hpp"
+#include "decode/webp_decoder.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -34,6 +35,7 @@ class decoder {
  private:
   jpeg_decoder jpeg_;
   png_decoder png_;
+  webp_decoder webp_;
   image oriented_;
   std::size_t decoded_pixels_ = 0;
 };

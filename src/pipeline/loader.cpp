@@ -376,6 +376,11 @@ class loader_impl {
     s.substituted = faults.substituted.load();
     s.batches_dropped = faults.batches_dropped.load();
     s.quarantined = parts_.quarantined.size();
+    const sample_source::io_counts io = parts_.data.source->io();
+    s.requests = io.requests;
+    s.retries = io.retries;
+    s.bytes_received = io.bytes;
+    s.index_cache_hits = io.index_cache_hits;
     s.bad_files = faults.list();
     return s;
   }
@@ -408,6 +413,7 @@ class loader_impl {
   void finish_stopped_pass() {
     if (!rt_->stopped) return;
     rt_->stopped->cancel_and_wait();
+    parts_.data.source->end_pass();
     rt_->stopped.reset();
     rt_->ready.reset();
     pool_->reclaim();
@@ -469,6 +475,13 @@ class loader_impl {
     in.ready = &rt_->ready;
     in.start_next_at = static_cast<std::size_t>(threads_ - 1);
     in.buffers = pool_->size();
+    // A source that reads ahead (remote shards) starts on this pass's samples, in order.
+    const std::size_t from =
+        in.order.starts.empty() ? 0 : in.order.starts[std::min(in.first_batch, in.order.num_batches())];
+    parts_.data.source->begin_pass(
+        index(), std::span<const std::uint64_t>(in.order.ids).subspan(std::min(from, in.order.ids.size())),
+        static_cast<std::size_t>(spec_.loader.prefetch_batches + 1) * static_cast<std::size_t>(spec_.batch.size) +
+            static_cast<std::size_t>(threads_));
     rt_->pass = std::make_unique<pass_graph>(rt_->arena, std::move(in));
     for (batch_buffer* b : pool_->attach(rt_->pass.get())) rt_->pass->put_token(b);
   }

@@ -139,7 +139,8 @@ void stage_plan(const stage_context& ctx, sample_slot& s) noexcept {
       return s.fail(where, file, why);
     s.text_bytes.clear();
     if (const sample_file* text = s.record->find(file_role::text))
-      if (auto why = ctx.source->fetch(*text, s.text_bytes, {ctx.decode.max_file_bytes, nullptr}); !why.empty())
+      if (auto why = ctx.source->fetch(*s.record, *text, s.text_bytes, {ctx.decode.max_file_bytes, nullptr});
+          !why.empty())
         return s.fail(where, text->name, why);
     where = sample_stage::decode;  // the header: the decoder refuses a corrupt one
     s.header = ctx.threads->local().dec.read_header(s.image_bytes.data(), s.image_bytes.size(), ctx.decode);

@@ -19,6 +19,10 @@ std::string loader_stats::to_string() const {
   if (substituted) out += "; " + std::to_string(substituted) + " substituted";
   if (batches_dropped) out += "; " + std::to_string(batches_dropped) + " batches dropped";
   if (quarantined) out += "; " + std::to_string(quarantined) + " samples quarantined";
+  if (requests)
+    out += "; " + std::to_string(requests) + " requests (" + std::to_string(retries) + " retries), " +
+           std::to_string(bytes_received) + " bytes received";
+  if (index_cache_hits) out += "; " + std::to_string(index_cache_hits) + " shard indexes from the cache";
   return out;
 }
 

@@ -228,6 +228,10 @@ py::dict stats_dict(const loader_stats& s) {
   d["substituted"] = s.substituted;
   d["batches_dropped"] = s.batches_dropped;
   d["quarantined"] = s.quarantined;
+  d["requests"] = s.requests;
+  d["retries"] = s.retries;
+  d["bytes_received"] = s.bytes_received;
+  d["index_cache_hits"] = s.index_cache_hits;
   py::list bad;
   for (const bad_file& f : s.bad_files) {
     py::dict one;

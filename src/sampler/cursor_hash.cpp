@@ -58,6 +58,7 @@ std::uint64_t spec_hash(const pipeline_spec& spec) {
   pipeline_spec s = spec;
   s.sampler.rank = 0;
   s.loader = loader_spec{};
+  s.io = io_spec{};
   s.base_dir.clear();
   hasher h;
   h.text(s.to_json());

@@ -4,7 +4,8 @@
 
 namespace imgbatch::detail {
 
-std::string file_source::fetch(const sample_file& f, std::vector<std::uint8_t>& out, const read_limits& limits) const {
+std::string file_source::fetch(const sample_record&, const sample_file& f, std::vector<std::uint8_t>& out,
+                               const read_limits& limits) const {
   return read_file(f.name, out, limits.largest, limits.max_bytes);
 }
 

@@ -12,7 +12,8 @@ namespace imgbatch::detail {
 class file_source final : public sample_source {
  public:
   explicit file_source(const pipeline_spec& spec) : ids_(spec) {}
-  std::string fetch(const sample_file& f, std::vector<std::uint8_t>& out, const read_limits& limits) const override;
+  std::string fetch(const sample_record& record, const sample_file& f, std::vector<std::uint8_t>& out,
+                    const read_limits& limits) const override;
   std::string identity(const std::string& name) const override { return ids_.of(name); }
 
  private:

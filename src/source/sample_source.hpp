@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,15 +32,28 @@ class sample_source {
                    const read_limits& limits) const {
     const sample_file* f = record.find(role);
     if (!f) return "the sample has no " + std::string(role_name(role)) + " file";
-    return fetch(*f, out, limits);
+    return fetch(record, *f, out, limits);
   }
-  /// Reads one file of a sample, as read() does.
-  virtual std::string fetch(const sample_file& f, std::vector<std::uint8_t>& out, const read_limits& limits) const = 0;
+  /// Reads file `f` of `record`, as read() does.
+  virtual std::string fetch(const sample_record& record, const sample_file& f, std::vector<std::uint8_t>& out,
+                            const read_limits& limits) const = 0;
+
+  /// A pass will read the files of these records, in this order (`lag`: how many samples the workers
+  /// may have in progress at once): a source that reads ahead starts on them. Until end_pass.
+  virtual void begin_pass(const dataset_index& /*index*/, std::span<const std::uint64_t> /*ids*/,
+                          std::size_t /*lag*/) const {}
+  virtual void end_pass() const {}
 
   /// A file's identity, from its display id (sample_file::name, or a file a message named): the same
   /// however the dataset is reached (a path from the dataset's root, a shard's name and the member in
   /// it). The quarantine and the dataset hash key on it.
   virtual std::string identity(const std::string& name) const = 0;
+
+  /// What the source did on the network and with its cache (zeros for local files).
+  struct io_counts {
+    std::uint64_t requests = 0, retries = 0, bytes = 0, index_cache_hits = 0;
+  };
+  virtual io_counts io() const { return {}; }
 };
 
 }  // namespace imgbatch::detail

@@ -257,7 +257,12 @@ std::string pipeline_spec::to_json() const {
      << "\", \"substitute_attempts\": " << loader.substitute_attempts;
   if (!loader.quarantine.empty()) os << ", \"quarantine\": " << detail::json_quote(loader.quarantine.string());
   if (loader.max_memory) os << ", \"max_memory\": " << *loader.max_memory;
-  os << "}\n}\n";
+  os << "},\n";
+  os << "  \"io\": {";
+  if (!io.cache_dir.empty()) os << "\"cache_dir\": " << detail::json_quote(io.cache_dir.string()) << ", ";
+  os << "\"retries\": " << io.retries << ", \"timeout_s\": " << num(io.timeout_s)
+     << ", \"backoff_s\": " << num(io.backoff_s) << ", \"read_ahead_bytes\": " << io.read_ahead_bytes
+     << ", \"max_requests\": " << io.max_requests << "}\n}\n";
   return os.str();
 }
 

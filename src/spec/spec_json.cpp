@@ -625,6 +625,23 @@ void read_loader(object_reader r, pipeline_spec& s) {
   r.finish();
 }
 
+void read_io(object_reader r, pipeline_spec& s) {
+  if (auto v = r.string("cache_dir")) s.io.cache_dir = *v;
+  if (auto v = r.integer("retries", 0, 100)) s.io.retries = static_cast<int>(*v);
+  if (auto v = r.number("timeout_s")) {
+    if (!(*v > 0 && *v <= 86400)) throw config_error(r.sub("timeout_s"), "must be more than 0 seconds (at most a day)");
+    s.io.timeout_s = *v;
+  }
+  if (auto v = r.integer("read_ahead_bytes", 1, std::numeric_limits<std::int64_t>::max()))
+    s.io.read_ahead_bytes = static_cast<std::uint64_t>(*v);
+  if (auto v = r.integer("max_requests", 1, 1024)) s.io.max_requests = static_cast<int>(*v);
+  if (auto v = r.number("backoff_s")) {
+    if (!(*v >= 0 && *v <= 3600)) throw config_error(r.sub("backoff_s"), "must be 0 to 3600 seconds");
+    s.io.backoff_s = *v;
+  }
+  r.finish();
+}
+
 }  // namespace
 
 pipeline_spec pipeline_spec::from_json(std::string_view json, const std::filesystem::path& base_dir) {
@@ -653,6 +670,7 @@ pipeline_spec pipeline_spec::from_json(std::string_view json, const std::filesys
   if (auto e = top.get("batch")) read_batch(object_reader(*e, "batch"), s);
   if (auto e = top.get("decode")) read_decode(object_reader(*e, "decode"), s);
   if (auto e = top.get("loader")) read_loader(object_reader(*e, "loader"), s);
+  if (auto e = top.get("io")) read_io(object_reader(*e, "io"), s);
   top.finish();
   s.validate();
   return s;

@@ -7,6 +7,12 @@
 namespace imgbatch {
 
 void pipeline_spec::validate() const {
+  if (io.retries < 0 || io.retries > 100) throw config_error("io.retries", "must be 0 to 100");
+  if (!(io.timeout_s > 0 && io.timeout_s <= 86400))
+    throw config_error("io.timeout_s", "must be more than 0 seconds (at most a day)");
+  if (!(io.backoff_s >= 0 && io.backoff_s <= 3600)) throw config_error("io.backoff_s", "must be 0 to 3600 seconds");
+  if (io.read_ahead_bytes < 1) throw config_error("io.read_ahead_bytes", "must be at least 1");
+  if (io.max_requests < 1 || io.max_requests > 1024) throw config_error("io.max_requests", "must be 1 to 1024");
   const bool shards = dataset.format == dataset_format::webdataset;
   const bool annotated = dataset.format == dataset_format::coco || dataset.format == dataset_format::voc ||
                          dataset.format == dataset_format::yolo || shards;

@@ -21,7 +21,7 @@ inline int read_target_raster(const sample_view& s, file_role role, const char* 
   const sample_file* file = s.record.find(role);
   if (!file) throw target_failure(s.record.image(), "the sample has no " + std::string(role_name(role)) + " file");
   const std::string& path = file->name;
-  if (auto why = s.source.fetch(*file, bytes, {s.decode.max_file_bytes, s.largest_file}); !why.empty())
+  if (auto why = s.source.fetch(s.record, *file, bytes, {s.decode.max_file_bytes, s.largest_file}); !why.empty())
     throw target_failure(path, why);
   decode_options opt = s.decode;
   opt.apply_exif = false;

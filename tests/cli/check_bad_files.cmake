@@ -14,14 +14,14 @@ execute_process(COMMAND "${IMGBATCH}" check "${WORK}/seg.json" RESULT_VARIABLE r
 if(NOT rc EQUAL 1)
   message(FATAL_ERROR "expected exit status 1, got ${rc}: ${out}")
 endif()
-foreach(want "000002.jpg: not a JPEG or PNG file \\(an unknown format\\)"
+foreach(want "000002.jpg: not a JPEG, PNG or WebP file \\(an unknown format\\)"
              "000004.png: empty file" "2 problem\\(s\\)")
   if(NOT out MATCHES "${want}")
     message(FATAL_ERROR "output lacks '${want}':\n${out}")
   endif()
 endforeach()
 # Each line: file, reason, stage.
-foreach(want "000002.jpg: not a JPEG or PNG file \\(an unknown format\\) \\(decode\\)" "000004.png: empty file \\(decode\\)")
+foreach(want "000002.jpg: not a JPEG, PNG or WebP file \\(an unknown format\\) \\(decode\\)" "000004.png: empty file \\(decode\\)")
   if(NOT out MATCHES "${want}")
     message(FATAL_ERROR "output lacks '${want}':\n${out}")
   endif()
@@ -40,7 +40,7 @@ list(LENGTH lines n)
 list(GET lines 0 first)
 list(GET lines 1 second)
 # Files are listed by their path from the dataset's root, whatever the working directory.
-if(NOT n EQUAL 2 OR NOT first MATCHES "^images/000002.jpg\tdecode\tnot a JPEG or PNG file"
+if(NOT n EQUAL 2 OR NOT first MATCHES "^images/000002.jpg\tdecode\tnot a JPEG, PNG or WebP file"
    OR NOT second MATCHES "^masks/000004.png\tdecode\tempty file$")
   message(FATAL_ERROR "bad.tsv holds:\n${lines}")
 endif()

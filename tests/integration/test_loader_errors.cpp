@@ -111,7 +111,7 @@ TEST_CASE("errors: several bad samples in flight, every thread count, always the
     auto [index, e] = first_error(l);
     CHECK(index == 2);
     CHECK(e.sample_id() == 7);
-    CHECK(e.reason() == "not a JPEG or PNG file (an unknown format)");
+    CHECK(e.reason() == "not a JPEG, PNG or WebP file (an unknown format)");
   }
 }
 

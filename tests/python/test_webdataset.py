@@ -318,7 +318,7 @@ def test_check_names_members_and_lists_samples_left_out(cli, sample, tmp_path):
     shard = str(tmp_path / "shard-000000.tar")
     lines = r.stdout.splitlines()
     assert r.returncode == 1
-    assert f"{shard}: b: a sample without an image member (.jpg, .jpeg, .png): skipped (annotations)" in lines
+    assert f"{shard}: b: a sample without an image member (.jpg, .jpeg, .png, .webp): skipped (annotations)" in lines
     assert f"{shard}#d.jpeg: a second image member of sample d: ignored (annotations)" in lines
     assert any(line.startswith(f"{shard}#c.jpg: ") and line.endswith("(decode)") for line in lines), lines
     assert "3 problem(s), 3 sample(s) checked" in r.stdout
@@ -382,3 +382,29 @@ def test_a_resumed_epoch_on_shards_gives_the_rest_of_the_uninterrupted_one(seg_s
     rest = [({k: v.copy() for k, v in b.to_numpy().items()}, [s.text for s in b.samples]) for b in resumed]
     assert_same_batches(whole[3:], rest)
     assert [t for _, t in whole[3:]] == [t for _, t in rest]
+
+
+def test_webp_images_decode_as_pillow_decodes_them(tmp_path):
+    # Lossy, lossless, with alpha (dropped as convert("RGB") drops it), from a folder and from shards.
+    from PIL import features
+    assert features.check("webp"), "Pillow without WebP support cannot be the reference"
+    rng = np.random.default_rng(7)
+    images = tmp_path / "images"
+    images.mkdir()
+    members = []
+    for i, (mode, kw) in enumerate([("RGB", {"quality": 80}), ("RGB", {"lossless": True}),
+                                    ("RGBA", {"quality": 70}), ("RGBA", {"lossless": True})]):
+        pixels = rng.integers(0, 256, (20, 28, len(mode)), dtype=np.uint8)
+        pixels[..., :3] = np.clip(pixels[..., :3].astype(int) // 4 * 4, 0, 255)  # some structure
+        buf = io.BytesIO()
+        Image.fromarray(pixels, mode).save(buf, format="WEBP", **kw)
+        (images / f"{i}.webp").write_bytes(buf.getvalue())
+        members.append((str(i), {"webp": buf.getvalue()}))
+    write_shards(tmp_path / "shards", members)
+    want = np.stack([np.asarray(Image.open(images / f"{i}.webp").convert("RGB")) for i in range(4)])
+    for dataset in ({"format": "folder", "root": str(tmp_path), "images": "images"},
+                    {"format": "webdataset", "root": str(tmp_path / "shards"), "urls": "shard-000000.tar"}):
+        spec = {"dataset": dataset, "sampler": {"shuffle": False}, "batch": {"size": 4, "layout": "NHWC",
+                                                                            "dtype": "uint8"}}
+        got = np.asarray(imgbatch.Loader(spec).next()["image"])
+        np.testing.assert_array_equal(got, want, err_msg=dataset["format"])

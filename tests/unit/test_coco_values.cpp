@@ -213,7 +213,7 @@ TEST_CASE("coco values: a file_name that is absolute or climbs out of the images
   for (const auto& p : report.problems)
     if (p.file == "/etc/passwd") {
       named = true;
-      CHECK(p.reason == "not a JPEG or PNG file (an unknown format)");  // before: its first bytes in hex
+      CHECK(p.reason == "not a JPEG, PNG or WebP file (an unknown format)");  // before: its first bytes in hex
     }
   CHECK(named);
   // The option in JSON, and printed back.
