@@ -1,5 +1,6 @@
 // imgbatch-bench SPEC [--epochs E] [--threads T] [--data DIR] [--json] [--index-only]
 //                     [--compare opencv,torch] [--peers DIR] [--report FILE.svg|FILE.html]
+//                     [--sources folder,shards,http]
 // One warm-up epoch, then E timed epochs; images/s (median over epochs), decoded megapixels/s, per-stage
 // worker time, heap allocations per batch, the first batch's latency, peak RSS, and the decode ceiling of
 // the same files measured in this same run. The time to build the loader (index the dataset) is
@@ -13,6 +14,7 @@
 #include "dataset/dataset.hpp"
 #include "decode_ceiling.hpp"
 #include "peers.hpp"
+#include "sources.hpp"
 #include "report.hpp"
 
 #include <sys/resource.h>
@@ -64,7 +66,8 @@ void touch(const batch& b) {
 [[noreturn]] void usage() {
   std::fputs(
       "usage: imgbatch-bench SPEC [--epochs E] [--threads T] [--data DIR] [--json] [--index-only]\n"
-      "                           [--compare opencv,torch] [--peers DIR] [--report FILE.svg|FILE.html]\n",
+      "                           [--compare opencv,torch] [--peers DIR] [--report FILE.svg|FILE.html]\n"
+      "                           [--sources folder,shards,http]\n",
       stderr);
   std::exit(2);
 }
@@ -73,7 +76,7 @@ void touch(const batch& b) {
 
 int main(int argc, char** argv) {
   if (argc < 2) usage();
-  std::string spec_path = argv[1], data_dir, compare, peers_dir = "../shared/bench", report_path;
+  std::string spec_path = argv[1], data_dir, compare, peers_dir = "../shared/bench", report_path, sources;
   int epochs = 3, threads = -1;
   bool json = false, index_only = false;
   for (int i = 2; i < argc; ++i) {
@@ -90,6 +93,7 @@ int main(int argc, char** argv) {
     else if (a == "--compare") compare = value();
     else if (a == "--peers") peers_dir = value();
     else if (a == "--report") report_path = value();
+    else if (a == "--sources") sources = value();
     else usage();
   }
   try {
@@ -99,6 +103,23 @@ int main(int argc, char** argv) {
     const int used_threads =
         spec.loader.threads > 0 ? spec.loader.threads : static_cast<int>(std::thread::hardware_concurrency());
 
+    if (!sources.empty()) {
+      // Where the samples come from, side by side; the workload's other figures are not measured then.
+      const auto rates = bench::run_sources(spec, sources, epochs);
+      const double base = rates.empty() ? 0 : rates.front().images_per_s;
+      std::printf("workload %s, %d threads, %d timed epochs after 1 warm-up, sources in turn:\n",
+                  std::filesystem::path(spec_path).stem().string().c_str(), used_threads, epochs);
+      for (const auto& r : rates) {
+        if (!r.note.empty()) {
+          std::printf("  %-8s not run: %s\n", r.name.c_str(), r.note.c_str());
+          continue;
+        }
+        std::printf("  %-8s %8.1f images/s (median; epochs:", r.name.c_str(), r.images_per_s);
+        for (double e : r.epochs) std::printf(" %.1f", e);
+        std::printf(")  %.3f x %s\n", base > 0 ? r.images_per_s / base : 0, rates.front().name.c_str());
+      }
+      return 0;
+    }
     const auto t_index = std::chrono::steady_clock::now();
     loader l(spec);
     const double index_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_index).count();

@@ -8,6 +8,14 @@ import subprocess
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_dir(tmp_path_factory):
+    """Shard indexes go to a folder of the test session, never to the user's ~/.cache."""
+    path = tmp_path_factory.mktemp("imgbatch-cache")
+    os.environ["IMGBATCH_CACHE_DIR"] = str(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def cli():
     path = os.environ.get("IMGBATCH_CLI")
