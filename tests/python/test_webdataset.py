@@ -408,3 +408,39 @@ def test_webp_images_decode_as_pillow_decodes_them(tmp_path):
                                                                             "dtype": "uint8"}}
         got = np.asarray(imgbatch.Loader(spec).next()["image"])
         np.testing.assert_array_equal(got, want, err_msg=dataset["format"])
+
+
+def test_pack_keeps_rle_and_crowd_objects(cli, tmp_path):
+    # A COCO dataset with a polygon, an uncompressed RLE (counts column-major over [height, width]) and a
+    # crowd region: packed and read back, its boxes, flags and instance masks equal the COCO reader's.
+    rng = np.random.default_rng(3)
+    images = tmp_path / "coco" / "images"
+    images.mkdir(parents=True)
+    h, w = 12, 16
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(images / f"{i}.png")
+    rle = [h * 2 + 3, 5, h - 5, 5, h * w - (h * 2 + 3) - 5 - (h - 5) - 5]  # a 5x2 block, columns 2-3
+    coco = {"images": [{"id": i + 1, "file_name": f"{i}.png", "width": w, "height": h} for i in range(2)],
+            "categories": [{"id": 3, "name": "a"}, {"id": 7, "name": "b"}],
+            "annotations": [
+                {"id": 1, "image_id": 1, "category_id": 3, "bbox": [1, 1, 6, 5], "iscrowd": 0,
+                 "segmentation": [[1, 1, 7, 1, 7, 6, 1, 6]]},
+                {"id": 2, "image_id": 1, "category_id": 7, "bbox": [2, 3, 2, 5], "iscrowd": 0,
+                 "segmentation": {"size": [h, w], "counts": rle}},
+                {"id": 3, "image_id": 2, "category_id": 7, "bbox": [0, 0, 8, 8], "iscrowd": 1,
+                 "segmentation": {"size": [h, w], "counts": [0, 40, h * w - 40]}}]}
+    (tmp_path / "coco" / "annotations.json").write_text(json.dumps(coco))
+    spec = {"dataset": {"format": "coco", "root": "coco", "images": "images", "annotations": "annotations.json",
+                        "category_labels": "contiguous"},
+            "targets": {"instance_masks": True}, "sampler": {"shuffle": False}, "batch": {"size": 2}}
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    section = pack(cli, tmp_path / "spec.json", tmp_path / "out", 1 << 20)
+    packed = json.loads(json.dumps(spec))
+    packed["dataset"] = dict(section, category_labels="contiguous")
+    packed["targets"]["boxes"] = True
+    want = batches(imgbatch.Loader(spec, base_dir=tmp_path))
+    got = batches(imgbatch.Loader(packed))
+    assert_same_batches(want, got)
+    t = want[0][0]
+    assert t["box_flags"][1][0] == 1 and t["labels"].tolist() == [[0, 1], [1, -1]]  # crowd; ids 3, 7 -> 0, 1
+    assert t["instance_masks"][0][1].sum() == 10  # the RLE's 5x2 block

@@ -2,12 +2,18 @@
 // (and so WebDataset) expands them, and header fields as POSIX and GNU tar define them.
 #include <imgbatch/error.hpp>
 
+#include "encode/tar_writer.hpp"
 #include "source/brace_expand.hpp"
 #include "source/tar_members.hpp"
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -101,10 +107,47 @@ TEST_CASE("tar_walker: a pax header's path and size apply to the next member onl
   REQUIRE(w.header(h.data(), 512) == tar_walker::step::member);
   CHECK(w.member().name == long_name);
   CHECK(w.member().size == 12345678901ull);
+  CHECK(w.data_size() == 12345678901ull);  // the data to skip is the pax size, not the header's 0
   REQUIRE(w.header(h.data(), 1024) == tar_walker::step::member);
   CHECK(w.member().name == "short");
   CHECK(w.member().size == 0);
   auto x2 = header("PaxHeader", "0", 'x');
   REQUIRE(w.header(x2.data(), 0) == tar_walker::step::metadata);
   CHECK_THROWS_WITH_AS(w.metadata("8 pathx\n"), "a pax header record has no '='", tar_error);
+}
+
+TEST_CASE("tar_writer: a name past 100 bytes gets a pax path record whose length counts itself") {
+  // "<len> path=<name>\n": for a 101-byte name the record is 3 + 6 + 101 + 1 = 111 bytes, its length
+  // written in 3 digits; for a 990-byte name 997 + 3 = 1000 does not hold its 4 digits: 1001.
+  const auto dir = std::filesystem::temp_directory_path() / ("imgbatch-tar-writer-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  for (const auto& [len, record] : {std::pair<std::size_t, std::string>{101, "111 path="},
+                                    std::pair<std::size_t, std::string>{990, "1001 path="}}) {
+    const std::string name(len, 'n');
+    const std::string path = (dir / "t.tar").string();
+    {
+      tar_writer w(path);
+      w.add(name, "abc", 3);
+      w.close();
+    }
+    std::ifstream in(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(bytes[156] == 'x');                               // a pax header first
+    CHECK(bytes.compare(512, record.size(), record) == 0);  // its record's length
+    CHECK(bytes.compare(512 + record.size(), len, name) == 0);
+    const std::size_t rec_len = std::stoul(record.substr(0, record.find(' ')));
+    CHECK(bytes[512 + rec_len - 1] == '\n');
+    // Walked back: the member has the long name and its 3 bytes.
+    tar_walker walker;
+    std::size_t pos = 0;
+    REQUIRE(walker.header(reinterpret_cast<const unsigned char*>(bytes.data()), 0) == tar_walker::step::metadata);
+    walker.metadata(std::string_view(bytes).substr(512, walker.data_size()));
+    pos = 512 + tar_walker::padded(walker.data_size());
+    REQUIRE(walker.header(reinterpret_cast<const unsigned char*>(bytes.data() + pos), pos) == tar_walker::step::member);
+    CHECK(walker.member().name == name);
+    CHECK(walker.member().size == 3);
+    CHECK(bytes.compare(walker.member().offset, 3, "abc") == 0);
+    CHECK(bytes.size() == pos + 512 + 512 + 1024);  // the member's block, then the two end blocks
+  }
+  std::filesystem::remove_all(dir);
 }
